@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * pgsort: the command line. Accepts everything tools/mm/page_owner_sort
+ * accepts (Linux 6.12, plus -f/-r/ft/f of 5.19-6.6) and uses libpgsort
+ * through its public header only. This file owns stdout, stderr and the
+ * exit status; the library only returns errors and reports diagnostics.
+ */
+#include <errno.h>
+#include <getopt.h>	/* getopt_long */
+#include <libgen.h>	/* dirname */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>	/* umask, fchmod */
+#include <unistd.h>	/* isatty, write */
+
+#include <pgsort/pgsort.h>
+
+enum {
+	EXIT_USAGE = 1,		/* bad command line (as page_owner_sort) */
+	EXIT_INPUT = 2,		/* unreadable or not page_owner input */
+	EXIT_OUTPUT = 3,	/* output could not be written, or no memory */
+};
+
+enum {
+	OPT_PID = 1, OPT_TGID, OPT_NAME, OPT_CULL, OPT_SORT,
+	OPT_FORMAT, OPT_STRICT, OPT_HELP_KEYS,
+};
+
+struct cli {
+	const char *input, *output;
+	struct pgs_query *q;
+	enum pgs_format format;
+	bool strict, quiet, verbose, progress;
+	unsigned threads;
+	unsigned long long last_progress;
+};
+
+static const char *prog = "pgsort";
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: pgsort [OPTIONS] [INPUT [OUTPUT]]\n"
+"Group and sort Linux page_owner output (a drop-in for page_owner_sort).\n"
+"INPUT is /sys/kernel/debug/page_owner text, a page_owner_stacks file, or\n"
+"'-' (the default) for standard input. OUTPUT defaults to standard output.\n"
+"\n"
+"Sort (several combine in the order given; default -t):\n"
+"  -a                  by allocation time (keeps ts in the compared text)\n"
+"  -m                  by pages, descending\n"
+"  -n                  by task command name\n"
+"  -p                  by pid\n"
+"  -P                  by tgid\n"
+"  -s                  by stacktrace\n"
+"  -t                  by times (blocks), descending\n"
+"  -r                  by free_ts (dumps of kernels 5.14-6.6)\n"
+"  --sort KEYS         [+|-]key[,[+|-]key...]\n"
+"Group and select:\n"
+"  --cull KEYS         group by keys: pid,tgid,name,stacktrace,allocator,free\n"
+"  --pid LIST          keep blocks whose pid is in LIST (comma-separated)\n"
+"  --tgid LIST         keep blocks whose tgid is in LIST\n"
+"  --name LIST         keep blocks whose task name is in LIST\n"
+"  -f                  drop blocks freed after allocation (free_ts dumps)\n"
+"Output and behaviour:\n"
+"  --format FMT        text (default, page_owner_sort's) or json\n"
+"  --strict            exit 2 if any record or line was not understood\n"
+"  -j N                worker threads (default: online CPUs)\n"
+"  -q, --quiet         no warnings on stderr\n"
+"  -d, --verbose       also report facts and every odd line on stderr\n"
+"  --help-keys         list the keys\n"
+"  -h, --help          this text;  -V, --version  the version\n"
+"Exit status: 0 ok, 1 usage, 2 bad input, 3 output error.\n");
+}
+
+static void help_keys(void)
+{
+	printf("key (short, long)   cull  sort  meaning\n"
+	       "p    pid             yes   yes   process id of the allocating task\n"
+	       "tg   tgid            yes   yes   thread group id\n"
+	       "n    name            yes   yes   task command name (comm)\n"
+	       "st   stacktrace      yes   yes   the block's lines after the header, PFN line excepted\n"
+	       "T    txt             no    yes   the whole block text (the default grouping)\n"
+	       "at   alloc_ts        no    yes   allocation time stamp (earliest in a group)\n"
+	       "ator allocator       yes   yes   CMA, SLAB, VMALLOC or OTHERS\n"
+	       "ft   free_ts         no    yes   free time stamp (kernels 5.14-6.6)\n"
+	       "f    free            yes   no    whether free_ts is non-zero (kernels 5.14-6.6)\n"
+	       "t    times           no    yes   blocks in the group\n"
+	       "m    pages           no    yes   base pages in the group\n");
+}
+
+static void on_diag(const struct pgs_diag *d, void *user)
+{
+	static const char *const lvl[] = { "error", "warning", "info", "debug" };
+	(void)user;
+
+	if (d->line)
+		fprintf(stderr, "%s: %s:%llu: %s: %s\n", prog, d->source,
+			(unsigned long long)d->line, lvl[d->level], d->message);
+	else
+		fprintf(stderr, "%s: %s: %s: %s\n", prog, d->source, lvl[d->level],
+			d->message);
+}
+
+static void on_progress(uint64_t done, uint64_t total, void *user)
+{
+	struct cli *c = user;
+	unsigned long long mib = done >> 20;
+
+	if (mib < c->last_progress + 64)
+		return;
+	c->last_progress = mib;
+	if (total)
+		fprintf(stderr, "\r%s: read %llu of %llu MiB", prog, mib,
+			(unsigned long long)(total >> 20));
+	else
+		fprintf(stderr, "\r%s: read %llu MiB", prog, mib);
+}
+
+static int fd_sink(const void *buf, size_t len, void *user)
+{
+	int fd = *(int *)user;
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int add_short_sort(struct cli *c, const char *key)
+{
+	return pgs_query_add_sort(c->q, key);
+}
+
+static int parse_args(struct cli *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "pid", required_argument, NULL, OPT_PID },
+		{ "tgid", required_argument, NULL, OPT_TGID },
+		{ "name", required_argument, NULL, OPT_NAME },
+		{ "cull", required_argument, NULL, OPT_CULL },
+		{ "sort", required_argument, NULL, OPT_SORT },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "help-keys", no_argument, NULL, OPT_HELP_KEYS },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0, 0, 0, 0 },
+	};
+	/* page_owner_sort's short sort flags and the key each one appends. */
+	static const char *const short_keys[128] = {
+		['a'] = "at", ['m'] = "-m", ['n'] = "n", ['p'] = "p",
+		['P'] = "tg", ['s'] = "st", ['t'] = "-t", ['r'] = "ft",
+	};
+	int opt, err = 0;
+
+	while ((opt = getopt_long(argc, argv, "admnpstPfrqhVj:", longopts, NULL)) != -1) {
+		const char *what = NULL;
+
+		switch (opt) {
+		case 'a': case 'm': case 'n': case 'p': case 'P': case 's': case 't': case 'r':
+			err = add_short_sort(c, short_keys[opt]);
+			break;
+		case 'd':
+			c->verbose = true;
+			break;
+		case 'f':
+			pgs_query_select_unreleased(c->q, 1);
+			break;
+		case 'q':
+			c->quiet = true;
+			break;
+		case 'j': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*optarg == '\0' || *end || v > 1024) {
+				fprintf(stderr, "%s: -j takes a number of threads from 0 to 1024, not '%s'\n",
+					prog, optarg);
+				return EXIT_USAGE;
+			}
+			c->threads = (unsigned)v;
+			break;
+		}
+		case OPT_PID:
+			err = pgs_query_select_pid(c->q, optarg);
+			what = "--pid takes a comma-separated list of numbers";
+			break;
+		case OPT_TGID:
+			err = pgs_query_select_tgid(c->q, optarg);
+			what = "--tgid takes a comma-separated list of numbers";
+			break;
+		case OPT_NAME:
+			err = pgs_query_select_name(c->q, optarg);
+			break;
+		case OPT_CULL:
+			err = pgs_query_set_cull(c->q, optarg);
+			what = "--cull takes keys among pid, tgid, name, stacktrace, allocator, free (see --help-keys)";
+			break;
+		case OPT_SORT:
+			err = pgs_query_add_sort(c->q, optarg);
+			what = "--sort takes [+|-]key[,...] (see --help-keys)";
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "text") == 0) {
+				c->format = PGS_FORMAT_TEXT;
+			} else if (strcmp(optarg, "json") == 0) {
+				c->format = PGS_FORMAT_JSON;
+			} else {
+				fprintf(stderr, "%s: unknown --format '%s' (text or json)\n", prog, optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_STRICT:
+			c->strict = true;
+			break;
+		case OPT_HELP_KEYS:
+			help_keys();
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("pgsort %s\n", pgs_version());
+			exit(0);
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		if (err) {
+			if (err == PGS_E_KEY || err == -EINVAL)
+				fprintf(stderr, "%s: wrong argument '%s': %s\n", prog, optarg,
+					what ? what : pgs_strerror(err));
+			else
+				fprintf(stderr, "%s: %s\n", prog, pgs_strerror(err));
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind > 2) {
+		fprintf(stderr, "%s: too many arguments (at most INPUT and OUTPUT)\n", prog);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	c->input = optind < argc ? argv[optind] : "-";
+	c->output = optind + 1 < argc ? argv[optind + 1] : "-";
+	if (strcmp(c->input, "-") == 0 && isatty(0)) {
+		fprintf(stderr, "%s: no INPUT given and standard input is a terminal\n", prog);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/*
+ * OUTPUT is written to a temporary file beside it and renamed into place
+ * only when the whole report was written, so a failed run never leaves a
+ * truncated report where the user expects one.
+ */
+static int write_report(struct cli *c, const struct pgs_result *r)
+{
+	struct pgs_write_opts wo = PGS_INIT(pgs_write_opts);
+	char *tmp = NULL, *dircopy;
+	int fd = 1, err;
+	mode_t mask;
+
+	wo.format = c->format;
+	wo.input_name = c->input;
+	if (strcmp(c->output, "-") != 0) {
+		dircopy = strdup(c->output);
+		if (!dircopy || asprintf(&tmp, "%s/.pgsort-XXXXXX", dirname(dircopy)) < 0) {
+			free(dircopy);
+			fprintf(stderr, "%s: out of memory\n", prog);
+			return EXIT_OUTPUT;
+		}
+		free(dircopy);
+		fd = mkstemp(tmp);
+		if (fd < 0) {
+			fprintf(stderr, "%s: cannot create %s: %s\n", prog, c->output, strerror(errno));
+			free(tmp);
+			return EXIT_OUTPUT;
+		}
+		mask = umask(0);
+		umask(mask);
+		fchmod(fd, 0666 & ~mask);
+	}
+	err = pgs_result_write(r, &wo, fd_sink, &fd);
+	if (fd != 1) {
+		if (!err && (fsync(fd) < 0 && errno != EINVAL))
+			err = PGS_E_WRITE;
+		if (close(fd) < 0 && !err)
+			err = PGS_E_WRITE;
+		if (!err && rename(tmp, c->output) < 0)
+			err = PGS_E_WRITE;
+		if (err)
+			unlink(tmp);
+		free(tmp);
+	}
+	if (err) {
+		fprintf(stderr, "%s: cannot write %s: %s\n", prog,
+			strcmp(c->output, "-") ? c->output : "standard output",
+			err == PGS_E_WRITE && errno ? strerror(errno) : pgs_strerror(err));
+		return EXIT_OUTPUT;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct pgs_parse_opts po = PGS_INIT(pgs_parse_opts);
+	struct pgs_table_info info = PGS_INIT(pgs_table_info);
+	struct cli c = { 0 };
+	struct pgs_table *t = NULL;
+	struct pgs_result *r = NULL;
+	int err, status;
+
+	if (pgs_query_create(&c.q) < 0) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return EXIT_OUTPUT;
+	}
+	status = parse_args(&c, argc, argv);
+	if (status)
+		goto out;
+
+	po.name = strcmp(c.input, "-") ? c.input : "<stdin>";
+	po.diag = c.quiet ? NULL : on_diag;
+	po.diag_level = c.verbose ? PGS_DIAG_DEBUG : PGS_DIAG_WARN;
+	po.threads = c.threads;
+	if (isatty(2) && !c.quiet) {
+		po.progress = on_progress;
+		po.progress_user = &c;
+	}
+	err = pgs_table_open_file(&t, c.input, &po);
+	if (c.last_progress)
+		fprintf(stderr, "\r\033[K");
+	if (err) {
+		if (err != PGS_E_FORMAT || c.quiet)
+			fprintf(stderr, "%s: %s: %s\n", prog, po.name, pgs_strerror(err));
+		status = err == -ENOMEM ? EXIT_OUTPUT : EXIT_INPUT;
+		goto out;
+	}
+	err = pgs_query_run(c.q, t, &r);
+	if (err) {
+		pgs_table_info(t, &info);
+		if (err == PGS_E_NOFIELD)
+			fprintf(stderr, "%s: %s: the options need a field this %s dump (era %s) "
+				"does not have (free_ts exists only in kernels 5.14-6.6; pid, tgid, "
+				"name and allocator only in page_owner dumps)\n",
+				prog, po.name, pgs_kind_name(info.kind), info.era);
+		else
+			fprintf(stderr, "%s: %s\n", prog, pgs_strerror(err));
+		status = err == PGS_E_NOFIELD ? EXIT_USAGE : EXIT_OUTPUT;
+		goto out;
+	}
+	status = write_report(&c, r);
+	pgs_table_info(t, &info);
+	if (!status && c.strict && (info.skipped || info.unknown_lines)) {
+		fprintf(stderr, "%s: %s: --strict: %llu records skipped, %llu lines not understood\n",
+			prog, po.name, (unsigned long long)info.skipped,
+			(unsigned long long)info.unknown_lines);
+		status = EXIT_INPUT;
+	}
+out:
+	pgs_result_free(r);
+	pgs_table_free(t);
+	pgs_query_free(c.q);
+	return status;
+}

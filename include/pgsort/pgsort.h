@@ -1,0 +1,485 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * libpgsort: read, group and sort Linux page_owner dumps.
+ *
+ * INTRODUCTION
+ *
+ * The kernel (CONFIG_PAGE_OWNER=y, page_owner=on) records who allocated every
+ * page and prints it as text in /sys/kernel/debug/page_owner (one block per
+ * allocation) and, since v6.9, in /sys/kernel/debug/page_owner_stacks/
+ * (show_stacks, show_handles, show_stacks_handles). libpgsort turns such text
+ * into a table (one row per block or per stack record), then groups ("culls"),
+ * selects and sorts the rows and writes a report, as the kernel's
+ * tools/mm/page_owner_sort does, but from any source and much faster.
+ *
+ * A complete program (top stacks of a dump by pages):
+ *
+ *	#include <stdio.h>
+ *	#include <pgsort/pgsort.h>
+ *
+ *	int main(int argc, char **argv)
+ *	{
+ *		struct pgs_table *t = NULL;
+ *		struct pgs_query *q = NULL;
+ *		struct pgs_result *r = NULL;
+ *		int err;
+ *
+ *		if (argc < 2)
+ *			return 1;
+ *		err = pgs_table_open_file(&t, argv[1], NULL);
+ *		if (!err)
+ *			err = pgs_query_create(&q);
+ *		if (!err)
+ *			err = pgs_query_set_cull(q, "stacktrace");
+ *		if (!err)
+ *			err = pgs_query_add_sort(q, "-pages");
+ *		if (!err)
+ *			err = pgs_query_run(q, t, &r);
+ *		for (size_t i = 0; !err && i < pgs_result_count(r) && i < 5; i++) {
+ *			struct pgs_group g = PGS_INIT(pgs_group);
+ *
+ *			pgs_result_group(r, i, &g);
+ *			printf("%llu pages in %llu blocks:\n%s\n",
+ *			       (unsigned long long)g.pages,
+ *			       (unsigned long long)g.times,
+ *			       pgs_table_string(t, g.stacktrace));
+ *		}
+ *		if (err)
+ *			fprintf(stderr, "pgsort: %s\n", pgs_strerror(err));
+ *		pgs_result_free(r);
+ *		pgs_query_free(q);
+ *		pgs_table_free(t);
+ *		return err ? 1 : 0;
+ *	}
+ *
+ * CONVENTIONS
+ *
+ * - Every exported name starts with pgs_ (functions, types) or PGS_ (macros).
+ *   Objects are opaque and come in create/free pairs; every *_free() accepts
+ *   NULL and does nothing then.
+ * - Functions that can fail return an int: 0 on success, a negative error code
+ *   on failure: a negated errno value (-ENOMEM, -EINVAL, -EIO, ...) or one of
+ *   the PGS_E* codes below. pgs_strerror() describes any of them. On failure,
+ *   output parameters are left untouched.
+ * - Options structs start with `size_t sz`, the caller's sizeof. Declare them
+ *   with PGS_INIT(type) (zeroed, sz set), so that a program built against an
+ *   older header keeps working when fields are appended. A NULL options
+ *   pointer means "all defaults".
+ * - The library never prints, never exits and never aborts on bad input.
+ *   Diagnostics (damaged records, unknown lines) go to a callback you set.
+ * - Separate objects may be used from separate threads at the same time; one
+ *   object must not be used by two threads at once. A table is immutable once
+ *   built and may be queried from several threads concurrently.
+ */
+#ifndef PGSORT_PGSORT_H
+#define PGSORT_PGSORT_H
+
+#include <stddef.h>	/* size_t */
+#include <stdint.h>	/* uint64_t, uint32_t, int32_t */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(PGS_BUILDING_LIBRARY) && defined(__GNUC__)
+#define PGS_API __attribute__((visibility("default")))
+#else
+#define PGS_API
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Version                                                                   */
+
+#define PGS_VERSION_MAJOR 0
+#define PGS_VERSION_MINOR 1
+#define PGS_VERSION_PATCH 0
+#define PGS_VERSION_NUMBER \
+	(PGS_VERSION_MAJOR * 10000 + PGS_VERSION_MINOR * 100 + PGS_VERSION_PATCH)
+
+/* The library's version as "MAJOR.MINOR.PATCH" (static storage). */
+PGS_API const char *pgs_version(void);
+/* PGS_VERSION_NUMBER of the library actually linked. */
+PGS_API unsigned pgs_version_number(void);
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                    */
+
+/* Library-specific error codes (negative, far from any errno value). */
+#define PGS_E_BASE	4000
+#define PGS_E_FORMAT	(-(PGS_E_BASE + 1))	/* input is not page_owner text */
+#define PGS_E_EMPTY	(-(PGS_E_BASE + 2))	/* input holds no records at all */
+#define PGS_E_KEY	(-(PGS_E_BASE + 3))	/* unknown or misplaced key */
+#define PGS_E_NOFIELD	(-(PGS_E_BASE + 4))	/* key needs a field the input lacks */
+#define PGS_E_TOOBIG	(-(PGS_E_BASE + 5))	/* a record exceeds the size limit */
+#define PGS_E_WRITE	(-(PGS_E_BASE + 6))	/* the output sink reported failure */
+#define PGS_E_STATE	(-(PGS_E_BASE + 7))	/* call not valid in this state */
+
+/*
+ * A static, human-readable description of err (a negative return value of
+ * this library). Never NULL.
+ */
+PGS_API const char *pgs_strerror(int err);
+
+/* Declare an options struct zeroed and sized: struct pgs_x o = PGS_INIT(pgs_x); */
+#define PGS_INIT(type) ((struct type){ .sz = sizeof(struct type) })
+
+/* ------------------------------------------------------------------------ */
+/* Diagnostics                                                               */
+
+enum pgs_diag_level {
+	PGS_DIAG_ERROR = 0,	/* the input cannot be used */
+	PGS_DIAG_WARN = 1,	/* part of the input was skipped or not understood */
+	PGS_DIAG_INFO = 2,	/* facts about the input (kind, era) */
+	PGS_DIAG_DEBUG = 3,	/* one message per odd line; verbose */
+};
+
+struct pgs_diag {
+	enum pgs_diag_level level;
+	const char *source;	/* input name as given in the options */
+	uint64_t line;		/* 1-based line number, 0 if not about a line */
+	uint64_t offset;	/* byte offset of that line in the input */
+	const char *message;	/* one line, no trailing newline */
+};
+
+/*
+ * Called synchronously from the parsing call. The struct and its strings are
+ * borrowed: valid only during the call.
+ */
+typedef void (*pgs_diag_fn)(const struct pgs_diag *diag, void *user);
+
+/* Progress: bytes consumed so far and total bytes (0 when unknown: a pipe). */
+typedef void (*pgs_progress_fn)(uint64_t done, uint64_t total, void *user);
+
+/* ------------------------------------------------------------------------ */
+/* Allocator hook                                                            */
+
+/*
+ * Memory for every object of the library comes from these functions when set
+ * (all three or none). They must behave like malloc, realloc and free.
+ */
+struct pgs_allocator {
+	void *(*malloc_fn)(size_t size, void *user);
+	void *(*realloc_fn)(void *ptr, size_t size, void *user);
+	void (*free_fn)(void *ptr, void *user);
+	void *user;
+};
+
+/* ------------------------------------------------------------------------ */
+/* Parsing: from a path, a descriptor, memory or chunk by chunk              */
+
+struct pgs_parse_opts {
+	size_t sz;
+	const char *name;	/* input name for diagnostics; default: path or "-" */
+	pgs_diag_fn diag;	/* diagnostics callback; NULL: discard */
+	void *diag_user;
+	/* Least severe level passed to diag: default 0 means PGS_DIAG_WARN. */
+	int diag_level;
+	pgs_progress_fn progress;	/* called every few MiB; NULL: none */
+	void *progress_user;
+	const struct pgs_allocator *allocator;	/* NULL: malloc/realloc/free */
+	unsigned threads;	/* worker threads; 0: online CPUs (reserved) */
+};
+
+/* The table of one input: rows plus interned strings. Immutable once built. */
+struct pgs_table;
+
+/*
+ * Build a table from the file at path. A regular file is memory-mapped;
+ * anything else (a pipe, a character device, /dev/stdin) is read as a stream
+ * with bounded memory. "-" means standard input.
+ *
+ * Returns 0 and stores a new table in *out (free it with pgs_table_free()),
+ * or: -errno when the file cannot be opened or read; PGS_E_EMPTY when the
+ * input holds no record; PGS_E_FORMAT when it is not page_owner text (a
+ * PGS_DIAG_ERROR diagnostic names the line and what was expected);
+ * PGS_E_TOOBIG when a record exceeds 256 MiB; -ENOMEM.
+ * Damaged records and lines that are not understood do not fail the call:
+ * they are counted (pgs_table_info()) and reported as PGS_DIAG_WARN.
+ */
+PGS_API int pgs_table_open_file(struct pgs_table **out, const char *path,
+				const struct pgs_parse_opts *opts);
+
+/* As pgs_table_open_file() on an open descriptor, which the caller keeps. */
+PGS_API int pgs_table_open_fd(struct pgs_table **out, int fd,
+			      const struct pgs_parse_opts *opts);
+
+/* As pgs_table_open_file() on len bytes at buf; buf is not kept. */
+PGS_API int pgs_table_open_mem(struct pgs_table **out, const void *buf,
+			       size_t len, const struct pgs_parse_opts *opts);
+
+/*
+ * Incremental parsing: feed the input in chunks of any size as they arrive
+ * (from a socket, a decompressor...), then finish to get the table. Memory
+ * stays bounded by the table plus the longest record.
+ */
+struct pgs_parser;
+
+PGS_API int pgs_parser_create(struct pgs_parser **out,
+			      const struct pgs_parse_opts *opts);
+/* Copies what it needs from buf. Returns 0 or a negative error. */
+PGS_API int pgs_parser_feed(struct pgs_parser *p, const void *buf, size_t len);
+/*
+ * End of input: parse the rest and store the table in *out. Afterwards the
+ * parser accepts nothing but pgs_parser_free(). Errors as pgs_table_open_file().
+ */
+PGS_API int pgs_parser_finish(struct pgs_parser *p, struct pgs_table **out);
+PGS_API void pgs_parser_free(struct pgs_parser *p);
+
+PGS_API void pgs_table_free(struct pgs_table *t);
+
+/* ------------------------------------------------------------------------ */
+/* The table                                                                 */
+
+enum pgs_kind {
+	PGS_KIND_UNKNOWN = 0,
+	PGS_KIND_PAGE_OWNER,		/* /sys/kernel/debug/page_owner */
+	PGS_KIND_SHOW_STACKS,		/* page_owner_stacks/show_stacks */
+	PGS_KIND_SHOW_HANDLES,		/* page_owner_stacks/show_handles */
+	PGS_KIND_SHOW_STACKS_HANDLES,	/* page_owner_stacks/show_stacks_handles */
+};
+
+/* "page_owner", "show_stacks", ... (static storage). */
+PGS_API const char *pgs_kind_name(enum pgs_kind kind);
+
+struct pgs_table_info {
+	size_t sz;
+	enum pgs_kind kind;
+	/*
+	 * The kernel era inferred from features of the text (never from a
+	 * version string), as in the format specification: "A0" "A1" "B" "C"
+	 * "D" "E" "F" "G" "H" "H+", or "-" for page_owner_stacks files.
+	 * Static storage.
+	 */
+	const char *era;
+	uint64_t bytes;		/* input bytes read */
+	uint64_t lines;		/* input lines read */
+	uint64_t records;	/* rows in the table */
+	uint64_t pages;		/* base pages over all rows */
+	uint64_t skipped;	/* records dropped as damaged (not in the table) */
+	uint64_t unknown_lines;	/* lines not understood (kept or skipped) */
+	uint64_t stacks;	/* distinct stack traces */
+	uint64_t frames;	/* distinct frames */
+	int has_free_ts;	/* rows carry free_ts (eras E, F, G) */
+	int has_tgid;		/* rows carry tgid and comm (eras F and later) */
+	int has_ts;		/* rows carry ts (eras D and later) */
+};
+
+PGS_API void pgs_table_info(const struct pgs_table *t,
+			    struct pgs_table_info *info);
+
+/* Number of rows (records). */
+PGS_API size_t pgs_table_count(const struct pgs_table *t);
+
+/* Migratetype names as printed by the kernel; PGS_MT_NUMERIC: eras A1/B. */
+enum pgs_migratetype {
+	PGS_MT_UNMOVABLE = 0,
+	PGS_MT_MOVABLE,
+	PGS_MT_RECLAIMABLE,
+	PGS_MT_HIGHATOMIC,
+	PGS_MT_CMA,
+	PGS_MT_ISOLATE,
+	PGS_MT_NUMERIC,		/* printed as a number; see mt_number */
+	PGS_MT_OTHER,		/* a name this library does not know */
+	PGS_MT_NONE,		/* no PFN line */
+};
+
+/* "Unmovable", ... (static storage); "?" for PGS_MT_OTHER/NONE/NUMERIC. */
+PGS_API const char *pgs_migratetype_name(enum pgs_migratetype mt);
+
+/* Allocator classes of page_owner_sort (bits). */
+#define PGS_ALLOC_CMA		0x1u
+#define PGS_ALLOC_SLAB		0x2u
+#define PGS_ALLOC_VMALLOC	0x4u
+#define PGS_ALLOC_OTHERS	0x8u
+
+/* Memcg trailer flags. */
+#define PGS_MEMCG_CHARGED	0x1u	/* a "Charged ... memcg NAME" line */
+#define PGS_MEMCG_OBJCG		0x2u	/* "(via objcg)" */
+#define PGS_MEMCG_OFFLINE	0x4u	/* "offline" (or "offlined") memcg */
+
+/*
+ * String ids: a uint32_t naming an interned string of the table; 0 means
+ * "none". pgs_table_string() turns an id into its NUL-terminated text.
+ */
+#define PGS_NONE 0u
+
+/*
+ * One row. Fields the input does not carry are 0 / PGS_NONE and flagged in
+ * `have`. Filled by pgs_table_record().
+ */
+struct pgs_record {
+	size_t sz;
+	uint32_t have;		/* PGS_HAVE_* bits */
+	uint32_t order;		/* allocation order */
+	uint64_t pages;		/* base pages: 1 << order, or nr_base_pages */
+	uint32_t gfp;		/* gfp mask */
+	int32_t pid, tgid;
+	uint32_t comm;		/* string id of the task name */
+	uint64_t ts, free_ts;	/* ns since boot */
+	uint64_t pfn;
+	enum pgs_migratetype mt, block_mt;
+	uint32_t mt_number, block_mt_number;	/* eras A1/B */
+	uint64_t page_flags;	/* value of Flags 0x...(...) */
+	int32_t node, zone;	/* from node=/zone= in Flags; -1 if absent */
+	uint32_t stacktrace;	/* id: page_owner_sort's stacktrace text */
+	uint32_t stack;		/* id: the frames alone */
+	uint32_t migrate_reason;	/* id, PGS_NONE if not migrated */
+	uint32_t memcg;		/* id of the memcg name, PGS_NONE if none */
+	uint32_t memcg_flags;	/* PGS_MEMCG_* */
+	int slab;		/* "Slab cache page" */
+	uint32_t handle;	/* stack depot handle (H+ and stacks files) */
+	uint32_t allocator;	/* PGS_ALLOC_* */
+	uint64_t line;		/* line number of the record's first line */
+};
+
+#define PGS_HAVE_HEADER	0x001u	/* order, gfp */
+#define PGS_HAVE_PID	0x002u
+#define PGS_HAVE_TGID	0x004u	/* tgid and comm */
+#define PGS_HAVE_TS	0x008u
+#define PGS_HAVE_FREE_TS 0x010u
+#define PGS_HAVE_PFN	0x020u	/* pfn, migratetypes, page_flags */
+#define PGS_HAVE_NODE	0x040u	/* node and zone */
+#define PGS_HAVE_HANDLE	0x080u
+#define PGS_HAVE_STACK	0x100u
+
+/*
+ * Fill *rec with row i (0 <= i < pgs_table_count()). Returns 0, or -ERANGE.
+ * Initialise rec with PGS_INIT(pgs_record).
+ */
+PGS_API int pgs_table_record(const struct pgs_table *t, size_t i,
+			     struct pgs_record *rec);
+
+/*
+ * The text of string id (NUL-terminated, borrowed: valid until
+ * pgs_table_free()). Stack texts hold one line per frame, each ending in
+ * "\n", exactly as in the input (leading space included). Returns "" for
+ * PGS_NONE and for ids that do not exist.
+ */
+PGS_API const char *pgs_table_string(const struct pgs_table *t, uint32_t id);
+
+/* Length in bytes of string id (texts may hold bytes that are not UTF-8). */
+PGS_API size_t pgs_table_string_len(const struct pgs_table *t, uint32_t id);
+
+/* ------------------------------------------------------------------------ */
+/* Queries: select, cull (group), sort                                       */
+
+/*
+ * Keys. Each has a short and a long name (page_owner_sort's names, plus
+ * times and pages):
+ *	p pid		tg tgid		n name		st stacktrace
+ *	T txt		at alloc_ts	ator allocator	ft free_ts
+ *	f free		t times		m pages
+ * Cull (group) keys: pid tgid name stacktrace allocator free. Without a cull
+ * key every distinct block text is a group (page_owner_sort's default: the
+ * block minus its PFN line, with the ts digits cut unless the first sort key
+ * is alloc_ts). Sort keys: all but free; a leading '-' sorts descending, '+'
+ * (default) ascending. Ties keep the order of first appearance in the input.
+ */
+struct pgs_query;
+
+PGS_API int pgs_query_create(struct pgs_query **out);
+PGS_API void pgs_query_free(struct pgs_query *q);
+
+/*
+ * Group by the comma-separated keys (replaces earlier calls). Returns 0, or
+ * PGS_E_KEY for an unknown key or one that cannot be a cull key.
+ */
+PGS_API int pgs_query_set_cull(struct pgs_query *q, const char *keys);
+
+/*
+ * Append comma-separated sort keys ("-pages,name") after any given before.
+ * Returns 0 or PGS_E_KEY. Without any sort key, groups sort by times,
+ * descending.
+ */
+PGS_API int pgs_query_add_sort(struct pgs_query *q, const char *keys);
+
+/* Forget the sort keys given so far. */
+PGS_API void pgs_query_clear_sort(struct pgs_query *q);
+
+/*
+ * Select rows: keep a row only if its pid (tgid, name) is in the
+ * comma-separated list. Repeated calls for one field add to its list; the
+ * fields are ANDed. Returns 0, -EINVAL (a pid that is not a number), -ENOMEM.
+ */
+PGS_API int pgs_query_select_pid(struct pgs_query *q, const char *list);
+PGS_API int pgs_query_select_tgid(struct pgs_query *q, const char *list);
+PGS_API int pgs_query_select_name(struct pgs_query *q, const char *list);
+
+/*
+ * Drop rows whose page was freed after it was allocated... as page_owner_sort
+ * -f (v6.1-v6.6) defined it: drop a row when free_ts != 0 and ts < free_ts.
+ */
+PGS_API void pgs_query_select_unreleased(struct pgs_query *q, int on);
+
+/* The result of a query: groups in sort order. Holds no pointer into q. */
+struct pgs_result;
+
+/*
+ * Run q on t. Returns 0 and a new result in *out, or PGS_E_NOFIELD when a
+ * key needs a field the table lacks (free_ts on a dump without it), -ENOMEM.
+ * The result borrows t: free the result before the table.
+ */
+PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
+			  struct pgs_result **out);
+PGS_API void pgs_result_free(struct pgs_result *r);
+
+/* Number of groups. 0 for NULL. */
+PGS_API size_t pgs_result_count(const struct pgs_result *r);
+
+/* One group: counts plus the values of its first row (in input order). */
+struct pgs_group {
+	size_t sz;
+	uint64_t times;		/* rows (blocks) in the group */
+	uint64_t pages;		/* base pages over those rows */
+	size_t first_row;	/* row index of the first member */
+	int32_t pid, tgid;
+	uint32_t comm;		/* string id */
+	uint32_t stacktrace;	/* string id */
+	uint32_t allocator;	/* PGS_ALLOC_* */
+	uint64_t ts_min;	/* earliest ts in the group */
+	uint64_t free_ts;	/* of the first row */
+};
+
+/* Fill *g with group i in sort order. Returns 0 or -ERANGE. */
+PGS_API int pgs_result_group(const struct pgs_result *r, size_t i,
+			     struct pgs_group *g);
+
+/* Rows and pages that passed the selection. */
+PGS_API uint64_t pgs_result_records(const struct pgs_result *r);
+PGS_API uint64_t pgs_result_pages(const struct pgs_result *r);
+
+/* ------------------------------------------------------------------------ */
+/* Output                                                                    */
+
+enum pgs_format {
+	PGS_FORMAT_TEXT = 0,	/* page_owner_sort's text */
+	PGS_FORMAT_JSON,	/* one JSON document */
+};
+
+/*
+ * Where output goes: called with consecutive pieces of the report. Return 0
+ * to go on, non-zero to stop (the write call then returns PGS_E_WRITE).
+ */
+typedef int (*pgs_write_fn)(const void *buf, size_t len, void *user);
+
+struct pgs_write_opts {
+	size_t sz;
+	enum pgs_format format;
+	/* JSON only: the "input" object's name; default "-". */
+	const char *input_name;
+};
+
+/*
+ * Write the report of r through sink, in one or more calls. Returns 0,
+ * PGS_E_WRITE when the sink failed (the report is then incomplete),
+ * -ENOMEM, -EINVAL.
+ */
+PGS_API int pgs_result_write(const struct pgs_result *r,
+			     const struct pgs_write_opts *opts,
+			     pgs_write_fn sink, void *user);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PGSORT_PGSORT_H */

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Internal helpers shared by every stage: allocation through the caller's
+ * hook, one-line error returns, diagnostics and small byte utilities.
+ */
+#ifndef PGS_COMMON_H
+#define PGS_COMMON_H
+
+#include <errno.h>	/* ENOMEM, EINVAL */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>	/* memcpy, memchr */
+
+#include "pgsort/pgsort.h"
+
+#define PGS_HIDDEN __attribute__((visibility("hidden")))
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* Return err from the current function when cond holds. */
+#define RETURN_ERROR_IF(cond, err) \
+	do { if (unlikely(cond)) return (err); } while (0)
+/* Evaluate a call returning int; return its value when negative. */
+#define FORWARD_IF_ERROR(expr) \
+	do { int fwd_err_ = (expr); if (unlikely(fwd_err_ < 0)) return fwd_err_; } while (0)
+
+/* Allocation: every object keeps the allocator it was created with. */
+void *pgs__malloc(const struct pgs_allocator *a, size_t n);
+void *pgs__calloc(const struct pgs_allocator *a, size_t n, size_t size);
+void *pgs__realloc(const struct pgs_allocator *a, void *p, size_t n);
+void pgs__free(const struct pgs_allocator *a, void *p);
+
+/*
+ * Grow *arr (of elements of size) so that it holds at least need elements;
+ * *cap is updated. Doubles, so appends are amortised O(1).
+ */
+int pgs__grow(const struct pgs_allocator *a, void **arr, size_t *cap,
+	      size_t need, size_t size);
+
+/* Diagnostics sink bound to one input. */
+struct pgs_diagctx {
+	pgs_diag_fn fn;
+	void *user;
+	int level;		/* least severe level delivered */
+	const char *source;
+};
+
+void pgs__diag(const struct pgs_diagctx *d, enum pgs_diag_level level,
+	       uint64_t line, uint64_t offset, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* Byte helpers. */
+static inline bool has_prefix(const char *s, size_t len, const char *p, size_t plen)
+{
+	return len >= plen && memcmp(s, p, plen) == 0;
+}
+#define HAS_PREFIX(s, len, lit) has_prefix((s), (len), (lit), sizeof(lit) - 1)
+
+static inline bool is_digit(char c)
+{
+	return (unsigned char)(c - '0') < 10;
+}
+
+const char *pgs__memmem(const char *hay, size_t hlen, const char *needle, size_t nlen);
+
+/*
+ * Parse an unsigned decimal number at s[0..len). Stores the value and returns
+ * the number of digits consumed, 0 if none or on overflow of uint64_t.
+ */
+size_t pgs__parse_u64(const char *s, size_t len, uint64_t *out);
+/* As pgs__parse_u64 for "0x" hex (prefix required). Returns bytes consumed. */
+size_t pgs__parse_hex(const char *s, size_t len, uint64_t *out);
+/* Decimal, or hex with a 0x prefix. Returns bytes consumed. */
+size_t pgs__parse_num(const char *s, size_t len, uint64_t *out);
+
+#endif /* PGS_COMMON_H */

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Where the bytes come from. A regular file is memory-mapped and parsed in
+ * slices that end at record boundaries; each slice's pages are released
+ * after it is parsed (nothing in the table points into the input), so
+ * resident memory does not grow with the file. Anything else (a pipe, a
+ * socket, /proc-like files whose st_size is 0) is read as a stream in large
+ * reads through the incremental parser, holding at most one partial record
+ * beyond the read size.
+ */
+#include <fcntl.h>	/* open */
+#include <sys/mman.h>	/* mmap, madvise */
+#include <sys/stat.h>	/* fstat */
+#include <unistd.h>	/* read, close */
+
+#include "../parse/parse.h"
+
+#define SLICE (64u * 1024 * 1024)
+#define READ_SIZE (4u * 1024 * 1024)
+
+/* The first record boundary (just after a blank line) at or after pos. */
+size_t next_boundary(const char *b, size_t len, size_t pos)
+{
+	while (pos < len) {
+		const char *nl = memchr(b + pos, '\n', len - pos);
+
+		if (!nl || (size_t)(nl - b) + 1 >= len)
+			return len;
+		pos = (size_t)(nl - b) + 1;
+		if (b[pos] == '\n')
+			return pos + 1;
+		if (b[pos] == '\r' && pos + 1 < len && b[pos + 1] == '\n')
+			return pos + 2;
+	}
+	return len;
+}
+
+static int parse_mem(struct parse_ctx *c, const char *buf, size_t len,
+		     const struct pgs_parse_opts *opts, bool release)
+{
+	size_t pos = 0;
+	pgs_progress_fn progress = NULL;
+	void *puser = NULL;
+
+	if (opts && opts->sz >= offsetof(struct pgs_parse_opts, progress_user) + sizeof(void *)) {
+		progress = opts->progress;
+		puser = opts->progress_user;
+	}
+	if (len == 0)
+		return PGS_E_EMPTY;
+	while (pos < len) {
+		size_t end = next_boundary(buf, len, pos + SLICE < len ? pos + SLICE : len);
+		int err = parse_range(c, buf + pos, end - pos, end == len);
+
+		FORWARD_IF_ERROR(err);
+		if (release) {
+			/* Whole pages behind the cursor only. */
+			size_t a = pos & ~(size_t)4095, b = end & ~(size_t)4095;
+
+			if (b > a)
+				madvise((char *)buf + a, b - a, MADV_DONTNEED);
+		}
+		pos = end;
+		if (progress)
+			progress(pos, len, puser);
+	}
+	return parse_finish(c);
+}
+
+static int table_from_mem(struct pgs_table **out, const void *buf, size_t len,
+			  const struct pgs_parse_opts *opts, const char *name,
+			  bool release)
+{
+	struct parse_ctx c;
+	int err;
+
+	FORWARD_IF_ERROR(parse_ctx_init(&c, opts, name));
+	err = parse_mem(&c, buf, len, opts, release);
+	if (!err) {
+		*out = c.t;
+		c.t = NULL;
+	}
+	parse_ctx_fini(&c);
+	return err;
+}
+
+static int table_from_stream(struct pgs_table **out, int fd,
+			     const struct pgs_parse_opts *opts, const char *name)
+{
+	struct pgs_parser *p;
+	pgs_progress_fn progress = NULL;
+	void *puser = NULL;
+	uint64_t done = 0;
+	int err;
+
+	if (opts && opts->sz >= offsetof(struct pgs_parse_opts, progress_user) + sizeof(void *)) {
+		progress = opts->progress;
+		puser = opts->progress_user;
+	}
+	FORWARD_IF_ERROR(parser_create(&p, opts, name));
+	for (;;) {
+		ssize_t n;
+
+		/* Read straight into the parser's buffer: no extra copy. */
+		if (p->start) {
+			memmove(p->in.p, p->in.p + p->start, p->in.len - p->start);
+			p->in.len -= p->start;
+			p->start = 0;
+		}
+		err = buf_reserve(p->c.al, &p->in, p->in.len + READ_SIZE);
+		if (err)
+			break;
+		n = read(fd, p->in.p + p->in.len, READ_SIZE);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		if (n == 0) {
+			err = pgs_parser_finish(p, out);
+			break;
+		}
+		p->in.len += (size_t)n;
+		done += (uint64_t)n;
+		err = parser_run(p, false);
+		if (err)
+			break;
+		if (progress)
+			progress(done, 0, puser);
+	}
+	pgs_parser_free(p);
+	return err;
+}
+
+static int table_from_fd(struct pgs_table **out, int fd,
+			 const struct pgs_parse_opts *opts, const char *name)
+{
+	struct stat st;
+	void *map;
+	int err;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode) || st.st_size == 0 ||
+	    (uint64_t)st.st_size > SIZE_MAX)
+		return table_from_stream(out, fd, opts, name);
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		return table_from_stream(out, fd, opts, name);
+	madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
+	err = table_from_mem(out, map, (size_t)st.st_size, opts, name, true);
+	munmap(map, (size_t)st.st_size);
+	return err;
+}
+
+PGS_API int pgs_table_open_fd(struct pgs_table **out, int fd,
+			      const struct pgs_parse_opts *opts)
+{
+	RETURN_ERROR_IF(!out || fd < 0, -EINVAL);
+	return table_from_fd(out, fd, opts, "-");
+}
+
+PGS_API int pgs_table_open_file(struct pgs_table **out, const char *path,
+				const struct pgs_parse_opts *opts)
+{
+	int fd, err;
+
+	RETURN_ERROR_IF(!out || !path, -EINVAL);
+	if (strcmp(path, "-") == 0)
+		return table_from_fd(out, 0, opts, "-");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	err = table_from_fd(out, fd, opts, path);
+	close(fd);
+	return err;
+}
+
+PGS_API int pgs_table_open_mem(struct pgs_table **out, const void *buf,
+			       size_t len, const struct pgs_parse_opts *opts)
+{
+	RETURN_ERROR_IF(!out || (!buf && len), -EINVAL);
+	return table_from_mem(out, buf, len, opts, "-", false);
+}

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One JSON document:
+ *   {"pgsort": VERSION, "input": {...}, "cull": [...], "sort": [...],
+ *    "groups": [{"times": N, "pages": N, <one member per cull key>}, ...]}
+ * Multi-line texts (stacktrace, txt) are arrays of their lines with leading
+ * whitespace removed. Numbers are JSON numbers.
+ */
+#include <stdlib.h>	/* free */
+
+#include "output.h"
+
+static void lines_array(struct writer *w, const char *s, size_t len)
+{
+	const char *p = s, *end = s + len;
+	bool first = true;
+
+	w_put(w, "[", 1);
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+
+		while (p < le && (*p == ' ' || *p == '\t'))
+			p++;
+		if (!first)
+			w_put(w, ", ", 2);
+		first = false;
+		w_json_str(w, p, (size_t)(le - p));
+		p = nl ? nl + 1 : end;
+	}
+	w_put(w, "]", 1);
+}
+
+static void key_list(struct writer *w, const struct pgs_result *r, bool sort)
+{
+	size_t i, n = 0;
+
+	w_put(w, "[", 1);
+	for (i = 0; i < (sort ? r->s.nsort : K__COUNT); i++) {
+		const struct key_def *k;
+
+		if (sort) {
+			k = key_by_id(r->s.sort[i].id);
+			w_printf(w, "%s\"%s%s\"", n++ ? ", " : "",
+				 r->s.sort[i].sign < 0 ? "-" : "", k->long_name);
+		} else if (r->s.cull & (1u << i)) {
+			k = key_by_id((enum key_id)i);
+			w_printf(w, "%s\"%s\"", n++ ? ", " : "", k->long_name);
+		}
+	}
+	w_put(w, "]", 1);
+}
+
+void write_json(struct writer *w, const struct pgs_result *r, const char *input_name)
+{
+	const struct pgs_table *t = r->t;
+	unsigned cull = r->s.cull;
+	char *txt = NULL, label[40];
+	size_t txt_len, txt_cap = 0, i;
+
+	w_printf(w, "{\"pgsort\": \"%s\", \"input\": {\"name\": ", pgs_version());
+	w_json_str(w, input_name, strlen(input_name));
+	w_printf(w, ", \"kind\": \"%s\", \"era\": \"%s\", \"bytes\": %llu, \"records\": %llu, "
+		 "\"pages\": %llu, \"skipped\": %llu, \"unknown_lines\": %llu, "
+		 "\"selected_records\": %llu, \"selected_pages\": %llu}, \"cull\": ",
+		 pgs_kind_name(t->kind), table_era(t), (unsigned long long)t->bytes,
+		 (unsigned long long)t->rows, (unsigned long long)t->pages,
+		 (unsigned long long)t->skipped, (unsigned long long)t->unknown_lines,
+		 (unsigned long long)r->records, (unsigned long long)r->pages);
+	key_list(w, r, false);
+	w_str(w, ", \"sort\": ");
+	key_list(w, r, true);
+	w_str(w, ", \"groups\": [");
+	for (i = 0; i < r->n && !w->err; i++) {
+		const struct group *g = &r->g[i];
+		const struct st_meta *st = table_row_st(t, g->first);
+
+		w_printf(w, "%s\n{\"times\": %llu, \"pages\": %llu", i ? "," : "",
+			 (unsigned long long)g->times, (unsigned long long)g->pages);
+		if (t->kind != PGS_KIND_PAGE_OWNER) {
+			if (t->kind != PGS_KIND_SHOW_STACKS && !cull)
+				w_printf(w, ", \"handle\": %u", t->c_handle[g->first]);
+			w_str(w, ", \"stacktrace\": ");
+			lines_array(w, strpool_str(&t->strings, st->text),
+				    strpool_len(&t->strings, st->text));
+			w_put(w, "}", 1);
+			continue;
+		}
+		{
+			const struct hdr_meta *h = table_row_hdr(t, g->first);
+
+			allocator_label(table_row_allocator(t, g->first), label, sizeof(label));
+			if (label[0])
+				label[strlen(label) - 1] = '\0';	/* trailing space */
+			if (!cull) {
+				txt_len = 0;
+				if (render_txt(t, g->first, r->ts_in_txt, &txt, &txt_len, &txt_cap) < 0) {
+					w->err = -ENOMEM;
+					break;
+				}
+				w_str(w, ", \"allocator\": ");
+				w_json_str(w, label, strlen(label));
+				w_str(w, ", \"txt\": ");
+				lines_array(w, txt, txt_len);
+				w_put(w, "}", 1);
+				continue;
+			}
+			if (cull & (1u << K_PID) || r->s.sel_pid)
+				w_printf(w, ", \"pid\": %d", h->pid);
+			if (cull & (1u << K_TGID) || r->s.sel_tgid)
+				w_printf(w, ", \"tgid\": %d", h->tgid);
+			if (cull & (1u << K_NAME) || r->s.sel_name) {
+				w_str(w, ", \"name\": ");
+				w_json_str(w, strpool_str(&t->strings, h->comm),
+					   strpool_len(&t->strings, h->comm));
+			}
+			if (cull & (1u << K_ALLOCATOR)) {
+				w_str(w, ", \"allocator\": ");
+				w_json_str(w, label, strlen(label));
+			}
+			if (cull & (1u << K_FREE))
+				w_printf(w, ", \"free\": %s",
+					 t->c_fts && t->c_fts[g->first] ? "true" : "false");
+			if (cull & (1u << K_STACKTRACE)) {
+				w_str(w, ", \"stacktrace\": ");
+				lines_array(w, strpool_str(&t->strings, st->text),
+					    strpool_len(&t->strings, st->text));
+			}
+			w_put(w, "}", 1);
+		}
+	}
+	w_str(w, "\n]}\n");
+	free(txt);
+}

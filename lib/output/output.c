@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdlib.h>	/* malloc */
+
+#include "output.h"
+
+PGS_API int pgs_result_write(const struct pgs_result *r, const struct pgs_write_opts *opts,
+			     pgs_write_fn sink, void *user)
+{
+	struct pgs_write_opts o = PGS_INIT(pgs_write_opts);
+	struct writer *w;
+	int err;
+
+	RETURN_ERROR_IF(!r || !sink, -EINVAL);
+	if (opts) {
+		RETURN_ERROR_IF(opts->sz < sizeof(size_t), -EINVAL);
+		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	}
+	w = malloc(sizeof(*w));
+	RETURN_ERROR_IF(!w, -ENOMEM);
+	w->sink = sink;
+	w->user = user;
+	w->err = 0;
+	w->n = 0;
+	switch (o.format) {
+	case PGS_FORMAT_TEXT:
+		write_text(w, r);
+		break;
+	case PGS_FORMAT_JSON:
+		write_json(w, r, o.input_name ? o.input_name : r->t->name);
+		break;
+	default:
+		w->err = -EINVAL;
+	}
+	w_flush(w);
+	err = w->err;
+	free(w);
+	return err;
+}

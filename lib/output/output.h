@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef PGS_OUTPUT_H
+#define PGS_OUTPUT_H
+
+#include "../query/query.h"
+
+/* A buffered writer in front of the caller's sink; errors are sticky. */
+struct writer {
+	pgs_write_fn sink;
+	void *user;
+	int err;
+	size_t n;
+	char buf[64 * 1024];
+};
+
+void w_put(struct writer *w, const void *s, size_t len);
+void w_str(struct writer *w, const char *s);
+void w_printf(struct writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void w_flush(struct writer *w);
+
+/* A JSON string literal (quotes included); bytes that are not UTF-8 become \u00XX. */
+void w_json_str(struct writer *w, const char *s, size_t len);
+
+void write_text(struct writer *w, const struct pgs_result *r);
+void write_json(struct writer *w, const struct pgs_result *r, const char *input_name);
+
+#endif /* PGS_OUTPUT_H */

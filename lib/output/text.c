@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * page_owner_sort's text report (formats.md §4.4), byte for byte:
+ *   no cull:  "%d times, %d pages, allocated by <labels>:\n<txt>\n"
+ *   cull:     "%d times, %d pages[, PID %d][, TGID %d][, task_comm_name: %s]
+ *              [, allocated by <labels>][ (UNRELEASED|RELEASED)][:\n<stacktrace>]\n"
+ * where txt is the block minus its PFN line, the ts digits cut unless the
+ * first sort key is alloc_ts.
+ */
+#include <stdio.h>	/* snprintf */
+#include <stdlib.h>	/* free */
+
+#include "output.h"
+
+int render_txt(const struct pgs_table *t, size_t i, bool with_ts,
+	       char **buf, size_t *len, size_t *cap)
+{
+	const struct hdr_meta *h = table_row_hdr(t, i);
+	const char *tmpl = strpool_str(&t->hdrs, t->c_hdr[i]);
+	size_t tl = strpool_len(&t->hdrs, t->c_hdr[i]);
+	uint32_t st = table_row_st(t, i)->text;
+	size_t sl = strpool_len(&t->strings, st), p = 0;
+	char digits[48];
+	int n;
+
+	FORWARD_IF_ERROR(pgs__grow(NULL, (void **)buf, cap, *len + tl + sl + 2 * sizeof(digits) + 1, 1));
+	if (with_ts && h->ts_off != HDR_NOCUT) {
+		memcpy(*buf + *len, tmpl, h->ts_off);
+		*len += h->ts_off;
+		p = h->ts_off;
+		n = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)t->c_ts[i]);
+		memcpy(*buf + *len, digits, (size_t)n);
+		*len += (size_t)n;
+	}
+	if (h->fts_off != HDR_NOCUT) {
+		memcpy(*buf + *len, tmpl + p, h->fts_off - p);
+		*len += h->fts_off - p;
+		p = h->fts_off;
+		n = snprintf(digits, sizeof(digits), "%llu",
+			     (unsigned long long)(t->c_fts ? t->c_fts[i] : 0));
+		memcpy(*buf + *len, digits, (size_t)n);
+		*len += (size_t)n;
+	}
+	memcpy(*buf + *len, tmpl + p, tl - p);
+	*len += tl - p;
+	(*buf)[(*len)++] = '\n';
+	memcpy(*buf + *len, strpool_str(&t->strings, st), sl);
+	*len += sl;
+	return 0;
+}
+
+static void stacks_group(struct writer *w, const struct pgs_result *r, const struct group *g)
+{
+	const struct pgs_table *t = r->t;
+	const struct st_meta *st = table_row_st(t, g->first);
+
+	w_printf(w, "%llu times, %llu pages", (unsigned long long)g->times,
+		 (unsigned long long)g->pages);
+	if (!r->s.cull && t->kind != PGS_KIND_SHOW_STACKS)
+		w_printf(w, ", handle %u", t->c_handle[g->first]);
+	if (st->text) {
+		w_put(w, ":\n", 2);
+		w_put(w, strpool_str(&t->strings, st->text), strpool_len(&t->strings, st->text));
+	}
+	w_put(w, "\n", 1);
+}
+
+void write_text(struct writer *w, const struct pgs_result *r)
+{
+	const struct pgs_table *t = r->t;
+	unsigned cull = r->s.cull;
+	char *txt = NULL, label[40];
+	size_t txt_len, txt_cap = 0, i;
+
+	for (i = 0; i < r->n && !w->err; i++) {
+		const struct group *g = &r->g[i];
+		const struct hdr_meta *h;
+
+		if (t->kind != PGS_KIND_PAGE_OWNER) {
+			stacks_group(w, r, g);
+			continue;
+		}
+		h = table_row_hdr(t, g->first);
+		allocator_label(table_row_allocator(t, g->first), label, sizeof(label));
+		w_printf(w, "%llu times, %llu pages", (unsigned long long)g->times,
+			 (unsigned long long)g->pages);
+		if (!cull) {
+			w_printf(w, ", allocated by %s:\n", label);
+			txt_len = 0;
+			if (render_txt(t, g->first, r->ts_in_txt, &txt, &txt_len, &txt_cap) < 0) {
+				w->err = -ENOMEM;
+				break;
+			}
+			w_put(w, txt, txt_len);
+			w_put(w, "\n", 1);
+			continue;
+		}
+		if (cull & (1u << K_PID) || r->s.sel_pid)
+			w_printf(w, ", PID %d", h->pid);
+		if (cull & (1u << K_TGID) || r->s.sel_tgid)
+			w_printf(w, ", TGID %d", h->tgid);
+		if (cull & (1u << K_NAME) || r->s.sel_name) {
+			w_str(w, ", task_comm_name: ");
+			w_put(w, strpool_str(&t->strings, h->comm), strpool_len(&t->strings, h->comm));
+		}
+		if (cull & (1u << K_ALLOCATOR))
+			w_printf(w, ", allocated by %s", label);
+		if (cull & (1u << K_FREE))
+			w_str(w, t->c_fts && t->c_fts[g->first] ? " (UNRELEASED)" : " (RELEASED)");
+		if (cull & (1u << K_STACKTRACE)) {
+			uint32_t st = table_row_st(t, g->first)->text;
+
+			w_put(w, ":\n", 2);
+			w_put(w, strpool_str(&t->strings, st), strpool_len(&t->strings, st));
+		}
+		w_put(w, "\n", 1);
+	}
+	free(txt);
+}

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdarg.h>	/* va_list */
+#include <stdio.h>	/* vsnprintf */
+#include <stdlib.h>	/* malloc */
+
+#include "output.h"
+
+void w_flush(struct writer *w)
+{
+	if (w->n && !w->err && w->sink(w->buf, w->n, w->user) != 0)
+		w->err = PGS_E_WRITE;
+	w->n = 0;
+}
+
+void w_put(struct writer *w, const void *s, size_t len)
+{
+	if (w->err)
+		return;
+	if (len > sizeof(w->buf) - w->n) {
+		w_flush(w);
+		if (len >= sizeof(w->buf)) {
+			if (!w->err && w->sink(s, len, w->user) != 0)
+				w->err = PGS_E_WRITE;
+			return;
+		}
+	}
+	memcpy(w->buf + w->n, s, len);
+	w->n += len;
+}
+
+void w_str(struct writer *w, const char *s)
+{
+	w_put(w, s, strlen(s));
+}
+
+void w_printf(struct writer *w, const char *fmt, ...)
+{
+	char tmp[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		w->err = -EINVAL;
+		return;
+	}
+	if ((size_t)n < sizeof(tmp)) {
+		w_put(w, tmp, (size_t)n);
+		return;
+	}
+	{
+		char *big = malloc((size_t)n + 1);
+
+		if (!big) {
+			w->err = -ENOMEM;
+			return;
+		}
+		va_start(ap, fmt);
+		vsnprintf(big, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+		w_put(w, big, (size_t)n);
+		free(big);
+	}
+}
+
+/* Length of the valid UTF-8 sequence at s, 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t len)
+{
+	size_t n, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates, beyond U+10FFFF. */
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+void w_json_str(struct writer *w, const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, run = 0;
+
+	w_put(w, "\"", 1);
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t u;
+
+		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+			i++;
+			run++;
+			continue;
+		}
+		if (c >= 0x80 && (u = utf8_len(s + i, len - i)) > 0) {
+			i += u;
+			run += u;
+			continue;
+		}
+		w_put(w, s + i - run, run);
+		run = 0;
+		switch (c) {
+		case '"': w_put(w, "\\\"", 2); break;
+		case '\\': w_put(w, "\\\\", 2); break;
+		case '\n': w_put(w, "\\n", 2); break;
+		case '\t': w_put(w, "\\t", 2); break;
+		case '\r': w_put(w, "\\r", 2); break;
+		default: w_printf(w, "\\u%04x", c);
+		}
+		i++;
+	}
+	w_put(w, s + i - run, run);
+	w_put(w, "\"", 1);
+}

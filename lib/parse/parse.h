@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Parsing a byte range into a table. A range always ends at a record
+ * boundary (after a blank line) or at the end of the input, so independent
+ * ranges of one input can be parsed separately, each into its own table,
+ * and merged.
+ */
+#ifndef PGS_PARSE_H
+#define PGS_PARSE_H
+
+#include "../common.h"
+#include "../table/table.h"
+#include "fields.h"
+
+/* Warnings delivered one by one before they turn into a summary. */
+#define WARN_LIMIT 20
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+struct parse_ctx {
+	struct pgs_table *t;
+	struct pgs_diagctx diag;
+	struct pgs_allocator alloc;	/* copy of the caller's hook */
+	const struct pgs_allocator *al;	/* &alloc or NULL */
+	struct buf scratch;	/* a record's text when it is not contiguous */
+	struct buf meta;	/* a new stacktrace being split into frames */
+	uint64_t line;		/* lines consumed before the current range */
+	uint64_t off;		/* input offset of the current range */
+	unsigned warned;
+	bool detected;
+};
+
+int buf_reserve(const struct pgs_allocator *al, struct buf *b, size_t need);
+
+/* Report a problem on one line: a warning at first, debug after WARN_LIMIT. */
+void parse_warn(struct parse_ctx *c, uint64_t line, uint64_t off,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * Work out the kind of input from its first records. Returns 0 (kind set in
+ * c->t), PGS_E_FORMAT with a diagnostic, or 1 when more input is needed.
+ */
+int detect_kind(struct parse_ctx *c, const char *buf, size_t len, bool final);
+
+int parse_page_owner(struct parse_ctx *c, const char *buf, size_t len);
+int parse_stacks(struct parse_ctx *c, const char *buf, size_t len);
+
+/* Intern a stacktrace text and, when new, its frames and trailers. */
+int intern_stacktrace(struct parse_ctx *c, const char *text, size_t len,
+		      uint32_t *st_index);
+
+/* Parse one range (see above); final: no more input follows. */
+int parse_range(struct parse_ctx *c, const char *buf, size_t len, bool final);
+
+/* End of input: summaries, era, empty check. */
+int parse_finish(struct parse_ctx *c);
+
+int parse_ctx_init(struct parse_ctx *c, const struct pgs_parse_opts *opts,
+		   const char *name);
+void parse_ctx_fini(struct parse_ctx *c);
+
+/* The incremental parser (public as struct pgs_parser). */
+struct pgs_parser {
+	struct parse_ctx c;
+	struct buf in;		/* bytes not yet parsed: a partial record */
+	size_t start;		/* parsed up to here in `in` */
+	int err;		/* sticky error */
+	bool done;
+};
+
+int parser_create(struct pgs_parser **out, const struct pgs_parse_opts *opts,
+		  const char *name);
+/* Parse the whole records buffered in p->in (all of it when final). */
+int parser_run(struct pgs_parser *p, bool final);
+
+#endif /* PGS_PARSE_H */

@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The parse driver: kind detection, ranges, end-of-input summaries, and the
+ * incremental parser of the public API (pgs_parser_*), which cuts its input
+ * at record boundaries so that every range it parses is whole.
+ */
+#include <stdarg.h>	/* va_list */
+#include <stdio.h>	/* vsnprintf */
+
+#include "parse.h"
+
+/* Input needed before the kind is decided: the first records suffice. */
+#define DETECT_BYTES (256u * 1024)
+#define DETECT_LINES 2000
+/* No record is this long; a longer one means the input is not page_owner. */
+#define MAX_RECORD (256u * 1024 * 1024)
+
+int buf_reserve(const struct pgs_allocator *al, struct buf *b, size_t need)
+{
+	return pgs__grow(al, (void **)&b->p, &b->cap, need ? need : 1, 1);
+}
+
+void parse_warn(struct parse_ctx *c, uint64_t line, uint64_t off,
+		const char *fmt, ...)
+{
+	enum pgs_diag_level lvl = c->warned < WARN_LIMIT ? PGS_DIAG_WARN : PGS_DIAG_DEBUG;
+	char msg[400];
+	va_list ap;
+
+	c->warned++;
+	if ((int)lvl > c->diag.level || !c->diag.fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pgs__diag(&c->diag, lvl, line, off, "%s", msg);
+}
+
+static void show_line(char *out, size_t outsz, const char *s, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len && n + 5 < outsz; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch >= 0x20 && ch < 0x7f) {
+			out[n++] = (char)ch;
+		} else {
+			snprintf(out + n, outsz - n, "\\x%02x", ch);
+			n += 4;
+		}
+	}
+	if (i < len && n + 4 < outsz) {
+		memcpy(out + n, "...", 3);
+		n += 3;
+	}
+	out[n] = '\0';
+}
+
+int detect_kind(struct parse_ctx *c, const char *buf, size_t len, bool final)
+{
+	const char *p = buf, *end = buf + len, *first = NULL;
+	size_t first_len = 0;
+	uint64_t first_line = 0, first_off = 0, line = c->line;
+	enum pgs_kind kind = PGS_KIND_UNKNOWN;
+	unsigned lines = 0;
+	bool frames = false;
+	char shown[96];
+
+	while (p < end && lines < DETECT_LINES && kind == PGS_KIND_UNKNOWN) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = (size_t)((nl ? nl : end) - p);
+
+		if (!nl && !final)
+			break;	/* a partial line proves nothing yet */
+		line++;
+		lines++;
+		if (l && p[l - 1] == '\r')
+			l--;
+		if (l && !first) {
+			first = p;
+			first_len = l;
+			first_line = line;
+			first_off = c->off + (uint64_t)(p - buf);
+		}
+		switch (classify_line(p, l)) {
+		case LC_HEADER:
+			if (!frames)
+				kind = PGS_KIND_PAGE_OWNER;
+			break;
+		case LC_FRAME:
+			frames = true;
+			break;
+		case LC_PAGES:
+			kind = frames ? PGS_KIND_SHOW_STACKS : PGS_KIND_UNKNOWN;
+			break;
+		case LC_HANDLE:
+			kind = frames ? PGS_KIND_SHOW_STACKS_HANDLES : PGS_KIND_SHOW_HANDLES;
+			break;
+		case LC_BLANK:
+			break;
+		default:
+			frames = false;
+		}
+		/* show_stacks_handles vs a show_stacks record that also has a
+		 * handle: the line after "handle:" decides. */
+		p = nl ? nl + 1 : end;
+		if (kind == PGS_KIND_SHOW_STACKS_HANDLES && p < end) {
+			const char *nl2 = memchr(p, '\n', (size_t)(end - p));
+			size_t l2 = (size_t)((nl2 ? nl2 : end) - p);
+
+			if (classify_line(p, l2) == LC_PAGES)
+				kind = PGS_KIND_SHOW_STACKS;
+		}
+	}
+	if (kind != PGS_KIND_UNKNOWN) {
+		c->t->kind = kind;
+		c->detected = true;
+		return 0;
+	}
+	if (!final && lines < DETECT_LINES && len < MAX_RECORD)
+		return 1;
+	if (!first)
+		return PGS_E_EMPTY;
+	show_line(shown, sizeof(shown), first, first_len);
+	pgs__diag(&c->diag, PGS_DIAG_ERROR, first_line, first_off,
+		  "not page_owner output: expected a page_owner block ('Page allocated via order N, ...') "
+		  "or a page_owner_stacks record (frames, then 'nr_base_pages: N' or 'handle: N'), found '%s'",
+		  shown);
+	return PGS_E_FORMAT;
+}
+
+int parse_range(struct parse_ctx *c, const char *buf, size_t len, bool final)
+{
+	int err;
+
+	if (!c->detected) {
+		err = detect_kind(c, buf, len, final);
+		if (err)
+			return err;
+	}
+	c->t->bytes += len;
+	err = c->t->kind == PGS_KIND_PAGE_OWNER ? parse_page_owner(c, buf, len) :
+						  parse_stacks(c, buf, len);
+	c->off += len;
+	c->t->lines = c->line;
+	return err;
+}
+
+static uint64_t count_distinct(struct parse_ctx *c, const uint32_t *ids, size_t n,
+			       size_t stride)
+{
+	size_t words = (c->t->strings.count + 63) / 64, i;
+	uint64_t *seen = pgs__calloc(c->al, words, sizeof(*seen)), count = 0;
+
+	if (!seen)
+		return 0;
+	for (i = 0; i < n; i++) {
+		uint32_t id = *(const uint32_t *)((const char *)ids + i * stride);
+
+		if (id && !(seen[id / 64] & (1ull << (id % 64)))) {
+			seen[id / 64] |= 1ull << (id % 64);
+			count++;
+		}
+	}
+	pgs__free(c->al, seen);
+	return count;
+}
+
+int parse_finish(struct parse_ctx *c)
+{
+	struct pgs_table *t = c->t;
+	size_t i;
+
+	if (!c->detected)
+		return PGS_E_EMPTY;
+	t->distinct_stacks = count_distinct(c, &t->st[0].stack, t->st_n, sizeof(t->st[0]));
+	t->distinct_frames = count_distinct(c, t->frames, t->frames_n, sizeof(t->frames[0]));
+	if (c->warned > WARN_LIMIT)
+		pgs__diag(&c->diag, PGS_DIAG_WARN, 0, 0,
+			  "%u more problems not shown one by one", c->warned - WARN_LIMIT);
+	if (t->skipped)
+		pgs__diag(&c->diag, PGS_DIAG_WARN, 0, 0,
+			  "%llu damaged records skipped", (unsigned long long)t->skipped);
+	for (i = 0; i < UNK_KINDS && t->unk[i].count; i++)
+		pgs__diag(&c->diag, PGS_DIAG_WARN, t->unk[i].first_line, 0,
+			  "%llu lines not understood starting with '%s' (first at line %llu)",
+			  (unsigned long long)t->unk[i].count, t->unk[i].name,
+			  (unsigned long long)t->unk[i].first_line);
+	pgs__diag(&c->diag, PGS_DIAG_INFO, 0, 0,
+		  "%s, era %s: %llu records, %llu pages, %llu distinct stacks",
+		  pgs_kind_name(t->kind), table_era(t), (unsigned long long)t->rows,
+		  (unsigned long long)t->pages, (unsigned long long)t->distinct_stacks);
+	if (t->rows == 0)
+		return t->skipped ? PGS_E_FORMAT : PGS_E_EMPTY;
+	return 0;
+}
+
+int parse_ctx_init(struct parse_ctx *c, const struct pgs_parse_opts *opts,
+		   const char *name)
+{
+	struct pgs_parse_opts o = PGS_INIT(pgs_parse_opts);
+
+	memset(c, 0, sizeof(*c));
+	if (opts) {
+		/* Copy what the caller's (maybe older, smaller) struct holds. */
+		size_t sz = opts->sz < sizeof(o) ? opts->sz : sizeof(o);
+
+		RETURN_ERROR_IF(opts->sz < sizeof(size_t), -EINVAL);
+		memcpy(&o, opts, sz);
+	}
+	if (o.name)
+		name = o.name;
+	if (o.allocator) {
+		c->alloc = *o.allocator;
+		c->al = &c->alloc;
+	}
+	FORWARD_IF_ERROR(table_create(&c->t, c->al, name));
+	c->diag.fn = o.diag;
+	c->diag.user = o.diag_user;
+	c->diag.level = o.diag_level ? o.diag_level : PGS_DIAG_WARN;
+	c->diag.source = c->t->name;
+	return 0;
+}
+
+void parse_ctx_fini(struct parse_ctx *c)
+{
+	pgs__free(c->al, c->scratch.p);
+	pgs__free(c->al, c->meta.p);
+	pgs_table_free(c->t);
+	c->scratch.p = c->meta.p = NULL;
+	c->t = NULL;
+}
+
+/* ---- incremental parser ---- */
+
+
+PGS_API int pgs_parser_create(struct pgs_parser **out, const struct pgs_parse_opts *opts)
+{
+	return parser_create(out, opts, "-");
+}
+
+int parser_create(struct pgs_parser **out, const struct pgs_parse_opts *opts,
+		  const char *name)
+{
+	const struct pgs_allocator *al = NULL;
+	struct pgs_parser *p;
+	int err;
+
+	RETURN_ERROR_IF(!out, -EINVAL);
+	if (opts && opts->sz >= offsetof(struct pgs_parse_opts, allocator) + sizeof(void *))
+		al = opts->allocator;
+	if (al && !(al->malloc_fn && al->realloc_fn && al->free_fn))
+		return -EINVAL;
+	p = pgs__calloc(al, 1, sizeof(*p));
+	RETURN_ERROR_IF(!p, -ENOMEM);
+	err = parse_ctx_init(&p->c, opts, name);
+	if (err) {
+		pgs__free(al, p);
+		return err;
+	}
+	*out = p;
+	return 0;
+}
+
+/* End of the last complete record in b[0..len): just after a blank line. */
+static size_t last_boundary(const char *b, size_t len)
+{
+	size_t i = len;
+
+	while (i > 1) {
+		const char *nl = memrchr(b, '\n', i);
+
+		if (!nl)
+			return 0;
+		i = (size_t)(nl - b);
+		if (i >= 1 && b[i - 1] == '\n')
+			return i + 1;
+		if (i >= 2 && b[i - 1] == '\r' && b[i - 2] == '\n')
+			return i + 1;
+	}
+	return 0;
+}
+
+int parser_run(struct pgs_parser *p, bool final)
+{
+	char *b = p->in.p + p->start;
+	size_t len = p->in.len - p->start, cut;
+	int err;
+
+	if (!p->c.detected && !final && len < DETECT_BYTES)
+		return 0;
+	cut = final ? len : last_boundary(b, len);
+	if (cut == 0) {
+		RETURN_ERROR_IF(len > MAX_RECORD, PGS_E_TOOBIG);
+		return 0;
+	}
+	err = parse_range(&p->c, b, cut, final);
+	if (err == 1)
+		return 0;	/* detection wants more input */
+	FORWARD_IF_ERROR(err);
+	p->start += cut;
+	return 0;
+}
+
+PGS_API int pgs_parser_feed(struct pgs_parser *p, const void *data, size_t len)
+{
+	RETURN_ERROR_IF(!p || (!data && len), -EINVAL);
+	RETURN_ERROR_IF(p->done, PGS_E_STATE);
+	RETURN_ERROR_IF(p->err, p->err);
+	/* Drop what was parsed, then append. */
+	if (p->start) {
+		memmove(p->in.p, p->in.p + p->start, p->in.len - p->start);
+		p->in.len -= p->start;
+		p->start = 0;
+	}
+	p->err = buf_reserve(p->c.al, &p->in, p->in.len + len);
+	if (!p->err) {
+		memcpy(p->in.p + p->in.len, data, len);
+		p->in.len += len;
+		p->err = parser_run(p, false);
+	}
+	return p->err;
+}
+
+PGS_API int pgs_parser_finish(struct pgs_parser *p, struct pgs_table **out)
+{
+	RETURN_ERROR_IF(!p || !out, -EINVAL);
+	RETURN_ERROR_IF(p->done, PGS_E_STATE);
+	p->done = true;
+	RETURN_ERROR_IF(p->err, p->err);
+	FORWARD_IF_ERROR(parser_run(p, true));
+	FORWARD_IF_ERROR(parse_finish(&p->c));
+	*out = p->c.t;
+	p->c.t = NULL;
+	return 0;
+}
+
+PGS_API void pgs_parser_free(struct pgs_parser *p)
+{
+	struct pgs_allocator a;
+	bool hook;
+
+	if (!p)
+		return;
+	a = p->c.alloc;
+	hook = p->c.al != NULL;
+	pgs__free(p->c.al, p->in.p);
+	parse_ctx_fini(&p->c);
+	pgs__free(hook ? &a : NULL, p);
+}

@@ -1,0 +1,566 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Select, cull, sort. Culling is a hash aggregation over the rows (one pass,
+ * groups numbered in order of first appearance); sorting then orders the
+ * groups, with first appearance as the last tie-break so that equal groups
+ * always come out in the same order (page_owner_sort's qsort is unstable).
+ * Selections by pid/tgid/name depend only on the header template, so they
+ * are decided once per template, not once per row.
+ */
+#include <stdlib.h>	/* qsort_r */
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "query.h"
+
+PGS_API int pgs_query_create(struct pgs_query **out)
+{
+	RETURN_ERROR_IF(!out, -EINVAL);
+	*out = calloc(1, sizeof(**out));
+	return *out ? 0 : -ENOMEM;
+}
+
+PGS_API void pgs_query_free(struct pgs_query *q)
+{
+	size_t i;
+
+	if (!q)
+		return;
+	for (i = 0; i < q->nnames; i++)
+		free(q->names[i]);
+	free(q->names);
+	free(q->pids);
+	free(q->tgids);
+	free(q->s.sort);
+	free(q);
+}
+
+/* Calls fn for each comma-separated item of list (empty items included). */
+static int each_item(const char *list, int (*fn)(void *, const char *, size_t),
+		     void *arg)
+{
+	const char *p = list;
+
+	RETURN_ERROR_IF(!list, -EINVAL);
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+
+		FORWARD_IF_ERROR(fn(arg, p, n));
+		if (!comma)
+			return 0;
+		p = comma + 1;
+	}
+}
+
+static int add_cull(void *arg, const char *s, size_t n)
+{
+	const struct key_def *k = key_lookup(s, n);
+	unsigned *cull = arg;
+
+	RETURN_ERROR_IF(!k || !(k->use & KEY_CULL), PGS_E_KEY);
+	*cull |= 1u << k->id;
+	return 0;
+}
+
+PGS_API int pgs_query_set_cull(struct pgs_query *q, const char *keys)
+{
+	unsigned cull = 0;
+
+	RETURN_ERROR_IF(!q, -EINVAL);
+	FORWARD_IF_ERROR(each_item(keys, add_cull, &cull));
+	q->s.cull = cull;
+	return 0;
+}
+
+static int add_sort(void *arg, const char *s, size_t n)
+{
+	struct pgs_query *q = arg;
+	const struct key_def *k;
+	int sign = 1;
+
+	if (n && (s[0] == '-' || s[0] == '+')) {
+		sign = s[0] == '-' ? -1 : 1;
+		s++;
+		n--;
+	}
+	k = key_lookup(s, n);
+	RETURN_ERROR_IF(!k || !(k->use & KEY_SORT), PGS_E_KEY);
+	FORWARD_IF_ERROR(pgs__grow(NULL, (void **)&q->s.sort, &q->sort_cap,
+				   q->s.nsort + 1, sizeof(*q->s.sort)));
+	q->s.sort[q->s.nsort].id = k->id;
+	q->s.sort[q->s.nsort].sign = sign;
+	q->s.nsort++;
+	return 0;
+}
+
+PGS_API int pgs_query_add_sort(struct pgs_query *q, const char *keys)
+{
+	size_t before;
+	int err;
+
+	RETURN_ERROR_IF(!q, -EINVAL);
+	before = q->s.nsort;
+	err = each_item(keys, add_sort, q);
+	if (err)
+		q->s.nsort = before;	/* all or nothing */
+	return err;
+}
+
+PGS_API void pgs_query_clear_sort(struct pgs_query *q)
+{
+	if (q)
+		q->s.nsort = 0;
+}
+
+struct numlist {
+	int32_t **v;
+	size_t *n, *cap;
+};
+
+static int add_num(void *arg, const char *s, size_t n)
+{
+	struct numlist *l = arg;
+	bool neg = n && s[0] == '-';
+	uint64_t v;
+
+	RETURN_ERROR_IF(n == neg || pgs__parse_u64(s + neg, n - neg, &v) != n - neg ||
+			v > (uint64_t)INT32_MAX + neg, -EINVAL);
+	FORWARD_IF_ERROR(pgs__grow(NULL, (void **)l->v, l->cap, *l->n + 1, sizeof(**l->v)));
+	(*l->v)[(*l->n)++] = neg ? (int32_t)(-(int64_t)v) : (int32_t)v;
+	return 0;
+}
+
+static int select_nums(int32_t **v, size_t *n, size_t *cap, const char *list)
+{
+	struct numlist l = { v, n, cap };
+	size_t before = *n;
+	int err = each_item(list, add_num, &l);
+
+	if (err)
+		*n = before;
+	return err;
+}
+
+PGS_API int pgs_query_select_pid(struct pgs_query *q, const char *list)
+{
+	RETURN_ERROR_IF(!q, -EINVAL);
+	FORWARD_IF_ERROR(select_nums(&q->pids, &q->npids, &q->pids_cap, list));
+	q->s.sel_pid = true;
+	return 0;
+}
+
+PGS_API int pgs_query_select_tgid(struct pgs_query *q, const char *list)
+{
+	RETURN_ERROR_IF(!q, -EINVAL);
+	FORWARD_IF_ERROR(select_nums(&q->tgids, &q->ntgids, &q->tgids_cap, list));
+	q->s.sel_tgid = true;
+	return 0;
+}
+
+static int add_name(void *arg, const char *s, size_t n)
+{
+	struct pgs_query *q = arg;
+	char *copy;
+
+	FORWARD_IF_ERROR(pgs__grow(NULL, (void **)&q->names, &q->names_cap,
+				   q->nnames + 1, sizeof(*q->names)));
+	copy = malloc(n + 1);
+	RETURN_ERROR_IF(!copy, -ENOMEM);
+	memcpy(copy, s, n);
+	copy[n] = '\0';
+	q->names[q->nnames++] = copy;
+	return 0;
+}
+
+PGS_API int pgs_query_select_name(struct pgs_query *q, const char *list)
+{
+	RETURN_ERROR_IF(!q, -EINVAL);
+	FORWARD_IF_ERROR(each_item(list, add_name, q));
+	q->s.sel_name = true;
+	return 0;
+}
+
+PGS_API void pgs_query_select_unreleased(struct pgs_query *q, int on)
+{
+	if (q)
+		q->s.unreleased = !!on;
+}
+
+/* ---- running ---- */
+
+static bool in_nums(const int32_t *v, size_t n, int32_t x)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == x)
+			return true;
+	return false;
+}
+
+/* Per header template: does it pass the pid/tgid/name selection? */
+static uint8_t *select_headers(const struct pgs_query *q, const struct pgs_table *t)
+{
+	size_t n = t->hdrs.count, i, j;
+	uint8_t *ok = malloc(n ? n : 1);
+
+	if (!ok)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		const struct hdr_meta *h = &t->hdr[i];
+		bool pass = true;
+
+		/* A field the header lacks never matches (page_owner_sort: -1, ""). */
+		if (q->s.sel_pid)
+			pass = pass && (h->have & PGS_HAVE_PID) && in_nums(q->pids, q->npids, h->pid);
+		if (q->s.sel_tgid)
+			pass = pass && (h->have & PGS_HAVE_TGID) &&
+			       in_nums(q->tgids, q->ntgids, h->tgid);
+		if (q->s.sel_name && pass) {
+			const char *comm = strpool_str(&t->strings, h->comm);
+			bool hit = false;
+
+			for (j = 0; j < q->nnames && !hit; j++)
+				hit = strcmp(q->names[j], comm) == 0;
+			pass = hit;
+		}
+		ok[i] = pass;
+	}
+	return ok;
+}
+
+struct gkey {
+	uint32_t st, hdr;
+	int32_t pid, tgid;
+	uint32_t comm, alloc, handle, freed;
+	uint64_t ts, free_ts;
+};
+
+static void row_key(const struct pgs_result *r, size_t i, struct gkey *k)
+{
+	const struct pgs_table *t = r->t;
+	unsigned cull = r->s.cull;
+
+	memset(k, 0, sizeof(*k));
+	if (t->kind != PGS_KIND_PAGE_OWNER) {
+		k->st = t->c_st[i];
+		if (!cull)
+			k->handle = t->c_handle[i];
+		return;
+	}
+	if (!cull) {
+		k->hdr = t->c_hdr[i];
+		k->st = t->c_st[i];
+		k->free_ts = t->c_fts ? t->c_fts[i] : 0;
+		if (r->ts_in_txt)
+			k->ts = t->c_ts[i];
+		return;
+	}
+	if (cull & (1u << K_STACKTRACE))
+		k->st = t->c_st[i];
+	if (cull & (1u << K_PID))
+		k->pid = table_row_hdr(t, i)->pid;
+	if (cull & (1u << K_TGID))
+		k->tgid = table_row_hdr(t, i)->tgid;
+	if (cull & (1u << K_NAME))
+		k->comm = table_row_hdr(t, i)->comm;
+	if (cull & (1u << K_ALLOCATOR))
+		k->alloc = table_row_allocator(t, i);
+	if (cull & (1u << K_FREE))
+		k->freed = t->c_fts && t->c_fts[i] != 0;
+}
+
+static int aggregate(struct pgs_result *r, const struct pgs_query *q)
+{
+	const struct pgs_table *t = r->t;
+	uint8_t *hsel = NULL;
+	uint32_t *slots = NULL;
+	struct gkey *keys = NULL;
+	size_t mask = 1023, cap = 0, kcap = 0, i;
+	int err = -ENOMEM;
+	bool select = q->s.sel_pid || q->s.sel_tgid || q->s.sel_name;
+
+	if (select && t->kind == PGS_KIND_PAGE_OWNER && !(hsel = select_headers(q, t)))
+		return -ENOMEM;
+	if (!(slots = calloc(mask + 1, sizeof(*slots))))
+		goto out;
+	for (i = 0; i < t->rows; i++) {
+		struct gkey k;
+		uint64_t h, pages;
+		size_t s;
+		struct group *g;
+
+		if (hsel && !hsel[t->c_hdr[i]])
+			continue;
+		if (q->s.unreleased && t->c_fts && t->c_fts[i] != 0 &&
+		    t->c_ts[i] < t->c_fts[i])
+			continue;
+		row_key(r, i, &k);
+		h = XXH3_64bits(&k, sizeof(k));
+		for (s = (size_t)h & mask; slots[s]; s = (s + 1) & mask)
+			if (memcmp(&keys[slots[s] - 1], &k, sizeof(k)) == 0)
+				break;
+		pages = table_row_pages(t, i);
+		r->records++;
+		r->pages += pages;
+		if (slots[s]) {
+			g = &r->g[slots[s] - 1];
+			g->times++;
+			g->pages += pages;
+			if (t->c_ts && t->c_ts[i] < g->ts_min)
+				g->ts_min = t->c_ts[i];
+			continue;
+		}
+		if (pgs__grow(NULL, (void **)&r->g, &cap, r->n + 1, sizeof(*r->g)) < 0 ||
+		    pgs__grow(NULL, (void **)&keys, &kcap, r->n + 1, sizeof(*keys)) < 0)
+			goto out;
+		keys[r->n] = k;
+		g = &r->g[r->n];
+		memset(g, 0, sizeof(*g));
+		g->times = 1;
+		g->pages = pages;
+		g->first = i;
+		g->ts_min = t->c_ts ? t->c_ts[i] : 0;
+		slots[s] = (uint32_t)++r->n;
+		if (r->n * 2 > mask) {
+			/* Grow and reinsert every group key. */
+			size_t nmask = mask * 2 + 1, j;
+			uint32_t *ns = calloc(nmask + 1, sizeof(*ns));
+
+			if (!ns)
+				goto out;
+			for (j = 0; j < r->n; j++) {
+				size_t x = (size_t)XXH3_64bits(&keys[j], sizeof(keys[j])) & nmask;
+
+				while (ns[x])
+					x = (x + 1) & nmask;
+				ns[x] = (uint32_t)(j + 1);
+			}
+			free(slots);
+			slots = ns;
+			mask = nmask;
+		}
+	}
+	err = 0;
+out:
+	free(hsel);
+	free(slots);
+	free(keys);
+	return err;
+}
+
+static int cmp_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static int cmp_i32(int32_t a, int32_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+/* strcmp order (unsigned bytes), for strings that may hold a NUL. */
+static int cmp_str(const struct pgs_table *t, uint32_t a, uint32_t b)
+{
+	size_t la, lb;
+	int c;
+
+	if (a == b)
+		return 0;
+	la = strpool_len(&t->strings, a);
+	lb = strpool_len(&t->strings, b);
+	c = memcmp(strpool_str(&t->strings, a), strpool_str(&t->strings, b), la < lb ? la : lb);
+	return c ? c : cmp_u64(la, lb);
+}
+
+static int cmp_key(const struct pgs_result *r, enum key_id id,
+		   const struct group *a, const struct group *b)
+{
+	const struct pgs_table *t = r->t;
+	size_t ia = a->first, ib = b->first;
+
+	switch (id) {
+	case K_TIMES:
+		return cmp_u64(a->times, b->times);
+	case K_PAGES:
+		return cmp_u64(a->pages, b->pages);
+	case K_PID:
+		return cmp_i32(table_row_hdr(t, ia)->pid, table_row_hdr(t, ib)->pid);
+	case K_TGID:
+		return cmp_i32(table_row_hdr(t, ia)->tgid, table_row_hdr(t, ib)->tgid);
+	case K_NAME:
+		return cmp_str(t, table_row_hdr(t, ia)->comm, table_row_hdr(t, ib)->comm);
+	case K_STACKTRACE:
+		return cmp_str(t, table_row_st(t, ia)->text, table_row_st(t, ib)->text);
+	case K_TXT:
+		return strcmp(r->txt + a->txt_off, r->txt + b->txt_off);
+	case K_ALLOC_TS:
+		return cmp_u64(a->ts_min, b->ts_min);
+	case K_ALLOCATOR:
+		return cmp_u64(table_row_allocator(t, ia), table_row_allocator(t, ib));
+	case K_FREE_TS:
+		return cmp_u64(t->c_fts ? t->c_fts[ia] : 0, t->c_fts ? t->c_fts[ib] : 0);
+	case K_FREE:
+	case K__COUNT:
+		break;
+	}
+	return 0;
+}
+
+static int cmp_groups(const void *pa, const void *pb, void *arg)
+{
+	const struct pgs_result *r = arg;
+	const struct group *a = pa, *b = pb;
+	size_t i;
+
+	for (i = 0; i < r->s.nsort; i++) {
+		int c = cmp_key(r, r->s.sort[i].id, a, b);
+
+		if (c)
+			return c * r->s.sort[i].sign;
+	}
+	return cmp_u64(a->first, b->first);
+}
+
+static bool needs_free_ts(const struct query_spec *s)
+{
+	size_t i;
+
+	if (s->unreleased || (s->cull & (1u << K_FREE)))
+		return true;
+	for (i = 0; i < s->nsort; i++)
+		if (s->sort[i].id == K_FREE_TS)
+			return true;
+	return false;
+}
+
+static bool needs_header(const struct query_spec *s)
+{
+	unsigned hdr_keys = (1u << K_PID) | (1u << K_TGID) | (1u << K_NAME) |
+			    (1u << K_ALLOCATOR) | (1u << K_FREE);
+	size_t i;
+
+	if (s->sel_pid || s->sel_tgid || s->sel_name || (s->cull & hdr_keys))
+		return true;
+	for (i = 0; i < s->nsort; i++)
+		if ((1u << s->sort[i].id) & (hdr_keys | (1u << K_TXT) | (1u << K_ALLOC_TS) |
+					     (1u << K_FREE_TS)))
+			return true;
+	return false;
+}
+
+PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
+			  struct pgs_result **out)
+{
+	static const struct sort_key by_times = { K_TIMES, -1 };
+	struct pgs_result *r;
+	size_t i;
+	int err;
+
+	RETURN_ERROR_IF(!q || !t || !out, -EINVAL);
+	if (needs_free_ts(&q->s) && !(t->features & FEAT_FREE_TS))
+		return PGS_E_NOFIELD;
+	if (t->kind != PGS_KIND_PAGE_OWNER && needs_header(&q->s))
+		return PGS_E_NOFIELD;
+	r = calloc(1, sizeof(*r));
+	RETURN_ERROR_IF(!r, -ENOMEM);
+	r->t = t;
+	r->s = q->s;
+	r->s.nsort = q->s.nsort ? q->s.nsort : 1;
+	r->sort_copy = malloc(r->s.nsort * sizeof(*r->sort_copy));
+	if (!r->sort_copy) {
+		pgs_result_free(r);
+		return -ENOMEM;
+	}
+	if (q->s.nsort)
+		memcpy(r->sort_copy, q->s.sort, q->s.nsort * sizeof(*r->sort_copy));
+	else
+		r->sort_copy[0] = by_times;
+	r->s.sort = r->sort_copy;
+	/* page_owner_sort keeps the ts digits only when sorting by time first. */
+	r->ts_in_txt = r->s.sort[0].id == K_ALLOC_TS;
+
+	err = aggregate(r, q);
+	for (i = 0; !err && i < r->s.nsort; i++)
+		if (r->s.sort[i].id == K_TXT)
+			break;
+	if (!err && i < r->s.nsort) {
+		size_t j;
+
+		for (j = 0; !err && j < r->n; j++) {
+			r->g[j].txt_off = r->txt_len;
+			err = render_txt(t, r->g[j].first, r->ts_in_txt,
+					 &r->txt, &r->txt_len, &r->txt_cap);
+			if (!err)
+				err = pgs__grow(NULL, (void **)&r->txt, &r->txt_cap,
+						r->txt_len + 1, 1);
+			if (!err)
+				r->txt[r->txt_len++] = '\0';
+		}
+	}
+	if (err) {
+		pgs_result_free(r);
+		return err;
+	}
+	qsort_r(r->g, r->n, sizeof(*r->g), cmp_groups, r);
+	*out = r;
+	return 0;
+}
+
+PGS_API void pgs_result_free(struct pgs_result *r)
+{
+	if (!r)
+		return;
+	free(r->g);
+	free(r->sort_copy);
+	free(r->txt);
+	free(r);
+}
+
+PGS_API size_t pgs_result_count(const struct pgs_result *r)
+{
+	return r ? r->n : 0;
+}
+
+PGS_API uint64_t pgs_result_records(const struct pgs_result *r)
+{
+	return r ? r->records : 0;
+}
+
+PGS_API uint64_t pgs_result_pages(const struct pgs_result *r)
+{
+	return r ? r->pages : 0;
+}
+
+PGS_API int pgs_result_group(const struct pgs_result *r, size_t i, struct pgs_group *g)
+{
+	struct pgs_group v;
+	const struct pgs_table *t;
+	const struct group *x;
+	size_t sz;
+
+	if (!r || !g || i >= r->n)
+		return -ERANGE;
+	t = r->t;
+	x = &r->g[i];
+	memset(&v, 0, sizeof(v));
+	v.times = x->times;
+	v.pages = x->pages;
+	v.first_row = x->first;
+	v.stacktrace = table_row_st(t, x->first)->text;
+	v.ts_min = x->ts_min;
+	if (t->kind == PGS_KIND_PAGE_OWNER) {
+		const struct hdr_meta *h = table_row_hdr(t, x->first);
+
+		v.pid = h->pid;
+		v.tgid = h->tgid;
+		v.comm = h->comm;
+		v.allocator = table_row_allocator(t, x->first);
+		v.free_ts = t->c_fts ? t->c_fts[x->first] : 0;
+	}
+	sz = g->sz < sizeof(v) ? g->sz : sizeof(v);
+	v.sz = g->sz;
+	memcpy(g, &v, sz);
+	return 0;
+}

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The columnar table. A page_owner block becomes one row holding only what
+ * differs from block to block (ts, free_ts, pfn, line) plus three ids of
+ * interned templates:
+ *  - hdr: the header line with the ts and free_ts digits cut out; order,
+ *    gfp, pid, tgid and comm are properties of the template (hdr_meta);
+ *  - pfnt: the PFN line with the pfn and block digits cut out; types and
+ *    flags are properties of the template (pfn_meta);
+ *  - st: page_owner_sort's stacktrace (all lines after the header except
+ *    PFN lines); its frames, handle and trailers live in st_meta.
+ * So memory grows with rows (a few tens of bytes each) plus distinct
+ * templates, never with the input's bytes.
+ */
+#ifndef PGS_TABLE_H
+#define PGS_TABLE_H
+
+#include "../common.h"
+#include "../intern/strpool.h"
+
+#define HDR_NOCUT 0xffffu
+
+struct hdr_meta {
+	uint32_t order, gfp;
+	int32_t pid, tgid;
+	uint32_t comm;		/* strings id */
+	uint16_t ts_off, fts_off;	/* where digits were cut, HDR_NOCUT */
+	uint16_t have;		/* PGS_HAVE_HEADER|PID|TGID|TS|FREE_TS */
+	uint8_t valid;		/* 0: damaged header, records are skipped */
+	uint8_t error;		/* enum hdr_error when !valid */
+};
+
+struct pfn_meta {
+	uint64_t flags;
+	int32_t node, zone;
+	uint32_t mt_num, bmt_num;
+	uint8_t mt, bmt;	/* enum pgs_migratetype */
+	uint8_t alloc;		/* PGS_ALLOC_CMA|SLAB from the line's text */
+	uint8_t valid;
+};
+
+struct st_meta {
+	uint32_t text;		/* strings id of the stacktrace text */
+	uint32_t stack;		/* strings id of the frames alone */
+	uint32_t migrate;	/* strings id of the migrate reason */
+	uint32_t memcg;		/* strings id of the memcg name */
+	uint32_t handle;
+	uint32_t frame_off;	/* first index in table.frames */
+	uint32_t nframes;
+	uint8_t memcg_flags;
+	uint8_t slab, vmalloc, has_handle;
+};
+
+/* Feature bits seen in the text, for era inference (spec §7.3). */
+enum {
+	FEAT_MASK_NAMES = 1u << 0,	/* mask 0x..(names) */
+	FEAT_PID = 1u << 1,
+	FEAT_TGID = 1u << 2,
+	FEAT_TS = 1u << 3,
+	FEAT_FREE_TS = 1u << 4,
+	FEAT_PFN_HEX = 1u << 5,
+	FEAT_PFN_NAMED = 1u << 6,	/* PFN n type NAME Block ... */
+	FEAT_PFN_OLD = 1u << 7,		/* PFN n Block n type DIGIT */
+	FEAT_FRAME_BRACKET = 1u << 8,	/* [<addr>] sym */
+	FEAT_FRAME_KALLSYMS = 1u << 9,	/* [0xaddr] sym+dec */
+	FEAT_FRAME_PS = 1u << 10,
+	FEAT_HANDLE = 1u << 11,
+	FEAT_MEMCG = 1u << 12,
+	FEAT_SWAPPED = 1u << 13,
+	FEAT_NODEZONE = 1u << 14,
+	FEAT_MASK_ONLY = 1u << 15,	/* mask 0x.. without names */
+};
+
+#define UNK_KINDS 16
+
+struct unk_kind {
+	char name[24];
+	uint64_t count;
+	uint64_t first_line;
+};
+
+struct pgs_table {
+	struct pgs_allocator alloc;	/* copy of the caller's hook */
+	const struct pgs_allocator *al;	/* &alloc or NULL */
+	enum pgs_kind kind;
+	uint32_t features;
+
+	struct strpool strings;	/* public strings (ids in the API) */
+	struct strpool hdrs;	/* header templates */
+	struct strpool pfns;	/* PFN-line templates */
+	struct hdr_meta *hdr;	/* by hdrs id */
+	size_t hdr_cap;
+	struct pfn_meta *pfnm;	/* by pfns id */
+	size_t pfnm_cap;
+	struct st_meta *st;	/* by st index; index 0: empty */
+	size_t st_n, st_cap;
+	uint32_t *st_of;	/* strings id -> st index (0: not a stacktrace) */
+	size_t st_of_cap;
+	uint32_t *frames;	/* frame string ids, st_meta.frame_off.. */
+	size_t frames_n, frames_cap;
+	uint64_t distinct_stacks, distinct_frames;
+
+	/* Columns, rows entries each. */
+	size_t rows, rows_cap;
+	uint32_t *c_hdr, *c_st, *c_pfnt;
+	uint64_t *c_ts, *c_fts, *c_pfn, *c_line;
+	int64_t *c_pages;	/* stacks files only */
+	uint32_t *c_handle;	/* stacks files only */
+
+	uint64_t bytes, lines, pages, skipped, unknown_lines;
+	struct unk_kind unk[UNK_KINDS];
+	char *name;
+};
+
+int table_create(struct pgs_table **out, const struct pgs_allocator *al,
+		 const char *name);
+
+/* Make room for one more row in every column the kind uses. */
+int table_reserve_row(struct pgs_table *t);
+
+/* Add the free_ts column (zero for the rows so far): eras E-G. */
+int table_enable_free_ts(struct pgs_table *t);
+
+/* Metadata slots for a new template id (zeroed). */
+int table_hdr_slot(struct pgs_table *t, uint32_t id);
+int table_pfn_slot(struct pgs_table *t, uint32_t id);
+/* st index of the stacktrace string id, creating meta if new (*is_new). */
+int table_st_index(struct pgs_table *t, uint32_t text_id, uint32_t *index,
+		   bool *is_new);
+
+/* Count one line that was not understood, by kind (its first word). */
+void table_count_unknown(struct pgs_table *t, const char *line, size_t len,
+			 uint64_t lineno);
+
+/* Base pages of row i. */
+static inline uint64_t table_row_pages(const struct pgs_table *t, size_t i)
+{
+	if (t->c_pages)
+		return t->c_pages[i] > 0 ? (uint64_t)t->c_pages[i] : 0;
+	return (uint64_t)1 << t->hdr[t->c_hdr[i]].order;
+}
+
+static inline const struct hdr_meta *table_row_hdr(const struct pgs_table *t, size_t i)
+{
+	return &t->hdr[t->c_hdr ? t->c_hdr[i] : 0];
+}
+
+static inline const struct st_meta *table_row_st(const struct pgs_table *t, size_t i)
+{
+	return &t->st[t->c_st[i]];
+}
+
+static inline const struct pfn_meta *table_row_pfn(const struct pgs_table *t, size_t i)
+{
+	return &t->pfnm[t->c_pfnt ? t->c_pfnt[i] : 0];
+}
+
+/* page_owner_sort's allocator classification of row i (PGS_ALLOC_*). */
+static inline uint32_t table_row_allocator(const struct pgs_table *t, size_t i)
+{
+	uint32_t a = table_row_pfn(t, i)->alloc;
+
+	if (table_row_st(t, i)->vmalloc)
+		a |= PGS_ALLOC_VMALLOC;
+	return a ? a : PGS_ALLOC_OTHERS;
+}
+
+const char *table_era(const struct pgs_table *t);
+
+#endif /* PGS_TABLE_H */
