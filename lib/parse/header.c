@@ -146,14 +146,16 @@ enum hdr_error parse_header(const char *s, size_t len, struct hdr_fields *f)
 	if (TAKE(s, tail, &p, ", tgid ")) {
 		if (!take_i32(s, tail, &p, &f->tgid) || !TAKE(s, tail, &p, " (") ||
 		    tail < p + 1 || s[tail - 1] != ')')
-			return HDR_E_TGID;
+			/* "(comm), ts 12" cut before " ns" is a damaged ts. */
+			return !f->ts_len && pgs__memmem(s + p, len - p, "), ts ", 6) ?
+			       HDR_E_TS : HDR_E_TGID;
 		f->comm = s + p;
 		f->comm_len = tail - 1 - p;
 		f->have |= PGS_HAVE_TGID;
 		p = tail;
 	}
-	if (p != tail)
-		return HDR_E_TRAILING;
+	if (p != tail)	/* without a ts, the line was most likely cut */
+		return f->ts_len ? HDR_E_TRAILING : HDR_E_TS;
 	/* Every era that prints a pid prints a ts after it. */
 	return f->ts_len ? HDR_OK : HDR_E_TS;
 }

@@ -167,7 +167,7 @@ bool parse_handle(const char *s, size_t len, uint32_t *handle)
 		return false;
 	/* Printed with %d in show_* files and %u in page_owner: same bits. */
 	neg = p < len && s[p] == '-';
-	if (pgs__parse_u64(s + p + neg, len - p - neg, &v) != len - p - neg ||
+	if (p + neg == len || pgs__parse_u64(s + p + neg, len - p - neg, &v) != len - p - neg ||
 	    v > (neg ? (uint64_t)INT32_MAX + 1 : UINT32_MAX))
 		return false;
 	*handle = neg ? (uint32_t)(-(int64_t)v) : (uint32_t)v;
@@ -187,7 +187,7 @@ bool parse_pages(const char *s, size_t len, int64_t *pages)
 	else
 		return false;
 	neg = p < len && s[p] == '-';
-	if (pgs__parse_u64(s + p + neg, len - p - neg, &v) != len - p - neg ||
+	if (p + neg == len || pgs__parse_u64(s + p + neg, len - p - neg, &v) != len - p - neg ||
 	    v > (uint64_t)INT64_MAX)
 		return false;
 	*pages = neg ? -(int64_t)v : (int64_t)v;

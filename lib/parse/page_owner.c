@@ -21,8 +21,10 @@ struct blk {
 	const char *end;	/* end of the block's last line, "\n" included */
 	const char *pfn;	/* the (last) PFN line */
 	size_t pfn_len;
+	uint64_t pfn_line, pfn_off;
 	unsigned npfn;
 	bool clean;
+	bool cut;		/* the input ends inside the block's last line */
 	uint64_t line, off;
 };
 
@@ -127,9 +129,9 @@ static int pfn_id(struct parse_ctx *c, const struct blk *b, uint64_t *pfn,
 
 	*out = 0;
 	if (!pfn_cuts(b->pfn, b->pfn_len, &f)) {
-		table_count_unknown(c->t, b->pfn, b->pfn_len, b->line);
-		parse_warn(c, b->line, b->off,
-			   "damaged PFN line in the block starting here (expected 'PFN N type T Block N ...')");
+		table_count_unknown(c->t, b->pfn, b->pfn_len, b->pfn_line);
+		parse_warn(c, b->pfn_line, b->pfn_off,
+			   "damaged PFN line, record kept without PFN fields (expected 'PFN N type T Block N type T Flags ...')");
 		return 0;
 	}
 	FORWARD_IF_ERROR(buf_reserve(c->al, &c->scratch, b->pfn_len));
@@ -188,8 +190,8 @@ static int finish_block(struct parse_ctx *c, struct blk *b)
 
 	if (header_tail(b->hdr, b->hdr_len, &hf) == (size_t)-1) {
 		t->skipped++;
-		parse_warn(c, b->line, b->off, "damaged header, record skipped: %s",
-			   hdr_error_str(HDR_E_TS));
+		parse_warn(c, b->line, b->off, "damaged header, record skipped: %s%s",
+			   hdr_error_str(HDR_E_TS), b->cut ? " (the input ends inside it)" : "");
 		return 0;
 	}
 	if (b->hdr_len > 0xfff0) {
@@ -206,8 +208,9 @@ static int finish_block(struct parse_ctx *c, struct blk *b)
 	m = &t->hdr[hid];
 	if (!m->valid) {
 		t->skipped++;
-		parse_warn(c, b->line, b->off, "damaged header, record skipped: %s",
-			   hdr_error_str((enum hdr_error)m->error));
+		parse_warn(c, b->line, b->off, "damaged header, record skipped: %s%s",
+			   hdr_error_str((enum hdr_error)m->error),
+			   b->cut && b->rest == b->end ? " (the input ends inside it)" : "");
 		return 0;
 	}
 	if (b->pfn)
@@ -233,6 +236,9 @@ static int finish_block(struct parse_ctx *c, struct blk *b)
 	t->c_line[t->rows] = b->line;
 	t->rows++;
 	t->pages += (uint64_t)1 << m->order;
+	if (b->cut)
+		parse_warn(c, b->line, b->off,
+			   "the input ends in the middle of this record's last line: record kept, its stacktrace is incomplete");
 	return 0;
 }
 
@@ -274,6 +280,7 @@ int parse_page_owner(struct parse_ctx *c, const char *buf, size_t len)
 				b.pfn = NULL;
 				b.npfn = 0;
 				b.clean = !cr;
+				b.cut = false;
 				b.line = line;
 				b.off = c->off + (uint64_t)(p - buf);
 			} else {
@@ -296,6 +303,8 @@ int parse_page_owner(struct parse_ctx *c, const char *buf, size_t len)
 				/* page_owner_sort keeps the last PFN line of a block. */
 				b.pfn = p;
 				b.pfn_len = l;
+				b.pfn_line = line;
+				b.pfn_off = c->off + (uint64_t)(p - buf);
 				if (b.npfn++ == 0 && p == b.rest)
 					b.st0 = next;
 				else
@@ -316,8 +325,7 @@ int parse_page_owner(struct parse_ctx *c, const char *buf, size_t len)
 		b.end = end;
 		if (len && end[-1] != '\n') {
 			b.clean = false;
-			parse_warn(c, line, c->off + len,
-				   "input ends in the middle of a line: the last record is incomplete (kept)");
+			b.cut = true;
 		}
 		FORWARD_IF_ERROR(finish_block(c, &b));
 	}

@@ -181,10 +181,10 @@ int parse_finish(struct parse_ctx *c)
 			  "%u more problems not shown one by one", c->warned - WARN_LIMIT);
 	if (t->skipped)
 		pgs__diag(&c->diag, PGS_DIAG_WARN, 0, 0,
-			  "%llu damaged records skipped", (unsigned long long)t->skipped);
+			  "%llu damaged record(s) skipped", (unsigned long long)t->skipped);
 	for (i = 0; i < UNK_KINDS && t->unk[i].count; i++)
 		pgs__diag(&c->diag, PGS_DIAG_WARN, t->unk[i].first_line, 0,
-			  "%llu lines not understood starting with '%s' (first at line %llu)",
+			  "%llu line(s) not understood starting with '%s' (first at line %llu)",
 			  (unsigned long long)t->unk[i].count, t->unk[i].name,
 			  (unsigned long long)t->unk[i].first_line);
 	pgs__diag(&c->diag, PGS_DIAG_INFO, 0, 0,
