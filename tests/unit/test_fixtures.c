@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Every fixture of tests/fixtures/expected.tsv (figures from grep/awk,
+ * independent of pgsort) through the public API: kind, era, records and
+ * pages; and the same table whether the input is mapped or fed to the
+ * incremental parser in chunks of 1, 7 or 4096 bytes.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <pgsort/pgsort.h>
+
+static const char *dir;
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static int feed_chunks(struct pgs_table **out, const char *buf, size_t len, size_t chunk)
+{
+	struct pgs_parser *p;
+	size_t off;
+	int err = 0;
+
+	assert_int_equal(pgs_parser_create(&p, NULL), 0);
+	for (off = 0; off < len && !err; off += chunk)
+		err = pgs_parser_feed(p, buf + off, len - off < chunk ? len - off : chunk);
+	if (!err)
+		err = pgs_parser_finish(p, out);
+	pgs_parser_free(p);
+	return err;
+}
+
+/* Two tables hold the same rows with the same texts. */
+static void same_tables(const struct pgs_table *a, const struct pgs_table *b)
+{
+	size_t i, n = pgs_table_count(a);
+
+	assert_int_equal(pgs_table_count(b), n);
+	for (i = 0; i < n; i++) {
+		struct pgs_record x = PGS_INIT(pgs_record), y = PGS_INIT(pgs_record);
+
+		assert_int_equal(pgs_table_record(a, i, &x), 0);
+		assert_int_equal(pgs_table_record(b, i, &y), 0);
+		assert_int_equal(x.pages, y.pages);
+		assert_int_equal(x.pid, y.pid);
+		assert_int_equal(x.ts, y.ts);
+		assert_int_equal(x.pfn, y.pfn);
+		assert_int_equal(x.line, y.line);
+		assert_int_equal(x.handle, y.handle);
+		assert_string_equal(pgs_table_string(a, x.stacktrace), pgs_table_string(b, y.stacktrace));
+		assert_string_equal(pgs_table_string(a, x.comm), pgs_table_string(b, y.comm));
+	}
+}
+
+static void test_expected(void **state)
+{
+	char path[4096], line[1024];
+	FILE *tsv;
+	unsigned rows = 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/expected.tsv", dir);
+	tsv = fopen(path, "r");
+	assert_non_null(tsv);
+	assert_non_null(fgets(line, sizeof(line), tsv));	/* header */
+	while (fgets(line, sizeof(line), tsv)) {
+		char file[256], kind[32], era[8];
+		unsigned long long records, pages;
+		struct pgs_table *t = NULL, *c = NULL;
+		struct pgs_table_info info = PGS_INIT(pgs_table_info);
+		static const size_t chunks[] = { 1, 7, 4096 };
+		size_t len, k;
+		char *buf;
+		int err;
+
+		if (sscanf(line, "%255s %31s %7s %llu %llu", file, kind, era, &records, &pages) != 5)
+			fail_msg("bad expected.tsv line: %s", line);
+		snprintf(path, sizeof(path), "%s/%s", dir, file);
+		err = pgs_table_open_file(&t, path, NULL);
+		rows++;
+		if (records == 0) {
+			/* No record at all: an error, never an empty success. */
+			if (err != PGS_E_EMPTY && err != PGS_E_FORMAT)
+				fail_msg("%s: %d (%s), expected an empty/format error", file, err,
+					 pgs_strerror(err));
+			continue;
+		}
+		if (err)
+			fail_msg("%s: %s", file, pgs_strerror(err));
+		pgs_table_info(t, &info);
+		if (strcmp(pgs_kind_name(info.kind), kind) || strcmp(info.era, era) ||
+		    info.records != records || info.pages != pages)
+			fail_msg("%s: %s %s %llu records %llu pages, expected %s %s %llu %llu", file,
+				 pgs_kind_name(info.kind), info.era,
+				 (unsigned long long)info.records, (unsigned long long)info.pages,
+				 kind, era, records, pages);
+		buf = slurp(path, &len);
+		for (k = 0; k < sizeof(chunks) / sizeof(chunks[0]); k++) {
+			c = NULL;
+			assert_int_equal(feed_chunks(&c, buf, len, chunks[k]), 0);
+			same_tables(t, c);
+			pgs_table_free(c);
+		}
+		c = NULL;
+		assert_int_equal(pgs_table_open_mem(&c, buf, len, NULL), 0);
+		same_tables(t, c);
+		pgs_table_free(c);
+		free(buf);
+		pgs_table_free(t);
+	}
+	fclose(tsv);
+	assert_true(rows >= 30);
+}
+
+/*
+ * Past the detection window (256 KiB) the incremental parser cuts its input
+ * at record boundaries: a record split across feeds must come out whole.
+ */
+static void test_chunk_boundaries(void **state)
+{
+	static const size_t chunks[] = { 1, 13, 4095, 65536 };
+	struct pgs_table *t = NULL, *c;
+	char path[4096], *one, *three;
+	size_t len, k;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/real/small.txt", dir);
+	one = slurp(path, &len);
+	three = malloc(3 * len);
+	assert_non_null(three);
+	for (k = 0; k < 3; k++)
+		memcpy(three + k * len, one, len);
+	assert_int_equal(pgs_table_open_mem(&t, three, 3 * len, NULL), 0);
+	assert_int_equal(pgs_table_count(t), 3 * 311);
+	for (k = 0; k < sizeof(chunks) / sizeof(chunks[0]); k++) {
+		c = NULL;
+		assert_int_equal(feed_chunks(&c, three, 3 * len, chunks[k]), 0);
+		same_tables(t, c);
+		pgs_table_free(c);
+	}
+	pgs_table_free(t);
+	free(three);
+	free(one);
+}
+
+struct diag_log {
+	unsigned errors, warnings;
+	uint64_t first_error_line;
+	char first_error[512];
+};
+
+static void log_diag(const struct pgs_diag *d, void *user)
+{
+	struct diag_log *l = user;
+
+	if (d->level == PGS_DIAG_ERROR && !l->errors++) {
+		l->first_error_line = d->line;
+		snprintf(l->first_error, sizeof(l->first_error), "%s", d->message);
+	}
+	if (d->level == PGS_DIAG_WARN)
+		l->warnings++;
+}
+
+/* Bad inputs: the error, the line it names, and what it says was expected. */
+static void test_bad(void **state)
+{
+	static const struct {
+		const char *file;
+		int err;
+		uint64_t line;
+		const char *says;
+	} cases[] = {
+		{ "bad/empty.txt", PGS_E_EMPTY, 0, NULL },
+		{ "bad/blank-only.txt", PGS_E_EMPTY, 0, NULL },
+		{ "bad/garbage.bin", PGS_E_FORMAT, 1, "expected a page_owner block" },
+		{ "bad/not-page-owner.txt", PGS_E_FORMAT, 1, "found 'MemTotal:" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pgs_parse_opts o = PGS_INIT(pgs_parse_opts);
+		struct diag_log log = { 0 };
+		struct pgs_table *t = NULL;
+		char path[4096];
+
+		o.diag = log_diag;
+		o.diag_user = &log;
+		snprintf(path, sizeof(path), "%s/%s", dir, cases[i].file);
+		assert_int_equal(pgs_table_open_file(&t, path, &o), cases[i].err);
+		assert_null(t);
+		if (cases[i].says) {
+			assert_int_equal(log.errors, 1);
+			assert_int_equal(log.first_error_line, cases[i].line);
+			if (!strstr(log.first_error, cases[i].says))
+				fail_msg("%s: '%s' lacks '%s'", cases[i].file, log.first_error, cases[i].says);
+		}
+	}
+	/* A path that does not exist is an errno, not a crash. */
+	{
+		struct pgs_table *t = NULL;
+
+		assert_int_equal(pgs_table_open_file(&t, "/nonexistent/page_owner", NULL), -ENOENT);
+		assert_int_equal(pgs_table_open_file(&t, "/", NULL), -EISDIR);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_expected),
+		cmocka_unit_test(test_chunk_boundaries),
+		cmocka_unit_test(test_bad),
+	};
+
+	dir = argc > 1 ? argv[1] : "tests/fixtures";
+	return cmocka_run_group_tests_name("fixtures", tests, NULL, NULL);
+}
