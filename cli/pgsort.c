@@ -165,6 +165,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 	};
 	int opt, err = 0;
 
+	opterr = 0;	/* our messages name the program the same way however it was run */
 	while ((opt = getopt_long(argc, argv, "admnpstPfrqhVj:", longopts, NULL)) != -1) {
 		const char *what = NULL;
 
@@ -235,7 +236,14 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			printf("pgsort %s\n", pgs_version());
 			exit(0);
 		default:
-			usage(stderr);
+			/* getopt sets optopt to the option's value when its argument is missing. */
+			if (optopt == 'j' || (optopt >= OPT_PID && optopt <= OPT_HELP_KEYS))
+				fprintf(stderr, "%s: option '%s' needs an argument\n", prog, argv[optind - 1]);
+			else if (optopt)
+				fprintf(stderr, "%s: unknown option -%c\n", prog, optopt);
+			else
+				fprintf(stderr, "%s: unknown option '%s'\n", prog, argv[optind - 1]);
+			fprintf(stderr, "Try '%s --help'.\n", prog);
 			return EXIT_USAGE;
 		}
 		if (err) {
@@ -248,8 +256,8 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		}
 	}
 	if (argc - optind > 2) {
-		fprintf(stderr, "%s: too many arguments (at most INPUT and OUTPUT)\n", prog);
-		usage(stderr);
+		fprintf(stderr, "%s: too many arguments (at most INPUT and OUTPUT)\nTry '%s --help'.\n",
+			prog, prog);
 		return EXIT_USAGE;
 	}
 	c->input = optind < argc ? argv[optind] : "-";
