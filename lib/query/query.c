@@ -503,7 +503,8 @@ PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
 		pgs_result_free(r);
 		return err;
 	}
-	qsort_r(r->g, r->n, sizeof(*r->g), cmp_groups, r);
+	if (r->n)
+		qsort_r(r->g, r->n, sizeof(*r->g), cmp_groups, r);
 	*out = r;
 	return 0;
 }
