@@ -165,6 +165,51 @@ static void test_chunk_boundaries(void **state)
 	free(one);
 }
 
+/* No fixed buffer: a 1 MiB frame line and a block of 100,000 frames. */
+static void test_long_records(void **state)
+{
+	const char *hdr = "Page allocated via order 3, mask 0xcc0(GFP_KERNEL), pid 1, tgid 1 (big), ts 5 ns\n"
+			  "PFN 0x1000 type Unmovable Block 8 type Unmovable Flags 0x0(node=0|zone=1)\n";
+	size_t hl = strlen(hdr), cap = 16u << 20, n = 0, i, big = 1u << 20;
+	char *buf = malloc(cap);
+	struct pgs_table *t = NULL, *c = NULL;
+	struct pgs_table_info info = PGS_INIT(pgs_table_info);
+	struct pgs_record rec = PGS_INIT(pgs_record);
+
+	(void)state;
+	assert_non_null(buf);
+	/* Block 1: one frame line of 1 MiB. */
+	memcpy(buf, hdr, hl);
+	n = hl;
+	buf[n++] = ' ';
+	memset(buf + n, 'x', big);
+	n += big;
+	memcpy(buf + n, "+0x1/0x2\n\n", 10);
+	n += 10;
+	/* Block 2: 100,000 distinct frames. */
+	memcpy(buf + n, hdr, hl);
+	n += hl;
+	for (i = 0; i < 100000; i++)
+		n += (size_t)sprintf(buf + n, " f%zu+0x1/0x2\n", i);
+	buf[n++] = '\n';
+
+	assert_int_equal(pgs_table_open_mem(&t, buf, n, NULL), 0);
+	pgs_table_info(t, &info);
+	assert_int_equal(info.records, 2);
+	assert_int_equal(info.pages, 16);
+	assert_int_equal(info.frames, 100001);
+	assert_int_equal(info.stacks, 2);
+	assert_int_equal(pgs_table_record(t, 0, &rec), 0);
+	assert_int_equal(pgs_table_string_len(t, rec.stacktrace), 1 + big + 9);
+	assert_int_equal(pgs_table_record(t, 1, &rec), 0);
+	assert_int_equal(rec.line, 5);
+	assert_int_equal(feed_chunks(&c, buf, n, 65536), 0);
+	same_tables(t, c);
+	pgs_table_free(c);
+	pgs_table_free(t);
+	free(buf);
+}
+
 struct diag_log {
 	unsigned errors, warnings;
 	uint64_t first_error_line;
@@ -232,6 +277,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_expected),
 		cmocka_unit_test(test_chunk_boundaries),
+		cmocka_unit_test(test_long_records),
 		cmocka_unit_test(test_bad),
 	};
 
