@@ -15,10 +15,9 @@
 
 #include "../parse/parse.h"
 
-#define SLICE (64u * 1024 * 1024)
+#define SLICE ((size_t)64 * 1024 * 1024)
 #define READ_SIZE (4u * 1024 * 1024)
 
-/* The first record boundary (just after a blank line) at or after pos. */
 size_t next_boundary(const char *b, size_t len, size_t pos)
 {
 	while (pos < len) {
@@ -35,35 +34,60 @@ size_t next_boundary(const char *b, size_t len, size_t pos)
 	return len;
 }
 
-static int parse_mem(struct parse_ctx *c, const char *buf, size_t len,
-		     const struct pgs_parse_opts *opts, bool release)
+int parse_slices(struct parse_ctx *c, const char *buf, size_t len, size_t slice,
+		 bool release, pgs_progress_fn progress, void *puser, uint64_t total)
 {
 	size_t pos = 0;
-	pgs_progress_fn progress = NULL;
-	void *puser = NULL;
 
-	if (opts && opts->sz >= offsetof(struct pgs_parse_opts, progress_user) + sizeof(void *)) {
-		progress = opts->progress;
-		puser = opts->progress_user;
-	}
-	if (len == 0)
-		return PGS_E_EMPTY;
 	while (pos < len) {
-		size_t end = next_boundary(buf, len, pos + SLICE < len ? pos + SLICE : len);
-		int err = parse_range(c, buf + pos, end - pos, end == len);
+		size_t end = next_boundary(buf, len, pos + slice < len ? pos + slice : len);
 
-		FORWARD_IF_ERROR(err);
+		FORWARD_IF_ERROR(parse_range(c, buf + pos, end - pos, end == len));
 		if (release) {
 			/* Whole pages behind the cursor only. */
-			size_t a = pos & ~(size_t)4095, b = end & ~(size_t)4095;
+			uintptr_t a = (uintptr_t)(buf + pos) & ~(uintptr_t)4095;
+			uintptr_t b = (uintptr_t)(buf + end) & ~(uintptr_t)4095;
 
 			if (b > a)
-				madvise((char *)buf + a, b - a, MADV_DONTNEED);
+				madvise((void *)a, b - a, MADV_DONTNEED);
 		}
 		pos = end;
 		if (progress)
-			progress(pos, len, puser);
+			progress(pos, total, puser);
 	}
+	return 0;
+}
+
+static void progress_of(const struct pgs_parse_opts *opts, pgs_progress_fn *fn, void **user)
+{
+	*fn = NULL;
+	*user = NULL;
+	if (opts && opts->sz >= offsetof(struct pgs_parse_opts, progress_user) + sizeof(void *)) {
+		*fn = opts->progress;
+		*user = opts->progress_user;
+	}
+}
+
+static int parse_mem(struct parse_ctx *c, const char *buf, size_t len,
+		     const struct pgs_parse_opts *opts, bool release)
+{
+	unsigned threads = parse_threads(opts);
+	pgs_progress_fn progress;
+	void *puser;
+	int err;
+
+	progress_of(opts, &progress, &puser);
+	if (len == 0)
+		return PGS_E_EMPTY;
+	/* Decide the kind on the first records, for every thread alike. */
+	err = detect_kind(c, buf, len, true);
+	if (err)
+		return err;
+	if (threads > 1 && len >= 2 * SLICE / 8)
+		err = parse_mem_parallel(c, buf, len, opts, threads, release, 0);
+	else
+		err = parse_slices(c, buf, len, SLICE, release, progress, puser, len);
+	FORWARD_IF_ERROR(err);
 	return parse_finish(c);
 }
 
@@ -96,6 +120,20 @@ static int table_from_stream(struct pgs_table **out, int fd,
 	if (opts && opts->sz >= offsetof(struct pgs_parse_opts, progress_user) + sizeof(void *)) {
 		progress = opts->progress;
 		puser = opts->progress_user;
+	}
+	if (parse_threads(opts) > 1) {
+		struct parse_ctx c;
+
+		FORWARD_IF_ERROR(parse_ctx_init(&c, opts, name));
+		err = parse_fd_parallel(&c, fd, opts, parse_threads(opts));
+		if (!err)
+			err = parse_finish(&c);
+		if (!err) {
+			*out = c.t;
+			c.t = NULL;
+		}
+		parse_ctx_fini(&c);
+		return err;
 	}
 	FORWARD_IF_ERROR(parser_create(&p, opts, name));
 	for (;;) {
@@ -144,6 +182,9 @@ static int table_from_fd(struct pgs_table **out, int fd,
 		return -errno;
 	if (S_ISDIR(st.st_mode))
 		return -EISDIR;
+	if (S_ISFIFO(st.st_mode))
+		/* Fewer, larger transfers from the writer: 64 KiB is the default. */
+		fcntl(fd, F_SETPIPE_SZ, 1 << 20);
 	if (!S_ISREG(st.st_mode) || st.st_size == 0 ||
 	    (uint64_t)st.st_size > SIZE_MAX)
 		return table_from_stream(out, fd, opts, name);

@@ -20,6 +20,12 @@ struct buf {
 	size_t len, cap;
 };
 
+/* A warning held until the end, so that it comes out in input order. */
+struct pending_diag {
+	uint64_t line, off;
+	char msg[240];
+};
+
 struct parse_ctx {
 	struct pgs_table *t;
 	struct pgs_diagctx diag;
@@ -29,13 +35,19 @@ struct parse_ctx {
 	struct buf meta;	/* a new stacktrace being split into frames */
 	uint64_t line;		/* lines consumed before the current range */
 	uint64_t off;		/* input offset of the current range */
-	unsigned warned;
+	uint64_t warned;	/* problems seen */
+	unsigned nwarn;		/* the first ones, held in warn[] */
+	struct pending_diag warn[WARN_LIMIT];
 	bool detected;
 };
 
 int buf_reserve(const struct pgs_allocator *al, struct buf *b, size_t need);
 
-/* Report a problem on one line: a warning at first, debug after WARN_LIMIT. */
+/*
+ * Report a problem on one line. The first WARN_LIMIT are kept and delivered
+ * by parse_finish() in input order, the rest only counted: the same for any
+ * number of threads.
+ */
 void parse_warn(struct parse_ctx *c, uint64_t line, uint64_t off,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -55,8 +67,35 @@ int intern_stacktrace(struct parse_ctx *c, const char *text, size_t len,
 /* Parse one range (see above); final: no more input follows. */
 int parse_range(struct parse_ctx *c, const char *buf, size_t len, bool final);
 
-/* End of input: summaries, era, empty check. */
+/* End of input: held warnings, summaries, era, empty check. */
 int parse_finish(struct parse_ctx *c);
+
+/*
+ * Append shard s (the next byte range of the same input) to c: its table,
+ * its warnings and its line count. s is left to be released by the caller.
+ */
+int parse_absorb(struct parse_ctx *c, const struct parse_ctx *s);
+
+/* The worker threads to use for opts (0 in opts: online CPUs). */
+unsigned parse_threads(const struct pgs_parse_opts *opts);
+
+/*
+ * Parse a whole buffer with worker threads (threads > 1), in ranges of
+ * about `range` bytes (0: chosen from len and threads). c's kind must be
+ * detected already.
+ */
+int parse_mem_parallel(struct parse_ctx *c, const char *buf, size_t len,
+		       const struct pgs_parse_opts *opts, unsigned threads, bool release,
+		       size_t range);
+/* Read fd to its end with worker threads (threads > 1). */
+int parse_fd_parallel(struct parse_ctx *c, int fd, const struct pgs_parse_opts *opts,
+		      unsigned threads);
+
+/* The first record boundary (just after a blank line) at or after pos. */
+size_t next_boundary(const char *b, size_t len, size_t pos);
+/* Parse buf as consecutive ranges of about `slice` bytes; release pages behind. */
+int parse_slices(struct parse_ctx *c, const char *buf, size_t len, size_t slice,
+		 bool release, pgs_progress_fn progress, void *puser, uint64_t total);
 
 int parse_ctx_init(struct parse_ctx *c, const struct pgs_parse_opts *opts,
 		   const char *name);

@@ -23,17 +23,34 @@ int buf_reserve(const struct pgs_allocator *al, struct buf *b, size_t need)
 void parse_warn(struct parse_ctx *c, uint64_t line, uint64_t off,
 		const char *fmt, ...)
 {
-	enum pgs_diag_level lvl = c->warned < WARN_LIMIT ? PGS_DIAG_WARN : PGS_DIAG_DEBUG;
-	char msg[400];
+	struct pending_diag *d;
 	va_list ap;
 
 	c->warned++;
-	if ((int)lvl > c->diag.level || !c->diag.fn)
+	if (c->nwarn >= WARN_LIMIT)
 		return;
+	d = &c->warn[c->nwarn++];
+	d->line = line;
+	d->off = off;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
 	va_end(ap);
-	pgs__diag(&c->diag, lvl, line, off, "%s", msg);
+}
+
+int parse_absorb(struct parse_ctx *c, const struct parse_ctx *s)
+{
+	unsigned i;
+
+	FORWARD_IF_ERROR(table_merge(c->t, s->t, c->line));
+	for (i = 0; i < s->nwarn && c->nwarn < WARN_LIMIT; i++) {
+		c->warn[c->nwarn] = s->warn[i];
+		c->warn[c->nwarn++].line += c->line;
+	}
+	c->warned += s->warned;
+	c->line += s->line;
+	c->off += s->t->bytes;
+	c->t->lines = c->line;
+	return 0;
 }
 
 static void show_line(char *out, size_t outsz, const char *s, size_t len)
@@ -176,9 +193,13 @@ int parse_finish(struct parse_ctx *c)
 		return PGS_E_EMPTY;
 	t->distinct_stacks = count_distinct(c, &t->st[0].stack, t->st_n, sizeof(t->st[0]));
 	t->distinct_frames = count_distinct(c, t->frames, t->frames_n, sizeof(t->frames[0]));
-	if (c->warned > WARN_LIMIT)
+	for (i = 0; i < c->nwarn; i++)
+		pgs__diag(&c->diag, PGS_DIAG_WARN, c->warn[i].line, c->warn[i].off, "%s",
+			  c->warn[i].msg);
+	if (c->warned > c->nwarn)
 		pgs__diag(&c->diag, PGS_DIAG_WARN, 0, 0,
-			  "%u more problems not shown one by one", c->warned - WARN_LIMIT);
+			  "%llu more problems not shown one by one",
+			  (unsigned long long)(c->warned - c->nwarn));
 	if (t->skipped)
 		pgs__diag(&c->diag, PGS_DIAG_WARN, 0, 0,
 			  "%llu damaged record(s) skipped", (unsigned long long)t->skipped);

@@ -118,6 +118,15 @@ int table_create(struct pgs_table **out, const struct pgs_allocator *al,
 /* Make room for one more row in every column the kind uses. */
 int table_reserve_row(struct pgs_table *t);
 
+/* Room for n more rows in every column. */
+int table_reserve_rows(struct pgs_table *t, size_t n);
+
+/*
+ * Append src (a later byte range of the same input) to dst, remapping its
+ * ids; src's line numbers are shifted by line_base. src is left unchanged.
+ */
+int table_merge(struct pgs_table *dst, const struct pgs_table *src, uint64_t line_base);
+
 /* Add the free_ts column (zero for the rows so far): eras E-G. */
 int table_enable_free_ts(struct pgs_table *t);
 

@@ -2,7 +2,7 @@
 # The 'compat' test suite: build the real page_owner_sort (cached in
 # BUILDDIR/ref), compare it with pgsort on every real page_owner dump of
 # SHARED/fixtures, then check that each dump gives byte-identical output
-# from a file and from a pipe.
+# from a file and from a pipe, with one worker thread or several.
 # Usage: run.sh PGSORT BUILDDIR SHARED_FIXTURES
 set -euo pipefail
 pgsort=$1 build=$2 fixtures=$3
@@ -16,22 +16,31 @@ bash "$here/build-ref.sh" "$build/ref"
 python3 "$here/compare.py" --pgsort "$pgsort" --ref "$build/ref/page_owner_sort" \
 	--fixtures "$fixtures" --tmp "$build/compat-tmp"
 
-# File and pipe must agree byte for byte (compare.py left the dumps in tmp).
+# File and pipe, one thread or several: byte-identical output (compare.py
+# left the decompressed dumps in tmp). JSON names its input (the path or
+# <stdin>); nothing else may differ.
+norm() { sed '1s/"name": "[^"]*"/"name": ""/' | md5sum; }
 pass=0 fail=0
 for dump in "$build"/compat-tmp/*.txt; do
 	for opts in "--cull=st --sort=-m" "" "-a --format=json"; do
-		# JSON names its input: the path, or <stdin>; nothing else may differ.
 		# shellcheck disable=SC2086
-		a=$("$pgsort" "$dump" $opts | sed '1s/"name": "[^"]*"/"name": ""/' | md5sum)
-		# shellcheck disable=SC2086
-		b=$(cat "$dump" | "$pgsort" - $opts | sed '1s/"name": "[^"]*"/"name": ""/' | md5sum)
-		if [ "$a" = "$b" ]; then
-			pass=$((pass + 1))
-		else
-			fail=$((fail + 1))
-			echo "FAIL pipe differs from file: $(basename "$dump") $opts"
-		fi
+		want=$("$pgsort" -j1 "$dump" $opts | norm)
+		for how in "file -j2" "file -j3" "pipe -j1" "pipe -j2"; do
+			j=${how#* }
+			# shellcheck disable=SC2086
+			if [ "${how%% *}" = file ]; then
+				got=$("$pgsort" $j "$dump" $opts | norm)
+			else
+				got=$(cat "$dump" | "$pgsort" $j - $opts | norm)
+			fi
+			if [ "$got" = "$want" ]; then
+				pass=$((pass + 1))
+			else
+				fail=$((fail + 1))
+				echo "FAIL $how differs from file -j1: $(basename "$dump") $opts"
+			fi
+		done
 	done
 done
-echo "pipe vs file: $pass passed, $fail failed"
+echo "threads and pipes vs file -j1: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Parsing with worker threads. The input is cut into ranges at record
+ * boundaries (a record ends at a blank line; there is no quoting), each
+ * range is parsed by a worker into a shard of its own (its own table and
+ * intern pools: no locks on the hot path), and the calling thread appends
+ * finished shards to the result strictly in input order, so the table,
+ * its ids and the warnings are the same for any number of threads.
+ *
+ * A mapped file is cut into a few ranges per thread; each worker releases
+ * the pages of its range behind it. A pipe is read by the calling thread in
+ * buffers of READ_BUF bytes, each cut after its last complete record; at
+ * most 2 * threads + 1 buffers are in flight, which bounds memory.
+ */
+#include <pthread.h>
+#include <stdlib.h>	/* malloc */
+#include <unistd.h>	/* read, sysconf */
+
+#include "parse.h"
+
+#define RANGE_MIN ((size_t)16 << 20)
+#define RANGE_MAX ((size_t)256 << 20)
+#define SUBSLICE ((size_t)8 << 20)
+#define READ_BUF ((size_t)8 << 20)
+#define MAX_RECORD ((size_t)256 << 20)
+
+struct job {
+	const char *buf;
+	size_t len;
+	uint64_t off;
+	char *owned;		/* a pipe buffer, recycled once merged */
+	size_t owned_cap;
+	struct parse_ctx ctx;
+	int err;
+	bool inited, done;
+};
+
+struct pool {
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	struct job *jobs;	/* ring, indexed by sequence % cap */
+	size_t cap, taken, produced, merged;
+	bool stop;
+	const struct pgs_parse_opts *opts;
+	const char *name;
+	enum pgs_kind kind;
+	bool release;
+	pthread_t *thr;
+	unsigned nthr;
+	/* Pipe buffers of READ_BUF bytes come back here once merged: fresh
+	 * memory would page-fault on every buffer. */
+	char **spare;
+	size_t nspare;
+};
+
+unsigned parse_threads(const struct pgs_parse_opts *opts)
+{
+	long n;
+
+	if (opts && opts->sz >= offsetof(struct pgs_parse_opts, threads) + sizeof(unsigned) &&
+	    opts->threads)
+		return opts->threads;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
+}
+
+static int run_job(struct pool *p, struct job *j)
+{
+	struct parse_ctx *c = &j->ctx;
+
+	FORWARD_IF_ERROR(parse_ctx_init(c, p->opts, p->name));
+	j->inited = true;
+	c->t->kind = p->kind;
+	c->detected = true;
+	c->off = j->off;
+	return parse_slices(c, j->buf, j->len, SUBSLICE, p->release, NULL, NULL, 0);
+}
+
+static void *worker(void *arg)
+{
+	struct pool *p = arg;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		struct job *j;
+		int err;
+
+		while (!p->stop && p->taken == p->produced)
+			pthread_cond_wait(&p->work, &p->mu);
+		if (p->stop)
+			break;
+		j = &p->jobs[p->taken++ % p->cap];
+		pthread_mutex_unlock(&p->mu);
+		err = run_job(p, j);
+		pthread_mutex_lock(&p->mu);
+		j->err = err;
+		j->done = true;
+		pthread_cond_broadcast(&p->done);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+static int pool_start(struct pool *p, struct parse_ctx *c, const struct pgs_parse_opts *opts,
+		      unsigned threads, bool release)
+{
+	unsigned i;
+
+	memset(p, 0, sizeof(*p));
+	p->cap = 2 * (size_t)threads + 1;
+	p->jobs = calloc(p->cap, sizeof(*p->jobs));
+	p->thr = calloc(threads, sizeof(*p->thr));
+	p->spare = calloc(p->cap + 1, sizeof(*p->spare));
+	if (!p->jobs || !p->thr || !p->spare) {
+		free(p->jobs);
+		free(p->thr);
+		free(p->spare);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->done, NULL);
+	p->opts = opts;
+	p->name = c->t->name;
+	p->kind = c->t->kind;
+	p->release = release;
+	for (i = 0; i < threads; i++) {
+		if (pthread_create(&p->thr[i], NULL, worker, p) != 0)
+			break;
+		p->nthr++;
+	}
+	return p->nthr ? 0 : -EAGAIN;
+}
+
+static void release_job(struct pool *p, struct job *j)
+{
+	if (j->inited)
+		parse_ctx_fini(&j->ctx);
+	if (j->owned && j->owned_cap == READ_BUF && p->nspare < p->cap + 1)
+		p->spare[p->nspare++] = j->owned;
+	else
+		free(j->owned);
+	memset(j, 0, sizeof(*j));
+}
+
+/* Stop the workers and release every job not merged. */
+static void pool_stop(struct pool *p)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&p->mu);
+	p->stop = true;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	for (i = 0; i < p->nthr; i++)
+		pthread_join(p->thr[i], NULL);
+	for (; p->merged < p->produced; p->merged++)
+		release_job(p, &p->jobs[p->merged % p->cap]);
+	while (p->nspare)
+		free(p->spare[--p->nspare]);
+	free(p->spare);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->done);
+	free(p->jobs);
+	free(p->thr);
+}
+
+static bool pool_full(struct pool *p)
+{
+	return p->produced - p->merged == p->cap;
+}
+
+static void pool_push(struct pool *p, const struct job *j)
+{
+	pthread_mutex_lock(&p->mu);
+	p->jobs[p->produced++ % p->cap] = *j;
+	pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Wait for the oldest job and append its shard to c. */
+static int pool_merge_one(struct pool *p, struct parse_ctx *c)
+{
+	struct job *j = &p->jobs[p->merged % p->cap];
+	int err;
+
+	pthread_mutex_lock(&p->mu);
+	while (!j->done)
+		pthread_cond_wait(&p->done, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+	err = j->err;
+	if (!err)
+		err = parse_absorb(c, &j->ctx);
+	release_job(p, j);
+	p->merged++;
+	return err;
+}
+
+int parse_mem_parallel(struct parse_ctx *c, const char *buf, size_t len,
+		       const struct pgs_parse_opts *opts, unsigned threads, bool release,
+		       size_t range)
+{
+	size_t pos = 0;
+	pgs_progress_fn progress = NULL;
+	void *puser = NULL;
+	struct pool p;
+	int err = 0;
+
+	if (opts && opts->sz >= offsetof(struct pgs_parse_opts, progress_user) + sizeof(void *)) {
+		progress = opts->progress;
+		puser = opts->progress_user;
+	}
+	if (!range) {
+		/* A few ranges per thread balance the load; bounded both ways. */
+		range = len / (4 * (size_t)threads);
+		range = range < RANGE_MIN ? RANGE_MIN : range > RANGE_MAX ? RANGE_MAX : range;
+	}
+	FORWARD_IF_ERROR(pool_start(&p, c, opts, threads, release));
+	while (!err && (pos < len || p.merged < p.produced)) {
+		if (pos < len && !pool_full(&p)) {
+			size_t end = next_boundary(buf, len, pos + range < len ? pos + range : len);
+			struct job j = { .buf = buf + pos, .len = end - pos, .off = pos };
+
+			pool_push(&p, &j);
+			pos = end;
+			continue;
+		}
+		err = pool_merge_one(&p, c);
+		if (progress)
+			progress(c->t->bytes, len, puser);
+	}
+	pool_stop(&p);
+	return err;
+}
+
+/* End of the last complete record in b[0..len), 0 if none. */
+static size_t last_record_end(const char *b, size_t len)
+{
+	size_t i = len;
+
+	while (i > 1) {
+		const char *nl = memrchr(b, '\n', i);
+
+		if (!nl)
+			return 0;
+		i = (size_t)(nl - b);
+		if (i >= 1 && b[i - 1] == '\n')
+			return i + 1;
+		if (i >= 2 && b[i - 1] == '\r' && b[i - 2] == '\n')
+			return i + 1;
+	}
+	return 0;
+}
+
+/*
+ * Fill *j with the next buffer of whole records. carry holds the partial
+ * record left by the previous buffer and is replaced by the new one's.
+ * Returns 1 (a job), 0 (end of input), or a negative error.
+ */
+static int read_job(struct pool *p, int fd, struct buf *carry, uint64_t *off, struct job *j)
+{
+	size_t cap = READ_BUF > carry->len * 2 ? READ_BUF : carry->len * 2;
+	size_t len = carry->len, cut;
+	char *b = cap == READ_BUF && p && p->nspare ? p->spare[--p->nspare] : malloc(cap);
+	bool eof = false;
+
+	RETURN_ERROR_IF(!b, -ENOMEM);
+	if (carry->len)
+		memcpy(b, carry->p, carry->len);
+	for (;;) {
+		while (len < cap && !eof) {
+			ssize_t n = read(fd, b + len, cap - len);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				int e = -errno;
+
+				free(b);
+				return e;
+			}
+			eof = n == 0;
+			len += (size_t)n;
+		}
+		cut = eof ? len : last_record_end(b, len);
+		if (cut || eof)
+			break;
+		/* One record larger than the buffer: grow, within reason. */
+		if (cap >= MAX_RECORD) {
+			free(b);
+			return PGS_E_TOOBIG;
+		}
+		{
+			char *nb = realloc(b, cap * 2);
+
+			if (!nb) {
+				free(b);
+				return -ENOMEM;
+			}
+			b = nb;
+			cap *= 2;
+		}
+	}
+	if (len == 0) {
+		free(b);
+		return 0;
+	}
+	carry->len = len - cut;
+	if (carry->len) {
+		if (buf_reserve(NULL, carry, carry->len) < 0) {
+			free(b);
+			return -ENOMEM;
+		}
+		memcpy(carry->p, b + cut, carry->len);
+	}
+	j->buf = j->owned = b;
+	j->owned_cap = cap;
+	j->len = cut;
+	j->off = *off;
+	*off += cut;
+	return 1;
+}
+
+int parse_fd_parallel(struct parse_ctx *c, int fd, const struct pgs_parse_opts *opts,
+		      unsigned threads)
+{
+	pgs_progress_fn progress = NULL;
+	void *puser = NULL;
+	struct buf carry = { 0 };
+	struct pool p;
+	uint64_t off = 0;
+	bool eof = false;
+	int err = 0;
+
+	if (opts && opts->sz >= offsetof(struct pgs_parse_opts, progress_user) + sizeof(void *)) {
+		progress = opts->progress;
+		puser = opts->progress_user;
+	}
+	/* The first buffer decides the kind, before any worker starts. */
+	{
+		struct job first = { 0 };
+		int r = read_job(NULL, fd, &carry, &off, &first);
+
+		if (r <= 0) {
+			free(carry.p);
+			return r < 0 ? r : PGS_E_EMPTY;
+		}
+		err = detect_kind(c, first.buf, first.len, carry.len == 0);
+		if (err == 1)
+			err = PGS_E_FORMAT;	/* 8 MiB without one recognizable record */
+		if (err || (err = pool_start(&p, c, opts, threads, false))) {
+			free(first.owned);
+			free(carry.p);
+			return err;
+		}
+		pool_push(&p, &first);
+	}
+	while (!err && (!eof || p.merged < p.produced)) {
+		if (!eof && !pool_full(&p)) {
+			struct job j = { 0 };
+			int r = read_job(&p, fd, &carry, &off, &j);
+
+			if (r < 0)
+				err = r;
+			else if (r == 0)
+				eof = true;
+			else
+				pool_push(&p, &j);
+			if (progress && r > 0)
+				progress(off, 0, puser);
+			continue;
+		}
+		err = pool_merge_one(&p, c);
+	}
+	pool_stop(&p);
+	free(carry.p);
+	return err;
+}

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Appending one table (a shard: one byte range of the input, parsed on its
+ * own) to another, in input order. Every id of the shard is remapped to the
+ * destination's: strings in id order, so ids come out exactly as if the
+ * whole input had been parsed in one pass, then templates and stacktraces,
+ * then the columns. Hashes are reused, nothing is parsed again.
+ */
+#include <stdlib.h>	/* free */
+
+#include "table.h"
+
+static uint32_t *remap_pool(struct strpool *dst, const struct strpool *src,
+			    const struct pgs_allocator *al, bool *fresh, size_t nfresh)
+{
+	uint32_t *map = pgs__calloc(al, src->count ? src->count : 1, sizeof(*map));
+	size_t id;
+
+	if (!map)
+		return NULL;
+	for (id = 1; id < src->count; id++) {
+		bool is_new;
+
+		map[id] = strpool_intern_h(dst, strpool_str(src, (uint32_t)id),
+					   strpool_len(src, (uint32_t)id), src->hash[id], &is_new);
+		if (!map[id]) {
+			pgs__free(al, map);
+			return NULL;
+		}
+		if (fresh && map[id] < nfresh)
+			fresh[map[id]] = is_new;
+	}
+	return map;
+}
+
+int table_reserve_rows(struct pgs_table *t, size_t n)
+{
+	size_t save = t->rows;
+	int err;
+
+	if (t->rows + n <= t->rows_cap)
+		return 0;
+	/* Grow every column at once through the one-row path. */
+	t->rows += n - 1;
+	err = table_reserve_row(t);
+	t->rows = save;
+	return err;
+}
+
+int table_merge(struct pgs_table *dst, const struct pgs_table *src, uint64_t line_base)
+{
+	const struct pgs_allocator *al = dst->al;
+	uint32_t *ms = NULL, *mh = NULL, *mp = NULL, *mst = NULL;
+	size_t i, r0;
+	int err = -ENOMEM;
+
+	if (!(ms = remap_pool(&dst->strings, &src->strings, al, NULL, 0)) ||
+	    !(mst = pgs__calloc(al, src->st_n, sizeof(*mst))))
+		goto out;
+
+	/* Header templates: metadata copied for the new ones, comm remapped. */
+	if (src->kind == PGS_KIND_PAGE_OWNER) {
+		if (!(mh = pgs__calloc(al, src->hdrs.count, sizeof(*mh))) ||
+		    !(mp = pgs__calloc(al, src->pfns.count, sizeof(*mp))))
+			goto out;
+		for (i = 1; i < src->hdrs.count; i++) {
+			bool is_new;
+
+			mh[i] = strpool_intern_h(&dst->hdrs, strpool_str(&src->hdrs, (uint32_t)i),
+						 strpool_len(&src->hdrs, (uint32_t)i),
+						 src->hdrs.hash[i], &is_new);
+			if (!mh[i])
+				goto out;
+			if (is_new) {
+				if (table_hdr_slot(dst, mh[i]) < 0)
+					goto out;
+				dst->hdr[mh[i]] = src->hdr[i];
+				dst->hdr[mh[i]].comm = ms[src->hdr[i].comm];
+			}
+		}
+		for (i = 1; i < src->pfns.count; i++) {
+			bool is_new;
+
+			mp[i] = strpool_intern_h(&dst->pfns, strpool_str(&src->pfns, (uint32_t)i),
+						 strpool_len(&src->pfns, (uint32_t)i),
+						 src->pfns.hash[i], &is_new);
+			if (!mp[i])
+				goto out;
+			if (is_new) {
+				if (table_pfn_slot(dst, mp[i]) < 0)
+					goto out;
+				dst->pfnm[mp[i]] = src->pfnm[i];
+			}
+		}
+	}
+
+	/* Stacktraces: new ones get their meta with every id remapped. */
+	for (i = 1; i < src->st_n; i++) {
+		const struct st_meta *m = &src->st[i];
+		bool is_new;
+		uint32_t k;
+
+		if (table_st_index(dst, ms[m->text], &mst[i], &is_new) < 0)
+			goto out;
+		if (!is_new)
+			continue;
+		if (pgs__grow(al, (void **)&dst->frames, &dst->frames_cap,
+			      dst->frames_n + m->nframes, sizeof(*dst->frames)) < 0)
+			goto out;
+		{
+			struct st_meta *d = &dst->st[mst[i]];
+
+			*d = *m;
+			d->text = ms[m->text];
+			d->stack = ms[m->stack];
+			d->migrate = ms[m->migrate];
+			d->memcg = ms[m->memcg];
+			d->frame_off = (uint32_t)dst->frames_n;
+		}
+		for (k = 0; k < m->nframes; k++)
+			dst->frames[dst->frames_n++] = ms[src->frames[m->frame_off + k]];
+	}
+
+	/* Columns. */
+	if (src->c_fts && !dst->c_fts && table_enable_free_ts(dst) < 0)
+		goto out;
+	dst->features |= src->features;
+	if (table_reserve_rows(dst, src->rows) < 0)
+		goto out;
+	r0 = dst->rows;
+	if (!src->rows)
+		goto counters;	/* a shard of junk lines only: no columns */
+	for (i = 0; i < src->rows; i++) {
+		dst->c_st[r0 + i] = mst[src->c_st[i]];
+		dst->c_line[r0 + i] = src->c_line[i] + line_base;
+	}
+	if (src->kind == PGS_KIND_PAGE_OWNER) {
+		for (i = 0; i < src->rows; i++) {
+			dst->c_hdr[r0 + i] = mh[src->c_hdr[i]];
+			dst->c_pfnt[r0 + i] = mp[src->c_pfnt[i]];
+		}
+		memcpy(dst->c_ts + r0, src->c_ts, src->rows * sizeof(*dst->c_ts));
+		memcpy(dst->c_pfn + r0, src->c_pfn, src->rows * sizeof(*dst->c_pfn));
+		if (dst->c_fts) {
+			if (src->c_fts)
+				memcpy(dst->c_fts + r0, src->c_fts, src->rows * sizeof(*dst->c_fts));
+			else
+				memset(dst->c_fts + r0, 0, src->rows * sizeof(*dst->c_fts));
+		}
+	} else {
+		memcpy(dst->c_pages + r0, src->c_pages, src->rows * sizeof(*dst->c_pages));
+		memcpy(dst->c_handle + r0, src->c_handle, src->rows * sizeof(*dst->c_handle));
+	}
+	dst->rows += src->rows;
+counters:
+	dst->bytes += src->bytes;
+	dst->lines += src->lines;
+	dst->pages += src->pages;
+	dst->skipped += src->skipped;
+	for (i = 0; i < UNK_KINDS && src->unk[i].count; i++) {
+		const struct unk_kind *u = &src->unk[i];
+		size_t j;
+
+		for (j = 0; j < UNK_KINDS - 1 && dst->unk[j].count; j++)
+			if (strcmp(dst->unk[j].name, u->name) == 0)
+				break;
+		if (!dst->unk[j].count) {
+			memcpy(dst->unk[j].name, u->name, sizeof(u->name));
+			dst->unk[j].first_line = u->first_line + line_base;
+		}
+		dst->unk[j].count += u->count;
+	}
+	dst->unknown_lines += src->unknown_lines;
+	err = 0;
+out:
+	pgs__free(al, ms);
+	pgs__free(al, mh);
+	pgs__free(al, mp);
+	pgs__free(al, mst);
+	return err;
+}
