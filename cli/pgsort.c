@@ -6,6 +6,8 @@
  * exit status; the library only returns errors and reports diagnostics.
  */
 #include <errno.h>
+#include <fcntl.h>	/* open */
+#include <limits.h>
 #include <getopt.h>	/* getopt_long */
 #include <libgen.h>	/* dirname */
 #include <stdbool.h>
@@ -33,6 +35,7 @@ struct cli {
 	struct pgs_query *q;
 	enum pgs_format format;
 	bool strict, quiet, verbose, progress;
+	bool error_shown;	/* a diagnostic already said why the input failed */
 	unsigned threads;
 	unsigned long long last_progress;
 };
@@ -68,7 +71,7 @@ static void usage(FILE *f)
 "  --strict            exit 2 if any record or line was not understood\n"
 "  -j N                worker threads (default: online CPUs)\n"
 "  -q, --quiet         no warnings on stderr\n"
-"  -d, --verbose       also report facts and every odd line on stderr\n"
+"  -d, --verbose       also say what the input is (kind, era, counts)\n"
 "  --help-keys         list the keys\n"
 "  -h, --help          this text;  -V, --version  the version\n"
 "Exit status: 0 ok, 1 usage, 2 bad input, 3 output error.\n");
@@ -93,8 +96,10 @@ static void help_keys(void)
 static void on_diag(const struct pgs_diag *d, void *user)
 {
 	static const char *const lvl[] = { "error", "warning", "info", "debug" };
-	(void)user;
+	struct cli *c = user;
 
+	if (d->level == PGS_DIAG_ERROR)
+		c->error_shown = true;
 	if (d->line)
 		fprintf(stderr, "%s: %s:%llu: %s: %s\n", prog, d->source,
 			(unsigned long long)d->line, lvl[d->level], d->message);
@@ -271,53 +276,85 @@ static int parse_args(struct cli *c, int argc, char **argv)
 }
 
 /*
- * OUTPUT is written to a temporary file beside it and renamed into place
- * only when the whole report was written, so a failed run never leaves a
- * truncated report where the user expects one.
+ * A regular OUTPUT (or a new one) is written to a temporary file beside it
+ * and renamed into place only when the whole report was written, so a
+ * failed run never leaves a truncated report where the user expects one. A
+ * symlink is followed to the file it names; the file's mode is kept. Any
+ * other kind of OUTPUT (/dev/null, a FIFO, a terminal) is written directly:
+ * renaming over it would replace the device.
  */
+static int open_output(const char *path, char **target, char **tmp, int *fd)
+{
+	struct stat st;
+	char *dircopy;
+	mode_t mode, mask;
+
+	*target = realpath(path, NULL);
+	if (!*target && errno != ENOENT)
+		return -errno;
+	if (*target && stat(*target, &st) == 0 && !S_ISREG(st.st_mode)) {
+		*fd = open(*target, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		return *fd < 0 ? -errno : 0;
+	}
+	if (!*target && !(*target = strdup(path)))
+		return -ENOMEM;
+	if (stat(*target, &st) == 0) {
+		mode = st.st_mode & 07777;
+	} else {
+		mask = umask(0);
+		umask(mask);
+		mode = 0666 & ~mask;
+	}
+	dircopy = strdup(*target);
+	if (!dircopy || asprintf(tmp, "%s/.pgsort-XXXXXX", dirname(dircopy)) < 0) {
+		free(dircopy);
+		*tmp = NULL;
+		return -ENOMEM;
+	}
+	free(dircopy);
+	*fd = mkstemp(*tmp);
+	if (*fd < 0)
+		return -errno;
+	fchmod(*fd, mode);
+	return 0;
+}
+
 static int write_report(struct cli *c, const struct pgs_result *r)
 {
 	struct pgs_write_opts wo = PGS_INIT(pgs_write_opts);
-	char *tmp = NULL, *dircopy;
-	int fd = 1, err;
-	mode_t mask;
+	char *target = NULL, *tmp = NULL;
+	int fd = 1, err, saved = 0;
+	const char *where = strcmp(c->output, "-") ? c->output : "standard output";
 
 	wo.format = c->format;
 	wo.input_name = c->input;
 	if (strcmp(c->output, "-") != 0) {
-		dircopy = strdup(c->output);
-		if (!dircopy || asprintf(&tmp, "%s/.pgsort-XXXXXX", dirname(dircopy)) < 0) {
-			free(dircopy);
-			fprintf(stderr, "%s: out of memory\n", prog);
-			return EXIT_OUTPUT;
-		}
-		free(dircopy);
-		fd = mkstemp(tmp);
-		if (fd < 0) {
-			fprintf(stderr, "%s: cannot create %s: %s\n", prog, c->output, strerror(errno));
+		err = open_output(c->output, &target, &tmp, &fd);
+		if (err) {
+			fprintf(stderr, "%s: cannot create %s: %s\n", prog, c->output,
+				strerror(-err));
+			free(target);
 			free(tmp);
 			return EXIT_OUTPUT;
 		}
-		mask = umask(0);
-		umask(mask);
-		fchmod(fd, 0666 & ~mask);
 	}
 	err = pgs_result_write(r, &wo, fd_sink, &fd);
+	saved = errno;
 	if (fd != 1) {
-		if (!err && (fsync(fd) < 0 && errno != EINVAL))
-			err = PGS_E_WRITE;
+		if (!err && tmp && fsync(fd) < 0 && errno != EINVAL)
+			err = PGS_E_WRITE, saved = errno;
 		if (close(fd) < 0 && !err)
-			err = PGS_E_WRITE;
-		if (!err && rename(tmp, c->output) < 0)
-			err = PGS_E_WRITE;
-		if (err)
+			err = PGS_E_WRITE, saved = errno;
+		if (!err && tmp && rename(tmp, target) < 0)
+			err = PGS_E_WRITE, saved = errno;
+		if (err && tmp)
 			unlink(tmp);
-		free(tmp);
 	}
+	free(tmp);
+	free(target);
 	if (err) {
-		fprintf(stderr, "%s: cannot write %s: %s\n", prog,
-			strcmp(c->output, "-") ? c->output : "standard output",
-			err == PGS_E_WRITE && errno ? strerror(errno) : pgs_strerror(err));
+		fprintf(stderr, "%s: cannot write %s: %s\n", prog, where,
+			err == PGS_E_WRITE && saved ? strerror(saved) : pgs_strerror(err));
 		return EXIT_OUTPUT;
 	}
 	return 0;
@@ -342,6 +379,7 @@ int main(int argc, char **argv)
 
 	po.name = strcmp(c.input, "-") ? c.input : "<stdin>";
 	po.diag = c.quiet ? NULL : on_diag;
+	po.diag_user = &c;
 	po.diag_level = c.verbose ? PGS_DIAG_DEBUG : PGS_DIAG_WARN;
 	po.threads = c.threads;
 	if (isatty(2) && !c.quiet) {
@@ -352,7 +390,7 @@ int main(int argc, char **argv)
 	if (c.last_progress)
 		fprintf(stderr, "\r\033[K");
 	if (err) {
-		if (err != PGS_E_FORMAT || c.quiet)
+		if (!c.error_shown)
 			fprintf(stderr, "%s: %s: %s\n", prog, po.name, pgs_strerror(err));
 		status = err == -ENOMEM ? EXIT_OUTPUT : EXIT_INPUT;
 		goto out;

@@ -67,8 +67,9 @@ static int new_header(struct parse_ctx *c, const struct blk *b, uint32_t id)
 	m->valid = 1;
 	m->order = f.order;
 	m->gfp = f.gfp;
-	m->pid = f.pid;
-	m->tgid = f.tgid;
+	/* Absent fields read as -1, as page_owner_sort prints them. */
+	m->pid = f.have & PGS_HAVE_PID ? f.pid : -1;
+	m->tgid = f.have & PGS_HAVE_TGID ? f.tgid : -1;
 	m->have = (uint16_t)f.have;
 	if (f.ts_len)
 		m->ts_off = (uint16_t)f.ts_pos;

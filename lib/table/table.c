@@ -172,10 +172,17 @@ void table_count_unknown(struct pgs_table *t, const char *line, size_t len,
 	size_t n = 0, i;
 
 	t->unknown_lines++;
+	if (len && (line[0] == ' ' || line[0] == '\t')) {
+		/* Indented: a frame where none belongs. */
+		memcpy(name, "(indented)", sizeof("(indented)"));
+		n = sizeof("(indented)") - 1;
+		len = 0;
+	}
 	while (n < len && n < sizeof(name) - 1 && line[n] != ' ' &&
 	       line[n] != ':' && line[n] != '\t')
 		n++;
-	memcpy(name, line, n);
+	if (len)
+		memcpy(name, line, n);
 	name[n] = '\0';
 	for (i = 0; i < UNK_KINDS - 1 && t->unk[i].count; i++)
 		if (strcmp(t->unk[i].name, name) == 0)
