@@ -271,13 +271,46 @@ static void row_key(const struct pgs_result *r, size_t i, struct gkey *k)
 		k->freed = t->c_fts && t->c_fts[i] != 0;
 }
 
+/*
+ * Open addressing over group numbers. A group's key is not stored: it is
+ * recomputed from the group's first row when a probe needs it, which keeps
+ * a group at a few words even when every block is its own group (-a).
+ */
+static bool same_group(const struct pgs_result *r, uint32_t slot, const struct gkey *k)
+{
+	struct gkey other;
+
+	row_key(r, r->g[slot - 1].first, &other);
+	return memcmp(&other, k, sizeof(other)) == 0;
+}
+
+static int grow_slots(struct pgs_result *r, uint32_t **slots, size_t *mask)
+{
+	size_t nmask = *mask * 2 + 1, j;
+	uint32_t *ns = calloc(nmask + 1, sizeof(*ns));
+
+	RETURN_ERROR_IF(!ns, -ENOMEM);
+	for (j = 0; j < r->n; j++) {
+		struct gkey k;
+		size_t x;
+
+		row_key(r, r->g[j].first, &k);
+		for (x = (size_t)XXH3_64bits(&k, sizeof(k)) & nmask; ns[x]; x = (x + 1) & nmask)
+			;
+		ns[x] = (uint32_t)(j + 1);
+	}
+	free(*slots);
+	*slots = ns;
+	*mask = nmask;
+	return 0;
+}
+
 static int aggregate(struct pgs_result *r, const struct pgs_query *q)
 {
 	const struct pgs_table *t = r->t;
 	uint8_t *hsel = NULL;
 	uint32_t *slots = NULL;
-	struct gkey *keys = NULL;
-	size_t mask = 1023, cap = 0, kcap = 0, i;
+	size_t mask = 1023, cap = 0, i;
 	int err = -ENOMEM;
 	bool select = q->s.sel_pid || q->s.sel_tgid || q->s.sel_name;
 
@@ -299,7 +332,7 @@ static int aggregate(struct pgs_result *r, const struct pgs_query *q)
 		row_key(r, i, &k);
 		h = XXH3_64bits(&k, sizeof(k));
 		for (s = (size_t)h & mask; slots[s]; s = (s + 1) & mask)
-			if (memcmp(&keys[slots[s] - 1], &k, sizeof(k)) == 0)
+			if (same_group(r, slots[s], &k))
 				break;
 		pages = table_row_pages(t, i);
 		r->records++;
@@ -312,10 +345,9 @@ static int aggregate(struct pgs_result *r, const struct pgs_query *q)
 				g->ts_min = t->c_ts[i];
 			continue;
 		}
-		if (pgs__grow(NULL, (void **)&r->g, &cap, r->n + 1, sizeof(*r->g)) < 0 ||
-		    pgs__grow(NULL, (void **)&keys, &kcap, r->n + 1, sizeof(*keys)) < 0)
+		if (r->n >= UINT32_MAX - 1 ||
+		    pgs__grow(NULL, (void **)&r->g, &cap, r->n + 1, sizeof(*r->g)) < 0)
 			goto out;
-		keys[r->n] = k;
 		g = &r->g[r->n];
 		memset(g, 0, sizeof(*g));
 		g->times = 1;
@@ -323,30 +355,13 @@ static int aggregate(struct pgs_result *r, const struct pgs_query *q)
 		g->first = i;
 		g->ts_min = t->c_ts ? t->c_ts[i] : 0;
 		slots[s] = (uint32_t)++r->n;
-		if (r->n * 2 > mask) {
-			/* Grow and reinsert every group key. */
-			size_t nmask = mask * 2 + 1, j;
-			uint32_t *ns = calloc(nmask + 1, sizeof(*ns));
-
-			if (!ns)
-				goto out;
-			for (j = 0; j < r->n; j++) {
-				size_t x = (size_t)XXH3_64bits(&keys[j], sizeof(keys[j])) & nmask;
-
-				while (ns[x])
-					x = (x + 1) & nmask;
-				ns[x] = (uint32_t)(j + 1);
-			}
-			free(slots);
-			slots = ns;
-			mask = nmask;
-		}
+		if (r->n * 2 > mask && grow_slots(r, &slots, &mask) < 0)
+			goto out;
 	}
 	err = 0;
 out:
 	free(hsel);
 	free(slots);
-	free(keys);
 	return err;
 }
 

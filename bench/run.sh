@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Speed and memory of pgsort against its peers, measured in one session with
+# the runs of each round interleaved, on warm page cache:
+#   wc -l (the I/O floor), cat | cat (the pipe floor), pgsort on a file and on
+#   a pipe, with 1 and N threads, without --cull and with -a, and the real
+#   page_owner_sort (built from Debian's linux-source-6.12 at run time).
+# Inputs: the 1.23 GB real dump of ../shared (decompressed to WORK), and
+# dumps of 1 GB and (with --10g) 10 GB resampled from it by pgsort-gen.
+#
+# Usage: bench/run.sh [--rounds N] [--10g] [--no-ref] [--readme]
+#   BUILD (default build/), WORK (default /tmp/pgsort-bench), SHARED
+#   (default ../shared) may be set in the environment. --readme writes the
+#   table into bench/README.md. Needs: zstd, GNU time (/usr/bin/time), gcc.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD:-$root/build}
+work=${WORK:-/tmp/pgsort-bench}
+shared=${SHARED:-$root/../shared}
+rounds=3 big10=0 ref=1 readme=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--rounds) rounds=$2; shift ;;
+	--10g) big10=1 ;;
+	--no-ref) ref=0 ;;
+	--readme) readme=1 ;;
+	*) echo "usage: $0 [--rounds N] [--10g] [--no-ref] [--readme]" >&2; exit 2 ;;
+	esac
+	shift
+done
+pgsort=$build/pgsort
+[ -x "$pgsort" ] && [ -x "$build/bench/pgsort-gen" ] || { echo "build first: meson setup build && ninja -C build" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "needs GNU time: apt-get install time" >&2; exit 1; }
+mkdir -p "$work"
+large=$work/large.txt
+if [ ! -s "$large" ]; then
+	echo "decompressing the large dump..." >&2
+	zstd -dcq "$shared/fixtures/6.12.117/large/page_owner.txt.zst" >"$large"
+fi
+[ -s "$work/gen1g.txt" ] || "$build/bench/pgsort-gen" "$large" 1000000000 >"$work/gen1g.txt"
+if [ $big10 = 1 ] && [ ! -s "$work/gen10g.txt" ]; then
+	echo "generating 10 GB..." >&2
+	"$build/bench/pgsort-gen" "$large" 10000000000 >"$work/gen10g.txt"
+fi
+[ $ref = 1 ] && bash "$root/tests/compat/build-ref.sh" "$work/ref" >&2
+
+results=$work/results
+: >"$results"
+run() { # name, command...
+	local name=$1
+	shift
+	/usr/bin/time -f "%e %M" -o "$work/t" "$@" >/dev/null 2>"$work/err" ||
+		{ echo "$name failed:" >&2; cat "$work/err" >&2; exit 1; }
+	echo "$name $(tail -1 "$work/t")" >>"$results"
+}
+q='--cull=st --sort=-m'
+for r in $(seq "$rounds"); do
+	echo "round $r of $rounds" >&2
+	run wc wc -l "$large"
+	run catcat sh -c "cat '$large' | cat >/dev/null"
+	run file "$pgsort" "$large" $q
+	run file_j1 "$pgsort" -j1 "$large" $q
+	run pipe sh -c "cat '$large' | '$pgsort' - $q"
+	run pipe_j1 sh -c "cat '$large' | '$pgsort' -j1 - $q"
+	run nocull "$pgsort" "$large"
+	run alloc_ts "$pgsort" -a "$large"
+	run gen1g "$pgsort" "$work/gen1g.txt" $q
+	if [ $big10 = 1 ]; then
+		run gen10g "$pgsort" "$work/gen10g.txt" $q
+		run gen10g_pipe sh -c "cat '$work/gen10g.txt' | '$pgsort' - $q"
+	fi
+	# page_owner_sort 6.12 ignores --sort: -m --cull=st is the same query.
+	[ $ref = 1 ] && run page_owner_sort "$work/ref/page_owner_sort" -m --cull=st "$large" "$work/ref.out"
+done
+
+size() { stat -c %s "$1"; }
+python3 - "$results" "$(size "$large")" "$(size "$work/gen1g.txt")" \
+	"$( [ $big10 = 1 ] && size "$work/gen10g.txt" || echo 0)" "$rounds" >"$work/table.md" <<'EOF'
+import statistics, sys
+res, large, g1, g10, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+t, m = {}, {}
+for line in open(res):
+    name, e, rss = line.split()
+    t.setdefault(name, []).append(float(e))
+    m.setdefault(name, []).append(int(rss))
+med = {k: statistics.median(v) for k, v in t.items()}
+rss = {k: max(v) for k, v in m.items()}
+size = {"gen1g": g1, "gen10g": g10, "gen10g_pipe": g10}
+what = {
+    "wc": "wc -l (I/O floor)", "catcat": "cat | cat >/dev/null (pipe floor)",
+    "file": "pgsort --cull=st --sort=-m", "file_j1": "pgsort -j1 --cull=st --sort=-m",
+    "pipe": "cat | pgsort - --cull=st --sort=-m", "pipe_j1": "cat | pgsort -j1 - ...",
+    "nocull": "pgsort (no --cull: block texts)", "alloc_ts": "pgsort -a",
+    "gen1g": "pgsort, 1 GB generated", "gen10g": "pgsort, 10 GB generated",
+    "gen10g_pipe": "cat | pgsort -, 10 GB generated",
+    "page_owner_sort": "page_owner_sort -m --cull=st",
+}
+print("| run | input | median s | GB/s | peak RSS MB | RSS / input |")
+print("|---|---:|---:|---:|---:|---:|")
+for k in what:
+    if k not in med:
+        continue
+    b = size.get(k, large)
+    print("| %s | %.2f GB | %.2f | %.2f | %.0f | %.1f%% |" % (
+        what[k], b / 1e9, med[k], b / 1e9 / med[k], rss[k] / 1024, 100.0 * rss[k] * 1024 / b))
+print()
+print("Medians of %s interleaved rounds. Ratios:" % rounds)
+def ratio(a, b, label):
+    if a in med and b in med:
+        print("- %s: %.2fx" % (label, med[a] / med[b]))
+ratio("file", "wc", "pgsort file / wc -l (target <= 3)")
+ratio("page_owner_sort", "file", "page_owner_sort / pgsort (target >= 50)")
+ratio("pipe", "file", "pgsort pipe / file (target <= 1.5)")
+ratio("pipe", "catcat", "pgsort pipe / cat | cat")
+ratio("file_j1", "file", "-j1 / -jN (speed-up)")
+ratio("nocull", "file", "no --cull / --cull=st (target <= 3)")
+ratio("alloc_ts", "file", "-a / --cull=st (target <= 3)")
+if "gen10g" in med and "gen1g" in med:
+    print("- 10 GB / 1 GB time: %.2fx for %.2fx the bytes (target <= 10.5)" % (med["gen10g"] / med["gen1g"], g10 / g1))
+EOF
+{
+	echo "Machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/ {print $2}') GiB; $(uname -sr)"
+	echo "pgsort $(git -C "$root" describe --always --dirty 2>/dev/null || echo '?'), $(date -u +%Y-%m-%d)"
+	echo
+	cat "$work/table.md"
+} | tee "$work/report.md"
+
+if [ $readme = 1 ]; then
+	python3 - "$root/bench/README.md" "$work/report.md" <<'EOF'
+import sys
+path, report = sys.argv[1], open(sys.argv[2]).read()
+text = open(path).read()
+a, b = "<!-- results -->", "<!-- /results -->"
+i, j = text.index(a) + len(a), text.index(b)
+open(path, "w").write(text[:i] + "\n" + report + text[j:])
+EOF
+fi
