@@ -110,7 +110,7 @@ int intern_stacktrace(struct parse_ctx *c, const char *text, size_t len,
 	*st_index = 0;
 	if (len == 0)
 		return 0;
-	id = strpool_intern(&c->t->strings, text, len, &is_new);
+	id = strpool_intern_last(&c->t->strings, text, len, &c->last_st, &is_new);
 	RETURN_ERROR_IF(!id, -ENOMEM);
 	FORWARD_IF_ERROR(table_st_index(c->t, id, st_index, &is_new));
 	if (is_new)

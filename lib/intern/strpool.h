@@ -41,6 +41,29 @@ static inline uint32_t strpool_intern(struct strpool *p, const char *s,
 	return strpool_intern_h(p, s, len, strpool_hash(s, len), is_new);
 }
 
+/*
+ * As strpool_intern(), but first compares s with the string *last (the id
+ * this call site interned the previous time): neighbouring records repeat
+ * their header, PFN line and stack far more often than not, and a match
+ * costs one memcmp instead of a hash, a probe and a memcmp. *last is
+ * updated. Identity still rests on comparing the bytes, never on a hash.
+ */
+static inline uint32_t strpool_intern_last(struct strpool *p, const char *s, size_t len,
+					   uint32_t *last, bool *is_new)
+{
+	uint32_t id = *last;
+
+	if (id && p->len[id] == len && memcmp(p->arena + p->off[id], s, len) == 0) {
+		if (is_new)
+			*is_new = false;
+		return id;
+	}
+	id = strpool_intern(p, s, len, is_new);
+	if (id)
+		*last = id;
+	return id;
+}
+
 /* Look up without inserting: the id, or 0 if absent. */
 uint32_t strpool_find(const struct strpool *p, const char *s, size_t len);
 

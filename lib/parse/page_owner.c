@@ -144,7 +144,7 @@ static int pfn_id(struct parse_ctx *c, const struct blk *b, uint64_t *pfn,
 	memcpy(d + n, b->pfn + f.block_pos + f.block_len,
 	       b->pfn_len - f.block_pos - f.block_len);
 	tlen = n + b->pfn_len - f.block_pos - f.block_len;
-	id = strpool_intern(&c->t->pfns, d, tlen, &is_new);
+	id = strpool_intern_last(&c->t->pfns, d, tlen, &c->last_pfn, &is_new);
 	RETURN_ERROR_IF(!id, -ENOMEM);
 	if (is_new)
 		FORWARD_IF_ERROR(new_pfn(c, b->pfn, b->pfn_len, d, tlen, id));
@@ -153,29 +153,10 @@ static int pfn_id(struct parse_ctx *c, const struct blk *b, uint64_t *pfn,
 	return 0;
 }
 
-/* Slow path: the stacktrace rebuilt line by line without PFN lines or CRs. */
-static int build_stacktrace(struct parse_ctx *c, const struct blk *b, size_t *len)
+/* page_owner_sort leaves PFN lines out of the text it compares. */
+static bool not_pfn(const char *line, size_t len)
 {
-	const char *p = b->rest, *end = b->end;
-	size_t n = 0;
-
-	FORWARD_IF_ERROR(buf_reserve(c->al, &c->scratch, (size_t)(end - p) + 1));
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end;
-		size_t l = (size_t)(le - p);
-
-		if (l && p[l - 1] == '\r')
-			l--;
-		if (!HAS_PREFIX(p, l, "PFN ")) {
-			memcpy(c->scratch.p + n, p, l);
-			n += l;
-			c->scratch.p[n++] = '\n';
-		}
-		p = nl ? nl + 1 : end;
-	}
-	*len = n;
-	return 0;
+	return !HAS_PREFIX(line, len, "PFN ");
 }
 
 static int finish_block(struct parse_ctx *c, struct blk *b)
@@ -202,7 +183,7 @@ static int finish_block(struct parse_ctx *c, struct blk *b)
 	}
 	FORWARD_IF_ERROR(buf_reserve(c->al, &c->scratch, b->hdr_len));
 	hdr_template(c, b, &hf, &tlen);
-	hid = strpool_intern(&t->hdrs, c->scratch.p, tlen, &is_new);
+	hid = strpool_intern_last(&t->hdrs, c->scratch.p, tlen, &c->last_hdr, &is_new);
 	RETURN_ERROR_IF(!hid, -ENOMEM);
 	if (is_new)
 		FORWARD_IF_ERROR(new_header(c, b, hid));
@@ -221,7 +202,7 @@ static int finish_block(struct parse_ctx *c, struct blk *b)
 		sttext = b->st0;
 		stlen = (size_t)(b->end - b->st0);
 	} else {
-		FORWARD_IF_ERROR(build_stacktrace(c, b, &stlen));
+		FORWARD_IF_ERROR(copy_lines(c, b->rest, b->end, not_pfn, &stlen));
 		sttext = c->scratch.p;
 	}
 	FORWARD_IF_ERROR(intern_stacktrace(c, sttext, stlen, &st));
@@ -256,7 +237,7 @@ int parse_page_owner(struct parse_ctx *c, const char *buf, size_t len)
 	bool in = false;
 
 	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *nl = find_nl(p, end);
 		const char *next = nl ? nl + 1 : end;
 		size_t l = (size_t)((nl ? nl : end) - p);
 		bool cr = l && p[l - 1] == '\r';

@@ -234,25 +234,6 @@ int parse_mem_parallel(struct parse_ctx *c, const char *buf, size_t len,
 	return err;
 }
 
-/* End of the last complete record in b[0..len), 0 if none. */
-static size_t last_record_end(const char *b, size_t len)
-{
-	size_t i = len;
-
-	while (i > 1) {
-		const char *nl = memrchr(b, '\n', i);
-
-		if (!nl)
-			return 0;
-		i = (size_t)(nl - b);
-		if (i >= 1 && b[i - 1] == '\n')
-			return i + 1;
-		if (i >= 2 && b[i - 1] == '\r' && b[i - 2] == '\n')
-			return i + 1;
-	}
-	return 0;
-}
-
 /*
  * Fill *j with the next buffer of whole records. carry holds the partial
  * record left by the previous buffer and is replaced by the new one's.

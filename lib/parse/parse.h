@@ -39,6 +39,8 @@ struct parse_ctx {
 	unsigned nwarn;		/* the first ones, held in warn[] */
 	struct pending_diag warn[WARN_LIMIT];
 	bool detected;
+	/* The ids interned for the previous record (strpool_intern_last). */
+	uint32_t last_hdr, last_pfn, last_st;
 };
 
 int buf_reserve(const struct pgs_allocator *al, struct buf *b, size_t need);
@@ -90,6 +92,17 @@ int parse_mem_parallel(struct parse_ctx *c, const char *buf, size_t len,
 /* Read fd to its end with worker threads (threads > 1). */
 int parse_fd_parallel(struct parse_ctx *c, int fd, const struct pgs_parse_opts *opts,
 		      unsigned threads);
+
+/* End of the last complete record in b[0..len) (just after a blank line), 0 if none. */
+size_t last_record_end(const char *b, size_t len);
+
+/*
+ * Copy the lines of [p, end) for which keep() holds into c->scratch, each
+ * without "\r" and ending in "\n": a record's text when it is not one
+ * contiguous span of the input. *len: the bytes copied.
+ */
+int copy_lines(struct parse_ctx *c, const char *p, const char *end,
+	       bool (*keep)(const char *line, size_t len), size_t *len);
 
 /* The first record boundary (just after a blank line) at or after pos. */
 size_t next_boundary(const char *b, size_t len, size_t pos);

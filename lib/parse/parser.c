@@ -53,6 +53,29 @@ int parse_absorb(struct parse_ctx *c, const struct parse_ctx *s)
 	return 0;
 }
 
+int copy_lines(struct parse_ctx *c, const char *p, const char *end,
+	       bool (*keep)(const char *line, size_t len), size_t *len)
+{
+	size_t n = 0;
+
+	FORWARD_IF_ERROR(buf_reserve(c->al, &c->scratch, (size_t)(end - p) + 1));
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = (size_t)((nl ? nl : end) - p);
+
+		if (l && p[l - 1] == '\r')
+			l--;
+		if (keep(p, l)) {
+			memcpy(c->scratch.p + n, p, l);
+			n += l;
+			c->scratch.p[n++] = '\n';
+		}
+		p = nl ? nl + 1 : end;
+	}
+	*len = n;
+	return 0;
+}
+
 static void show_line(char *out, size_t outsz, const char *s, size_t len)
 {
 	size_t i, n = 0;
@@ -284,8 +307,7 @@ int parser_create(struct pgs_parser **out, const struct pgs_parse_opts *opts,
 	return 0;
 }
 
-/* End of the last complete record in b[0..len): just after a blank line. */
-static size_t last_boundary(const char *b, size_t len)
+size_t last_record_end(const char *b, size_t len)
 {
 	size_t i = len;
 
@@ -311,7 +333,7 @@ int parser_run(struct pgs_parser *p, bool final)
 
 	if (!p->c.detected && !final && len < DETECT_BYTES)
 		return 0;
-	cut = final ? len : last_boundary(b, len);
+	cut = final ? len : last_record_end(b, len);
 	if (cut == 0) {
 		RETURN_ERROR_IF(len > MAX_RECORD, PGS_E_TOOBIG);
 		return 0;

@@ -15,27 +15,9 @@ struct srec {
 	unsigned nlines;
 };
 
-static int build_frames(struct parse_ctx *c, const struct srec *r, size_t *len)
+static bool is_frame(const char *line, size_t len)
 {
-	const char *p = r->fr0, *end = r->fr1;
-	size_t n = 0;
-
-	FORWARD_IF_ERROR(buf_reserve(c->al, &c->scratch, (size_t)(end - p) + 1));
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t l = (size_t)((nl ? nl : end) - p);
-
-		if (l && p[l - 1] == '\r')
-			l--;
-		if (classify_line(p, l) == LC_FRAME) {
-			memcpy(c->scratch.p + n, p, l);
-			n += l;
-			c->scratch.p[n++] = '\n';
-		}
-		p = nl ? nl + 1 : end;
-	}
-	*len = n;
-	return 0;
+	return classify_line(line, len) == LC_FRAME;
 }
 
 static int finish_record(struct parse_ctx *c, struct srec *r)
@@ -71,7 +53,7 @@ static int finish_record(struct parse_ctx *c, struct srec *r)
 			text = r->fr0;
 			len = (size_t)(r->fr1 - r->fr0);
 		} else {
-			FORWARD_IF_ERROR(build_frames(c, r, &len));
+			FORWARD_IF_ERROR(copy_lines(c, r->fr0, r->fr1, is_frame, &len));
 			text = c->scratch.p;
 		}
 	}
@@ -96,7 +78,7 @@ int parse_stacks(struct parse_ctx *c, const char *buf, size_t len)
 	bool in = false;
 
 	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *nl = find_nl(p, end);
 		const char *next = nl ? nl + 1 : end;
 		size_t l = (size_t)((nl ? nl : end) - p);
 		bool cr = l && p[l - 1] == '\r';

@@ -15,27 +15,11 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <pgsort/pgsort.h>
 
 static const char *dir;
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
 
 static int feed_chunks(struct pgs_table **out, const char *buf, size_t len, size_t chunk)
 {
