@@ -34,7 +34,7 @@ struct cli {
 	const char *input, *output;
 	struct pgs_query *q;
 	enum pgs_format format;
-	bool strict, quiet, verbose, progress;
+	bool strict, quiet, verbose;
 	bool error_shown;	/* a diagnostic already said why the input failed */
 	unsigned threads;
 	unsigned long long last_progress;

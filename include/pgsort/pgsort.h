@@ -129,8 +129,8 @@ PGS_API const char *pgs_strerror(int err);
 enum pgs_diag_level {
 	PGS_DIAG_ERROR = 0,	/* the input cannot be used */
 	PGS_DIAG_WARN = 1,	/* part of the input was skipped or not understood */
-	PGS_DIAG_INFO = 2,	/* facts about the input (kind, era) */
-	PGS_DIAG_DEBUG = 3,	/* one message per odd line; verbose */
+	PGS_DIAG_INFO = 2,	/* facts about the input (kind, era, counts) */
+	PGS_DIAG_DEBUG = 3,	/* reserved */
 };
 
 struct pgs_diag {
@@ -142,8 +142,10 @@ struct pgs_diag {
 };
 
 /*
- * Called synchronously from the parsing call. The struct and its strings are
- * borrowed: valid only during the call.
+ * Called synchronously from the parsing call, on the calling thread, in
+ * input order. The first 20 problems are reported one by one at the end of
+ * the parse (the same for any number of threads), the rest as counts per
+ * kind. The struct and its strings are borrowed: valid only during the call.
  */
 typedef void (*pgs_diag_fn)(const struct pgs_diag *diag, void *user);
 
@@ -154,8 +156,10 @@ typedef void (*pgs_progress_fn)(uint64_t done, uint64_t total, void *user);
 /* Allocator hook                                                            */
 
 /*
- * Memory for every object of the library comes from these functions when set
- * (all three or none). They must behave like malloc, realloc and free.
+ * Memory for a table and a parser (rows, interned strings, parse buffers)
+ * comes from these functions when set (all three or none); they must behave
+ * like malloc, realloc and free. In this version queries, results, output
+ * buffers and the worker threads' read buffers still use malloc.
  */
 struct pgs_allocator {
 	void *(*malloc_fn)(size_t size, void *user);
@@ -177,7 +181,12 @@ struct pgs_parse_opts {
 	pgs_progress_fn progress;	/* called every few MiB; NULL: none */
 	void *progress_user;
 	const struct pgs_allocator *allocator;	/* NULL: malloc/realloc/free */
-	unsigned threads;	/* worker threads; 0: online CPUs (reserved) */
+	/*
+	 * Worker threads for pgs_table_open_file/fd/mem; 0: the online CPUs.
+	 * The table, its ids and the diagnostics are the same for any value.
+	 * The incremental parser always parses on the calling thread.
+	 */
+	unsigned threads;
 };
 
 /* The table of one input: rows plus interned strings. Immutable once built. */

@@ -18,6 +18,11 @@ void w_str(struct writer *w, const char *s);
 void w_printf(struct writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void w_flush(struct writer *w);
 
+/* Decimal digits of v into out (at least 20 bytes); returns their count. */
+size_t fmt_u64(char *out, uint64_t v);
+/* v in decimal, without printf: millions of groups print it twice each. */
+void w_u64(struct writer *w, uint64_t v);
+
 /* A JSON string literal (quotes included); bytes that are not UTF-8 become \u00XX. */
 void w_json_str(struct writer *w, const char *s, size_t len);
 

@@ -7,7 +7,6 @@
  * where txt is the block minus its PFN line, the ts digits cut unless the
  * first sort key is alloc_ts.
  */
-#include <stdio.h>	/* snprintf */
 #include <stdlib.h>	/* free */
 
 #include "output.h"
@@ -20,26 +19,20 @@ int render_txt(const struct pgs_table *t, size_t i, bool with_ts,
 	size_t tl = strpool_len(&t->hdrs, t->c_hdr[i]);
 	uint32_t st = table_row_st(t, i)->text;
 	size_t sl = strpool_len(&t->strings, st), p = 0;
-	char digits[48];
-	int n;
 
-	FORWARD_IF_ERROR(pgs__grow(NULL, (void **)buf, cap, *len + tl + sl + 2 * sizeof(digits) + 1, 1));
+	/* Room for the text, two numbers of up to 20 digits and a newline. */
+	FORWARD_IF_ERROR(pgs__grow(NULL, (void **)buf, cap, *len + tl + sl + 41, 1));
 	if (with_ts && h->ts_off != HDR_NOCUT) {
 		memcpy(*buf + *len, tmpl, h->ts_off);
 		*len += h->ts_off;
 		p = h->ts_off;
-		n = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)t->c_ts[i]);
-		memcpy(*buf + *len, digits, (size_t)n);
-		*len += (size_t)n;
+		*len += fmt_u64(*buf + *len, t->c_ts[i]);
 	}
 	if (h->fts_off != HDR_NOCUT) {
 		memcpy(*buf + *len, tmpl + p, h->fts_off - p);
 		*len += h->fts_off - p;
 		p = h->fts_off;
-		n = snprintf(digits, sizeof(digits), "%llu",
-			     (unsigned long long)(t->c_fts ? t->c_fts[i] : 0));
-		memcpy(*buf + *len, digits, (size_t)n);
-		*len += (size_t)n;
+		*len += fmt_u64(*buf + *len, t->c_fts ? t->c_fts[i] : 0);
 	}
 	memcpy(*buf + *len, tmpl + p, tl - p);
 	*len += tl - p;
@@ -82,10 +75,14 @@ void write_text(struct writer *w, const struct pgs_result *r)
 		}
 		h = table_row_hdr(t, g->first);
 		allocator_label(table_row_allocator(t, g->first), label, sizeof(label));
-		w_printf(w, "%llu times, %llu pages", (unsigned long long)g->times,
-			 (unsigned long long)g->pages);
+		w_u64(w, g->times);
+		w_str(w, " times, ");
+		w_u64(w, g->pages);
+		w_str(w, " pages");
 		if (!cull) {
-			w_printf(w, ", allocated by %s:\n", label);
+			w_str(w, ", allocated by ");
+			w_str(w, label);
+			w_str(w, ":\n");
 			txt_len = 0;
 			if (render_txt(t, g->first, r->ts_in_txt, &txt, &txt_len, &txt_cap) < 0) {
 				w->err = -ENOMEM;

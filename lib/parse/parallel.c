@@ -212,8 +212,11 @@ int parse_mem_parallel(struct parse_ctx *c, const char *buf, size_t len,
 		puser = opts->progress_user;
 	}
 	if (!range) {
-		/* A few ranges per thread balance the load; bounded both ways. */
-		range = len / (4 * (size_t)threads);
+		/*
+		 * Two ranges per thread balance the load; fewer shards mean
+		 * fewer rows copied when they are joined. Bounded both ways.
+		 */
+		range = len / (2 * (size_t)threads);
 		range = range < RANGE_MIN ? RANGE_MIN : range > RANGE_MAX ? RANGE_MAX : range;
 	}
 	FORWARD_IF_ERROR(pool_start(&p, c, opts, threads, release));

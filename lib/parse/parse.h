@@ -74,9 +74,11 @@ int parse_finish(struct parse_ctx *c);
 
 /*
  * Append shard s (the next byte range of the same input) to c: its table,
- * its warnings and its line count. s is left to be released by the caller.
+ * its warnings and its line count. The first shard's table is taken over,
+ * not copied (s then holds c's empty one). s is left to be released by the
+ * caller.
  */
-int parse_absorb(struct parse_ctx *c, const struct parse_ctx *s);
+int parse_absorb(struct parse_ctx *c, struct parse_ctx *s);
 
 /* The worker threads to use for opts (0 in opts: online CPUs). */
 unsigned parse_threads(const struct pgs_parse_opts *opts);

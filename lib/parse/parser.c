@@ -37,18 +37,28 @@ void parse_warn(struct parse_ctx *c, uint64_t line, uint64_t off,
 	va_end(ap);
 }
 
-int parse_absorb(struct parse_ctx *c, const struct parse_ctx *s)
+int parse_absorb(struct parse_ctx *c, struct parse_ctx *s)
 {
+	uint64_t bytes = s->t->bytes;
 	unsigned i;
 
-	FORWARD_IF_ERROR(table_merge(c->t, s->t, c->line));
+	if (c->t->rows == 0 && c->t->bytes == 0 && c->t->strings.count == 1) {
+		/* The first shard: take its table rather than copy it. */
+		struct pgs_table *empty = c->t;
+
+		c->t = s->t;
+		s->t = empty;
+		c->diag.source = c->t->name;
+	} else {
+		FORWARD_IF_ERROR(table_merge(c->t, s->t, c->line));
+	}
 	for (i = 0; i < s->nwarn && c->nwarn < WARN_LIMIT; i++) {
 		c->warn[c->nwarn] = s->warn[i];
 		c->warn[c->nwarn++].line += c->line;
 	}
 	c->warned += s->warned;
 	c->line += s->line;
-	c->off += s->t->bytes;
+	c->off += bytes;
 	c->t->lines = c->line;
 	return 0;
 }

@@ -272,32 +272,39 @@ static void row_key(const struct pgs_result *r, size_t i, struct gkey *k)
 }
 
 /*
- * Open addressing over group numbers. A group's key is not stored: it is
- * recomputed from the group's first row when a probe needs it, which keeps
- * a group at a few words even when every block is its own group (-a).
+ * Open addressing over group numbers. A slot keeps 32 bits of the key's
+ * hash beside the group; the key itself is not stored but recomputed from
+ * the group's first row when the hash bits match, which keeps a group at a
+ * few words even when every block is its own group (-a), and rehashing
+ * needs no key at all.
  */
-static bool same_group(const struct pgs_result *r, uint32_t slot, const struct gkey *k)
+struct slot {
+	uint32_t group;		/* group index + 1; 0: empty */
+	uint32_t hash;
+};
+
+static bool same_group(const struct pgs_result *r, uint32_t group, const struct gkey *k)
 {
 	struct gkey other;
 
-	row_key(r, r->g[slot - 1].first, &other);
+	row_key(r, r->g[group - 1].first, &other);
 	return memcmp(&other, k, sizeof(other)) == 0;
 }
 
-static int grow_slots(struct pgs_result *r, uint32_t **slots, size_t *mask)
+static int grow_slots(struct slot **slots, size_t *mask)
 {
 	size_t nmask = *mask * 2 + 1, j;
-	uint32_t *ns = calloc(nmask + 1, sizeof(*ns));
+	struct slot *ns = calloc(nmask + 1, sizeof(*ns));
 
 	RETURN_ERROR_IF(!ns, -ENOMEM);
-	for (j = 0; j < r->n; j++) {
-		struct gkey k;
+	for (j = 0; j <= *mask; j++) {
 		size_t x;
 
-		row_key(r, r->g[j].first, &k);
-		for (x = (size_t)XXH3_64bits(&k, sizeof(k)) & nmask; ns[x]; x = (x + 1) & nmask)
+		if (!(*slots)[j].group)
+			continue;
+		for (x = (*slots)[j].hash & nmask; ns[x].group; x = (x + 1) & nmask)
 			;
-		ns[x] = (uint32_t)(j + 1);
+		ns[x] = (*slots)[j];
 	}
 	free(*slots);
 	*slots = ns;
@@ -309,7 +316,7 @@ static int aggregate(struct pgs_result *r, const struct pgs_query *q)
 {
 	const struct pgs_table *t = r->t;
 	uint8_t *hsel = NULL;
-	uint32_t *slots = NULL;
+	struct slot *slots = NULL;
 	size_t mask = 1023, cap = 0, i;
 	int err = -ENOMEM;
 	bool select = q->s.sel_pid || q->s.sel_tgid || q->s.sel_name;
@@ -318,9 +325,17 @@ static int aggregate(struct pgs_result *r, const struct pgs_query *q)
 		return -ENOMEM;
 	if (!(slots = calloc(mask + 1, sizeof(*slots))))
 		goto out;
+	/*
+	 * There are never more groups than rows: reserve that once instead of
+	 * copying the array as it doubles. Pages of it never written are never
+	 * touched, so a handful of groups costs no more than before.
+	 */
+	if (t->rows && pgs__grow(NULL, (void **)&r->g, &cap, t->rows, sizeof(*r->g)) < 0)
+		goto out;
 	for (i = 0; i < t->rows; i++) {
 		struct gkey k;
-		uint64_t h, pages;
+		uint64_t pages;
+		uint32_t h;
 		size_t s;
 		struct group *g;
 
@@ -330,15 +345,15 @@ static int aggregate(struct pgs_result *r, const struct pgs_query *q)
 		    t->c_ts[i] < t->c_fts[i])
 			continue;
 		row_key(r, i, &k);
-		h = XXH3_64bits(&k, sizeof(k));
-		for (s = (size_t)h & mask; slots[s]; s = (s + 1) & mask)
-			if (same_group(r, slots[s], &k))
+		h = (uint32_t)XXH3_64bits(&k, sizeof(k));
+		for (s = h & mask; slots[s].group; s = (s + 1) & mask)
+			if (slots[s].hash == h && same_group(r, slots[s].group, &k))
 				break;
 		pages = table_row_pages(t, i);
 		r->records++;
 		r->pages += pages;
-		if (slots[s]) {
-			g = &r->g[slots[s] - 1];
+		if (slots[s].group) {
+			g = &r->g[slots[s].group - 1];
 			g->times++;
 			g->pages += pages;
 			if (t->c_ts && t->c_ts[i] < g->ts_min)
@@ -354,8 +369,9 @@ static int aggregate(struct pgs_result *r, const struct pgs_query *q)
 		g->pages = pages;
 		g->first = i;
 		g->ts_min = t->c_ts ? t->c_ts[i] : 0;
-		slots[s] = (uint32_t)++r->n;
-		if (r->n * 2 > mask && grow_slots(r, &slots, &mask) < 0)
+		slots[s].group = (uint32_t)++r->n;
+		slots[s].hash = h;
+		if (r->n * 2 > mask && grow_slots(&slots, &mask) < 0)
 			goto out;
 	}
 	err = 0;

@@ -110,12 +110,9 @@ int table_enable_free_ts(struct pgs_table *t)
 
 	if (t->c_fts)
 		return 0;
+	/* Sized to rows_cap, the capacity every other column has. */
 	t->c_fts = pgs__calloc(t->al, cap, sizeof(*t->c_fts));
 	RETURN_ERROR_IF(!t->c_fts, -ENOMEM);
-	if (!t->rows_cap) {
-		/* Keep every column on one capacity: grow the rest to match. */
-		t->rows_cap = 0;
-	}
 	return 0;
 }
 
