@@ -42,7 +42,7 @@ struct pool {
 	size_t cap, taken, produced, merged;
 	bool stop;
 	const struct pgs_parse_opts *opts;
-	const char *name;
+	char *name;		/* own copy: c's table changes hands (parse_absorb) */
 	enum pgs_kind kind;
 	bool release;
 	pthread_t *thr;
@@ -111,17 +111,18 @@ static int pool_start(struct pool *p, struct parse_ctx *c, const struct pgs_pars
 	p->jobs = calloc(p->cap, sizeof(*p->jobs));
 	p->thr = calloc(threads, sizeof(*p->thr));
 	p->spare = calloc(p->cap + 1, sizeof(*p->spare));
-	if (!p->jobs || !p->thr || !p->spare) {
+	p->name = strdup(c->t->name);
+	if (!p->jobs || !p->thr || !p->spare || !p->name) {
 		free(p->jobs);
 		free(p->thr);
 		free(p->spare);
+		free(p->name);
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->done, NULL);
 	p->opts = opts;
-	p->name = c->t->name;
 	p->kind = c->t->kind;
 	p->release = release;
 	for (i = 0; i < threads; i++) {
@@ -159,6 +160,7 @@ static void pool_stop(struct pool *p)
 	while (p->nspare)
 		free(p->spare[--p->nspare]);
 	free(p->spare);
+	free(p->name);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->done);
