@@ -395,6 +395,7 @@ int main(int argc, char **argv)
 		status = err == -ENOMEM ? EXIT_OUTPUT : EXIT_INPUT;
 		goto out;
 	}
+	pgs_query_set_threads(c.q, c.threads);
 	err = pgs_query_run(c.q, t, &r);
 	if (err) {
 		pgs_table_info(t, &info);

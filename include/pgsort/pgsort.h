@@ -420,6 +420,12 @@ PGS_API int pgs_query_select_name(struct pgs_query *q, const char *list);
  */
 PGS_API void pgs_query_select_unreleased(struct pgs_query *q, int on);
 
+/*
+ * Threads pgs_query_run() may use to group a large table; 0 (the default):
+ * the online CPUs. The result is the same for any value.
+ */
+PGS_API void pgs_query_set_threads(struct pgs_query *q, unsigned threads);
+
 /* The result of a query: groups in sort order. Holds no pointer into q. */
 struct pgs_result;
 

@@ -72,7 +72,7 @@ void write_json(struct writer *w, const struct pgs_result *r, const char *input_
 	key_list(w, r, true);
 	w_str(w, ", \"groups\": [");
 	for (i = 0; i < r->n && !w->err; i++) {
-		const struct group *g = &r->g[i];
+		const struct group *g = result_group(r, i);
 		const struct st_meta *st = table_row_st(t, g->first);
 
 		w_printf(w, "%s\n{\"times\": %llu, \"pages\": %llu", i ? "," : "",

@@ -66,7 +66,7 @@ void write_text(struct writer *w, const struct pgs_result *r)
 	size_t txt_len, txt_cap = 0, i;
 
 	for (i = 0; i < r->n && !w->err; i++) {
-		const struct group *g = &r->g[i];
+		const struct group *g = result_group(r, i);
 		const struct hdr_meta *h;
 
 		if (t->kind != PGS_KIND_PAGE_OWNER) {

@@ -7,7 +7,9 @@
  * Selections by pid/tgid/name depend only on the header template, so they
  * are decided once per template, not once per row.
  */
+#include <pthread.h>
 #include <stdlib.h>	/* qsort_r */
+#include <unistd.h>	/* sysconf */
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -189,6 +191,19 @@ PGS_API void pgs_query_select_unreleased(struct pgs_query *q, int on)
 
 /* ---- running ---- */
 
+static unsigned online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : (unsigned)n;
+}
+
+PGS_API void pgs_query_set_threads(struct pgs_query *q, unsigned threads)
+{
+	if (q)
+		q->threads = threads;
+}
+
 static bool in_nums(const int32_t *v, size_t n, int32_t x)
 {
 	size_t i;
@@ -283,12 +298,38 @@ struct slot {
 	uint32_t hash;
 };
 
-static bool same_group(const struct pgs_result *r, uint32_t group, const struct gkey *k)
-{
-	struct gkey other;
+/* Groups being built: one per thread, then joined. */
+struct grouper {
+	const struct pgs_result *r;	/* the table and the keys (read only) */
+	struct group *g;
+	size_t n, cap;
+	struct slot *slots;
+	size_t mask;
+	uint64_t records, pages;
+};
 
-	row_key(r, r->g[group - 1].first, &other);
-	return memcmp(&other, k, sizeof(other)) == 0;
+static int grouper_init(struct grouper *gr, const struct pgs_result *r, size_t rows)
+{
+	memset(gr, 0, sizeof(*gr));
+	gr->r = r;
+	gr->mask = 1023;
+	gr->slots = calloc(gr->mask + 1, sizeof(*gr->slots));
+	RETURN_ERROR_IF(!gr->slots, -ENOMEM);
+	/*
+	 * Never more groups than rows: reserve that once instead of copying
+	 * the array as it doubles. Pages never written are never touched.
+	 */
+	if (rows)
+		FORWARD_IF_ERROR(pgs__grow(NULL, (void **)&gr->g, &gr->cap, rows, sizeof(*gr->g)));
+	return 0;
+}
+
+static void grouper_fini(struct grouper *gr)
+{
+	free(gr->g);
+	free(gr->slots);
+	gr->g = NULL;
+	gr->slots = NULL;
 }
 
 static int grow_slots(struct slot **slots, size_t *mask)
@@ -312,72 +353,146 @@ static int grow_slots(struct slot **slots, size_t *mask)
 	return 0;
 }
 
-static int aggregate(struct pgs_result *r, const struct pgs_query *q)
+/*
+ * Add `times` rows, the first of which is `first`, to the group of that
+ * row's key: a single row while grouping, a whole group when joining the
+ * groups of two threads.
+ */
+static int grouper_add(struct grouper *gr, size_t first, uint64_t times, uint64_t pages,
+		       uint64_t ts_min)
 {
-	const struct pgs_table *t = r->t;
-	uint8_t *hsel = NULL;
-	struct slot *slots = NULL;
-	size_t mask = 1023, cap = 0, i;
-	int err = -ENOMEM;
-	bool select = q->s.sel_pid || q->s.sel_tgid || q->s.sel_name;
+	struct gkey k, other;
+	struct group *g;
+	uint32_t h;
+	size_t s;
 
-	if (select && t->kind == PGS_KIND_PAGE_OWNER && !(hsel = select_headers(q, t)))
-		return -ENOMEM;
-	if (!(slots = calloc(mask + 1, sizeof(*slots))))
-		goto out;
-	/*
-	 * There are never more groups than rows: reserve that once instead of
-	 * copying the array as it doubles. Pages of it never written are never
-	 * touched, so a handful of groups costs no more than before.
-	 */
-	if (t->rows && pgs__grow(NULL, (void **)&r->g, &cap, t->rows, sizeof(*r->g)) < 0)
-		goto out;
-	for (i = 0; i < t->rows; i++) {
-		struct gkey k;
-		uint64_t pages;
-		uint32_t h;
-		size_t s;
-		struct group *g;
-
-		if (hsel && !hsel[t->c_hdr[i]])
+	row_key(gr->r, first, &k);
+	h = (uint32_t)XXH3_64bits(&k, sizeof(k));
+	for (s = h & gr->mask; gr->slots[s].group; s = (s + 1) & gr->mask) {
+		if (gr->slots[s].hash != h)
 			continue;
-		if (q->s.unreleased && t->c_fts && t->c_fts[i] != 0 &&
+		g = &gr->g[gr->slots[s].group - 1];
+		row_key(gr->r, g->first, &other);
+		if (memcmp(&other, &k, sizeof(k)) == 0) {
+			g->times += times;
+			g->pages += pages;
+			if (ts_min < g->ts_min)
+				g->ts_min = ts_min;
+			return 0;
+		}
+	}
+	RETURN_ERROR_IF(gr->n >= UINT32_MAX - 1, -ENOMEM);
+	FORWARD_IF_ERROR(pgs__grow(NULL, (void **)&gr->g, &gr->cap, gr->n + 1, sizeof(*gr->g)));
+	g = &gr->g[gr->n];
+	memset(g, 0, sizeof(*g));
+	g->times = times;
+	g->pages = pages;
+	g->first = first;
+	g->ts_min = ts_min;
+	gr->slots[s].group = (uint32_t)++gr->n;
+	gr->slots[s].hash = h;
+	if (gr->n * 2 > gr->mask)
+		FORWARD_IF_ERROR(grow_slots(&gr->slots, &gr->mask));
+	return 0;
+}
+
+struct part {
+	struct grouper gr;
+	const struct pgs_query *q;
+	const uint8_t *hsel;	/* per header template: selected */
+	size_t from, to;	/* rows */
+	int err;
+};
+
+static void *group_rows(void *arg)
+{
+	struct part *p = arg;
+	const struct pgs_table *t = p->gr.r->t;
+	size_t i;
+
+	for (i = p->from; i < p->to && !p->err; i++) {
+		uint64_t pages;
+
+		if (p->hsel && !p->hsel[t->c_hdr[i]])
+			continue;
+		if (p->q->s.unreleased && t->c_fts && t->c_fts[i] != 0 &&
 		    t->c_ts[i] < t->c_fts[i])
 			continue;
-		row_key(r, i, &k);
-		h = (uint32_t)XXH3_64bits(&k, sizeof(k));
-		for (s = h & mask; slots[s].group; s = (s + 1) & mask)
-			if (slots[s].hash == h && same_group(r, slots[s].group, &k))
-				break;
 		pages = table_row_pages(t, i);
-		r->records++;
-		r->pages += pages;
-		if (slots[s].group) {
-			g = &r->g[slots[s].group - 1];
-			g->times++;
-			g->pages += pages;
-			if (t->c_ts && t->c_ts[i] < g->ts_min)
-				g->ts_min = t->c_ts[i];
-			continue;
-		}
-		if (r->n >= UINT32_MAX - 1 ||
-		    pgs__grow(NULL, (void **)&r->g, &cap, r->n + 1, sizeof(*r->g)) < 0)
-			goto out;
-		g = &r->g[r->n];
-		memset(g, 0, sizeof(*g));
-		g->times = 1;
-		g->pages = pages;
-		g->first = i;
-		g->ts_min = t->c_ts ? t->c_ts[i] : 0;
-		slots[s].group = (uint32_t)++r->n;
-		slots[s].hash = h;
-		if (r->n * 2 > mask && grow_slots(&slots, &mask) < 0)
-			goto out;
+		p->gr.records++;
+		p->gr.pages += pages;
+		p->err = grouper_add(&p->gr, i, 1, pages, t->c_ts ? t->c_ts[i] : 0);
 	}
-	err = 0;
-out:
+	return NULL;
+}
+
+/* Fewer rows than this are grouped on the calling thread. */
+#define PARALLEL_ROWS 65536
+
+/*
+ * Group the rows, on several threads for large tables: each groups a
+ * contiguous block of rows, then the blocks' groups are joined in order.
+ * Every group of a later block first appears after all rows of an earlier
+ * one, so the groups' order of first appearance, and the result, do not
+ * depend on the number of threads.
+ */
+static int aggregate(struct pgs_result *r, const struct pgs_query *q, unsigned threads)
+{
+	const struct pgs_table *t = r->t;
+	struct part parts[16];
+	pthread_t tid[16];
+	bool started[16] = { false };
+	uint8_t *hsel = NULL;
+	unsigned n, k;
+	size_t j;
+	int err = 0;
+
+	if ((q->s.sel_pid || q->s.sel_tgid || q->s.sel_name) && t->kind == PGS_KIND_PAGE_OWNER &&
+	    !(hsel = select_headers(q, t)))
+		return -ENOMEM;
+	n = t->rows < PARALLEL_ROWS ? 1 : threads < 1 ? 1 : threads > 16 ? 16 : threads;
+	for (k = 0; k < n; k++) {
+		parts[k].q = q;
+		parts[k].hsel = hsel;
+		parts[k].from = t->rows * k / n;
+		parts[k].to = t->rows * (k + 1) / n;
+		/* The first part receives the others' groups: room for all rows. */
+		parts[k].err = grouper_init(&parts[k].gr, r, k ? parts[k].to - parts[k].from : t->rows);
+		if (parts[k].err)
+			err = parts[k].err;
+	}
+	for (k = 1; !err && k < n; k++)
+		started[k] = pthread_create(&tid[k], NULL, group_rows, &parts[k]) == 0;
+	if (!err)
+		group_rows(&parts[0]);
+	for (k = 1; k < n; k++) {
+		if (started[k])
+			pthread_join(tid[k], NULL);
+		else if (!err)
+			group_rows(&parts[k]);	/* no thread: do it here */
+	}
+	for (k = 0; !err && k < n; k++)
+		err = parts[k].err;
+	/* Join into the first block's groups, in order. */
+	for (k = 1; !err && k < n; k++) {
+		for (j = 0; !err && j < parts[k].gr.n; j++) {
+			const struct group *x = &parts[k].gr.g[j];
+
+			err = grouper_add(&parts[0].gr, x->first, x->times, x->pages, x->ts_min);
+		}
+		parts[0].gr.records += parts[k].gr.records;
+		parts[0].gr.pages += parts[k].gr.pages;
+	}
+	if (!err) {
+		r->g = parts[0].gr.g;
+		r->n = parts[0].gr.n;
+		r->records = parts[0].gr.records;
+		r->pages = parts[0].gr.pages;
+		parts[0].gr.g = NULL;
+	}
+	for (k = 0; k < n; k++)
+		grouper_fini(&parts[k].gr);
 	free(hsel);
-	free(slots);
 	return err;
 }
 
@@ -425,7 +540,7 @@ static int cmp_key(const struct pgs_result *r, enum key_id id,
 	case K_STACKTRACE:
 		return cmp_str(t, table_row_st(t, ia)->text, table_row_st(t, ib)->text);
 	case K_TXT:
-		return strcmp(r->txt + a->txt_off, r->txt + b->txt_off);
+		return strcmp(r->txt + r->txt_off[a - r->g], r->txt + r->txt_off[b - r->g]);
 	case K_ALLOC_TS:
 		return cmp_u64(a->ts_min, b->ts_min);
 	case K_ALLOCATOR:
@@ -439,10 +554,11 @@ static int cmp_key(const struct pgs_result *r, enum key_id id,
 	return 0;
 }
 
+/* Sorts group indexes: a 4-byte element keeps qsort's buffer small. */
 static int cmp_groups(const void *pa, const void *pb, void *arg)
 {
 	const struct pgs_result *r = arg;
-	const struct group *a = pa, *b = pb;
+	const struct group *a = &r->g[*(const uint32_t *)pa], *b = &r->g[*(const uint32_t *)pb];
 	size_t i;
 
 	for (i = 0; i < r->s.nsort; i++) {
@@ -512,15 +628,18 @@ PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
 	/* page_owner_sort keeps the ts digits only when sorting by time first. */
 	r->ts_in_txt = r->s.sort[0].id == K_ALLOC_TS;
 
-	err = aggregate(r, q);
+	err = aggregate(r, q, q->threads ? q->threads : online_cpus());
 	for (i = 0; !err && i < r->s.nsort; i++)
 		if (r->s.sort[i].id == K_TXT)
 			break;
 	if (!err && i < r->s.nsort) {
 		size_t j;
 
+		r->txt_off = malloc(r->n * sizeof(*r->txt_off) + 1);
+		if (!r->txt_off)
+			err = -ENOMEM;
 		for (j = 0; !err && j < r->n; j++) {
-			r->g[j].txt_off = r->txt_len;
+			r->txt_off[j] = r->txt_len;
 			err = render_txt(t, r->g[j].first, r->ts_in_txt,
 					 &r->txt, &r->txt_len, &r->txt_cap);
 			if (!err)
@@ -530,12 +649,16 @@ PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
 				r->txt[r->txt_len++] = '\0';
 		}
 	}
+	if (!err && !(r->order = malloc(r->n * sizeof(*r->order) + 1)))
+		err = -ENOMEM;
 	if (err) {
 		pgs_result_free(r);
 		return err;
 	}
+	for (i = 0; i < r->n; i++)
+		r->order[i] = (uint32_t)i;
 	if (r->n)
-		qsort_r(r->g, r->n, sizeof(*r->g), cmp_groups, r);
+		qsort_r(r->order, r->n, sizeof(*r->order), cmp_groups, r);
 	*out = r;
 	return 0;
 }
@@ -545,8 +668,10 @@ PGS_API void pgs_result_free(struct pgs_result *r)
 	if (!r)
 		return;
 	free(r->g);
+	free(r->order);
 	free(r->sort_copy);
 	free(r->txt);
+	free(r->txt_off);
 	free(r);
 }
 
@@ -575,7 +700,7 @@ PGS_API int pgs_result_group(const struct pgs_result *r, size_t i, struct pgs_gr
 	if (!r || !g || i >= r->n)
 		return -ERANGE;
 	t = r->t;
-	x = &r->g[i];
+	x = result_group(r, i);
 	memset(&v, 0, sizeof(v));
 	v.times = x->times;
 	v.pages = x->pages;

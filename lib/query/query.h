@@ -44,13 +44,13 @@ struct pgs_query {
 	size_t npids, ntgids, pids_cap, tgids_cap;
 	char **names;
 	size_t nnames, names_cap;
+	unsigned threads;	/* 0: online CPUs */
 };
 
 struct group {
 	uint64_t times, pages;
 	size_t first;		/* first row, in input order */
 	uint64_t ts_min;
-	size_t txt_off;		/* into pgs_result.txt when sorting by txt */
 };
 
 struct pgs_result {
@@ -58,12 +58,20 @@ struct pgs_result {
 	struct query_spec s;	/* sort points into sort_copy */
 	struct sort_key *sort_copy;
 	bool ts_in_txt;		/* first sort key is alloc_ts: keep ts digits */
-	struct group *g;
+	struct group *g;	/* in order of first appearance */
+	uint32_t *order;	/* g indexes in sort order */
 	size_t n;
 	uint64_t records, pages;
 	char *txt;		/* rendered block texts, only for the txt key */
+	size_t *txt_off;	/* by group, into txt */
 	size_t txt_len, txt_cap;
 };
+
+/* Group i of the result in sort order. */
+static inline const struct group *result_group(const struct pgs_result *r, size_t i)
+{
+	return &r->g[r->order[i]];
+}
 
 /*
  * Render the block text of row i as page_owner_sort compares and prints it:
