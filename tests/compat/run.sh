@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The 'compat' test suite: build the real page_owner_sort (cached in
 # BUILDDIR/ref), compare it with pgsort on every real page_owner dump of
-# SHARED/fixtures, then check that each dump gives byte-identical output
-# from a file and from a pipe, with one worker thread or several.
+# SHARED/fixtures, check that grouping conserves records and pages for
+# every cull key, then that each dump gives byte-identical output from a
+# file and from a pipe, with one worker thread or several.
 # Usage: run.sh PGSORT BUILDDIR SHARED_FIXTURES
 set -euo pipefail
 pgsort=$1 build=$2 fixtures=$3
@@ -15,6 +16,9 @@ fi
 bash "$here/build-ref.sh" "$build/ref"
 python3 "$here/compare.py" --pgsort "$pgsort" --ref "$build/ref/page_owner_sort" \
 	--fixtures "$fixtures" --tmp "$build/compat-tmp"
+
+# Conservation: every cull key's groups add up to the selected totals.
+python3 "$here/conservation.py" "$pgsort" "$build"/compat-tmp/*.txt
 
 # File and pipe, one thread or several: byte-identical output (compare.py
 # left the decompressed dumps in tmp). JSON names its input (the path or
