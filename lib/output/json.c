@@ -62,11 +62,12 @@ void write_json(struct writer *w, const struct pgs_result *r, const char *input_
 	w_json_str(w, input_name, strlen(input_name));
 	w_printf(w, ", \"kind\": \"%s\", \"era\": \"%s\", \"bytes\": %llu, \"records\": %llu, "
 		 "\"pages\": %llu, \"skipped\": %llu, \"unknown_lines\": %llu, "
-		 "\"selected_records\": %llu, \"selected_pages\": %llu}, \"cull\": ",
+		 "\"selected_records\": %llu, \"selected_pages\": %llu, \"log_prefix\": %s%s%s}, \"cull\": ",
 		 pgs_kind_name(t->kind), table_era(t), (unsigned long long)t->bytes,
 		 (unsigned long long)t->rows, (unsigned long long)t->pages,
 		 (unsigned long long)t->skipped, (unsigned long long)t->unknown_lines,
-		 (unsigned long long)r->records, (unsigned long long)r->pages);
+		 (unsigned long long)r->records, (unsigned long long)r->pages,
+		 t->prefix ? "\"" : "", t->prefix ? t->prefix : "null", t->prefix ? "\"" : "");
 	key_list(w, r, false);
 	w_str(w, ", \"sort\": ");
 	key_list(w, r, true);

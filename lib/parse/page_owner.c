@@ -85,6 +85,9 @@ static int new_header(struct parse_ctx *c, const struct blk *b, uint32_t id)
 		       (f.have & PGS_HAVE_FREE_TS ? FEAT_FREE_TS : 0) |
 		       (f.mask_names ? FEAT_MASK_NAMES : FEAT_MASK_ONLY) |
 		       (f.swapped ? FEAT_SWAPPED : 0);
+	t->shapes |= 1u << (!(f.have & PGS_HAVE_PID) ? SHAPE_ABC :
+			    !(f.have & PGS_HAVE_TGID) ? (f.have & PGS_HAVE_FREE_TS ? SHAPE_E : SHAPE_D) :
+			    (f.have & PGS_HAVE_FREE_TS ? SHAPE_FG : SHAPE_H));
 	if (f.have & PGS_HAVE_FREE_TS)
 		FORWARD_IF_ERROR(table_enable_free_ts(t));
 	return 0;

@@ -44,6 +44,7 @@ struct pool {
 	const struct pgs_parse_opts *opts;
 	char *name;		/* own copy: c's table changes hands (parse_absorb) */
 	enum pgs_kind kind;
+	struct prefix *prefix;
 	bool release;
 	pthread_t *thr;
 	unsigned nthr;
@@ -71,6 +72,8 @@ static int run_job(struct pool *p, struct job *j)
 	FORWARD_IF_ERROR(parse_ctx_init(c, p->opts, p->name));
 	j->inited = true;
 	c->t->kind = p->kind;
+	c->t->prefix = prefix_name(p->prefix);
+	c->prefix = p->prefix;	/* shared, read only; matched with c's own data */
 	c->detected = true;
 	c->off = j->off;
 	return parse_slices(c, j->buf, j->len, SUBSLICE, p->release, NULL, NULL, 0);
@@ -124,6 +127,7 @@ static int pool_start(struct pool *p, struct parse_ctx *c, const struct pgs_pars
 	pthread_cond_init(&p->done, NULL);
 	p->opts = opts;
 	p->kind = c->t->kind;
+	p->prefix = c->prefix;
 	p->release = release;
 	for (i = 0; i < threads; i++) {
 		if (pthread_create(&p->thr[i], NULL, worker, p) != 0)

@@ -41,7 +41,22 @@ struct parse_ctx {
 	bool detected;
 	/* The ids interned for the previous record (strpool_intern_last). */
 	uint32_t last_hdr, last_pfn, last_st;
+	/* A log prefix stripped from every line (prefix.c), or NULL. */
+	struct prefix *prefix;
+	bool owns_prefix;
+	void *prefix_md;	/* pcre2_match_data of this thread */
+	struct buf unprefixed;	/* the current range without prefixes */
 };
+
+/* ---- log prefixes (prefix.c) ---- */
+
+struct prefix *prefix_detect(const char *buf, size_t len);
+const char *prefix_name(const struct prefix *px);
+void prefix_free(struct prefix *px);
+void prefix_match_free(void *md);
+/* The current range without its lines' prefixes (in c->unprefixed). */
+int prefix_strip(struct parse_ctx *c, const char *buf, size_t len, const char **out,
+		 size_t *outlen);
 
 int buf_reserve(const struct pgs_allocator *al, struct buf *b, size_t need);
 

@@ -172,6 +172,21 @@ int detect_kind(struct parse_ctx *c, const char *buf, size_t len, bool final)
 		return 1;
 	if (!first)
 		return PGS_E_EMPTY;
+	if (!c->prefix && (c->prefix = prefix_detect(first, (size_t)(end - first)))) {
+		/* Every line carries a log prefix: decide on the lines without it. */
+		const char *window;
+		size_t wlen = (size_t)(end - buf) < DETECT_BYTES ? (size_t)(end - buf) : DETECT_BYTES;
+		int err;
+
+		c->owns_prefix = true;
+		c->t->prefix = prefix_name(c->prefix);
+		FORWARD_IF_ERROR(prefix_strip(c, buf, wlen, &window, &wlen));
+		err = detect_kind(c, window, wlen, final || wlen < (size_t)(end - buf));
+		if (err == 0)
+			pgs__diag(&c->diag, PGS_DIAG_INFO, 0, 0,
+				  "every line carries a %s prefix: stripped", c->t->prefix);
+		return err;
+	}
 	show_line(shown, sizeof(shown), first, first_len);
 	pgs__diag(&c->diag, PGS_DIAG_ERROR, first_line, first_off,
 		  "not page_owner output: expected a page_owner block ('Page allocated via order N, ...') "
@@ -182,6 +197,7 @@ int detect_kind(struct parse_ctx *c, const char *buf, size_t len, bool final)
 
 int parse_range(struct parse_ctx *c, const char *buf, size_t len, bool final)
 {
+	size_t raw = len;
 	int err;
 
 	if (!c->detected) {
@@ -190,9 +206,11 @@ int parse_range(struct parse_ctx *c, const char *buf, size_t len, bool final)
 			return err;
 	}
 	c->t->bytes += len;
+	if (c->prefix)
+		FORWARD_IF_ERROR(prefix_strip(c, buf, len, &buf, &len));
 	err = c->t->kind == PGS_KIND_PAGE_OWNER ? parse_page_owner(c, buf, len) :
 						  parse_stacks(c, buf, len);
-	c->off += len;
+	c->off += raw;
 	c->t->lines = c->line;
 	return err;
 }
@@ -224,6 +242,11 @@ int parse_finish(struct parse_ctx *c)
 
 	if (!c->detected)
 		return PGS_E_EMPTY;
+	table_note_eras(t);
+	if (t->era_mixed[0])
+		pgs__diag(&c->diag, PGS_DIAG_WARN, 0, 0,
+			  "headers of several kernel eras (%s): several dumps concatenated?",
+			  t->era_mixed);
 	t->distinct_stacks = count_distinct(c, &t->st[0].stack, t->st_n, sizeof(t->st[0]));
 	t->distinct_frames = count_distinct(c, t->frames, t->frames_n, sizeof(t->frames[0]));
 	for (i = 0; i < c->nwarn; i++)
@@ -281,6 +304,13 @@ void parse_ctx_fini(struct parse_ctx *c)
 {
 	pgs__free(c->al, c->scratch.p);
 	pgs__free(c->al, c->meta.p);
+	pgs__free(c->al, c->unprefixed.p);
+	prefix_match_free(c->prefix_md);
+	if (c->owns_prefix)
+		prefix_free(c->prefix);
+	c->prefix = NULL;
+	c->prefix_md = NULL;
+	c->unprefixed.p = NULL;
 	pgs_table_free(c->t);
 	c->scratch.p = c->meta.p = NULL;
 	c->t = NULL;

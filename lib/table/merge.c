@@ -125,6 +125,9 @@ int table_merge(struct pgs_table *dst, const struct pgs_table *src, uint64_t lin
 	if (src->c_fts && !dst->c_fts && table_enable_free_ts(dst) < 0)
 		goto out;
 	dst->features |= src->features;
+	if (!dst->prefix)
+		dst->prefix = src->prefix;
+	dst->shapes |= src->shapes;
 	if (table_reserve_rows(dst, src->rows) < 0)
 		goto out;
 	r0 = dst->rows;

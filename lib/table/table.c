@@ -200,6 +200,8 @@ const char *table_era(const struct pgs_table *t)
 
 	if (t->kind != PGS_KIND_PAGE_OWNER)
 		return "-";
+	if (t->era_mixed[0])
+		return t->era_mixed;
 	if (f & FEAT_HANDLE)
 		return "H+";
 	if (f & FEAT_FRAME_KALLSYMS)
@@ -218,6 +220,26 @@ const char *table_era(const struct pgs_table *t)
 	if (f & FEAT_MASK_NAMES)
 		return "C";
 	return "B";
+}
+
+void table_note_eras(struct pgs_table *t)
+{
+	static const char *const names[] = { "A/B/C", "D", "E", "F/G", "H" };
+	size_t i, n = 0;
+
+	if (__builtin_popcount(t->shapes) < 2)
+		return;
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		size_t l = strlen(names[i]);
+
+		if (!(t->shapes & (1u << i)) || n + l + 2 > sizeof(t->era_mixed))
+			continue;
+		if (n)
+			t->era_mixed[n++] = '+';
+		memcpy(t->era_mixed + n, names[i], l);
+		n += l;
+	}
+	t->era_mixed[n] = '\0';
 }
 
 /* ---- public accessors ---- */

@@ -110,6 +110,18 @@ struct pgs_table {
 	uint64_t bytes, lines, pages, skipped, unknown_lines;
 	struct unk_kind unk[UNK_KINDS];
 	char *name;
+	const char *prefix;	/* log prefix stripped from every line, or NULL */
+	unsigned shapes;	/* header shapes seen: 1u << enum hdr_shape */
+	char era_mixed[24];	/* "F/G+H" when the input mixes shapes */
+};
+
+/* What a header line carries, which tells eras apart (formats.md §1). */
+enum hdr_shape {
+	SHAPE_ABC,	/* no pid */
+	SHAPE_D,	/* pid, ts */
+	SHAPE_E,	/* pid, ts, free_ts */
+	SHAPE_FG,	/* pid, tgid, comm, ts, free_ts */
+	SHAPE_H,	/* pid, tgid, comm, ts */
 };
 
 int table_create(struct pgs_table **out, const struct pgs_allocator *al,
@@ -175,5 +187,7 @@ static inline uint32_t table_row_allocator(const struct pgs_table *t, size_t i)
 }
 
 const char *table_era(const struct pgs_table *t);
+/* After parsing: name the mix when headers of several eras were seen. */
+void table_note_eras(struct pgs_table *t);
 
 #endif /* PGS_TABLE_H */

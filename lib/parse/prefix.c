@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Log prefixes (formats.md §6.9): a dump copied off a serial console or out
+ * of a log has something in front of every line, a dmesg timestamp
+ * "[   12.345678] " (maybe with a caller id "[ T1234]"), a syslog or journal
+ * "Nov 23 18:00:00 host kernel: ", a /dev/kmsg "6,1234,5678901,-;". When the
+ * first lines of an input carry one, it is stripped from every line before
+ * the line is classified. Only such inputs pay for a regular expression.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdlib.h>	/* free */
+
+#include "parse.h"
+
+struct prefix {
+	pcre2_code *re;
+	const char *name;
+};
+
+static const struct {
+	const char *name, *pattern;
+} known[] = {
+	{ "dmesg", "\\[\\s*\\d+\\.\\d+\\](?:\\[\\s*[TC]\\d+\\])? " },
+	{ "syslog", "[A-Z][a-z]{2} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d \\S+ kernel: (?:\\[\\s*\\d+\\.\\d+\\] )?" },
+	{ "journal", "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\S* \\S+ kernel: (?:\\[\\s*\\d+\\.\\d+\\] )?" },
+	{ "kmsg", "\\d+,\\d+,\\d+,[^;]*;" },
+};
+
+/* Lines looked at to decide, and how many of those must carry the prefix. */
+#define SAMPLE 40
+
+size_t prefix_len(const struct prefix *px, pcre2_match_data *md, const char *s, size_t len)
+{
+	if (pcre2_match(px->re, (PCRE2_SPTR)s, len, 0, PCRE2_ANCHORED, md, NULL) < 0)
+		return 0;
+	return pcre2_get_ovector_pointer(md)[1];
+}
+
+const char *prefix_name(const struct prefix *px)
+{
+	return px ? px->name : NULL;
+}
+
+void prefix_free(struct prefix *px)
+{
+	if (!px)
+		return;
+	pcre2_code_free(px->re);
+	free(px);
+}
+
+/*
+ * The prefix that all of the first non-blank lines of buf carry and that
+ * leaves page_owner text behind, or NULL.
+ */
+struct prefix *prefix_detect(const char *buf, size_t len)
+{
+	size_t k;
+
+	for (k = 0; k < ARRAY_SIZE(known); k++) {
+		pcre2_match_data *md;
+		struct prefix px = { NULL, known[k].name };
+		const char *p = buf, *end = buf + len;
+		unsigned seen = 0, carry = 0, useful = 0;
+		int errcode;
+		PCRE2_SIZE erroff;
+
+		px.re = pcre2_compile((PCRE2_SPTR)known[k].pattern, PCRE2_ZERO_TERMINATED,
+				      0, &errcode, &erroff, NULL);
+		if (!px.re)
+			continue;
+		md = pcre2_match_data_create_from_pattern(px.re, NULL);
+		while (md && p < end && seen < SAMPLE) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t l = (size_t)((nl ? nl : end) - p), n;
+
+			if (l && p[l - 1] == '\r')
+				l--;
+			if (l) {
+				seen++;
+				n = prefix_len(&px, md, p, l);
+				if (n) {
+					carry++;
+					if (classify_line(p + n, l - n) != LC_UNKNOWN)
+						useful++;
+				}
+			}
+			p = nl ? nl + 1 : end;
+		}
+		pcre2_match_data_free(md);
+		if (seen && carry == seen && useful * 2 >= seen) {
+			struct prefix *out = malloc(sizeof(*out));
+
+			if (out) {
+				pcre2_jit_compile(px.re, PCRE2_JIT_COMPLETE);
+				*out = px;
+				return out;
+			}
+		}
+		pcre2_code_free(px.re);
+	}
+	return NULL;
+}
+
+/*
+ * Copy [buf, buf + len) into c->unprefixed without the prefix of each line
+ * (a line without one is kept whole). Lines stay lines, so line numbers do
+ * not change.
+ */
+int prefix_strip(struct parse_ctx *c, const char *buf, size_t len, const char **out,
+		 size_t *outlen)
+{
+	const char *p = buf, *end = buf + len;
+	size_t n = 0;
+
+	if (!c->prefix_md) {
+		c->prefix_md = pcre2_match_data_create_from_pattern(c->prefix->re, NULL);
+		RETURN_ERROR_IF(!c->prefix_md, -ENOMEM);
+	}
+	FORWARD_IF_ERROR(buf_reserve(c->al, &c->unprefixed, len));
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = (size_t)((nl ? nl + 1 : end) - p);
+		size_t skip = prefix_len(c->prefix, c->prefix_md, p, l);
+
+		memcpy(c->unprefixed.p + n, p + skip, l - skip);
+		n += l - skip;
+		p += l;
+	}
+	*out = c->unprefixed.p;
+	*outlen = n;
+	return 0;
+}
+
+void prefix_match_free(void *md)
+{
+	pcre2_match_data_free(md);
+}
