@@ -215,14 +215,14 @@ int parse_range(struct parse_ctx *c, const char *buf, size_t len, bool final)
 	return err;
 }
 
-static uint64_t count_distinct(struct parse_ctx *c, const uint32_t *ids, size_t n,
-			       size_t stride)
+/* Distinct non-zero ids among n (every stride bytes); -ENOMEM. */
+static int count_distinct(struct parse_ctx *c, const uint32_t *ids, size_t n,
+			  size_t stride, uint64_t *out)
 {
 	size_t words = (c->t->strings.count + 63) / 64, i;
 	uint64_t *seen = pgs__calloc(c->al, words, sizeof(*seen)), count = 0;
 
-	if (!seen)
-		return 0;
+	RETURN_ERROR_IF(!seen, -ENOMEM);
 	for (i = 0; i < n; i++) {
 		uint32_t id = *(const uint32_t *)((const char *)ids + i * stride);
 
@@ -232,7 +232,8 @@ static uint64_t count_distinct(struct parse_ctx *c, const uint32_t *ids, size_t 
 		}
 	}
 	pgs__free(c->al, seen);
-	return count;
+	*out = count;
+	return 0;
 }
 
 int parse_finish(struct parse_ctx *c)
@@ -247,8 +248,10 @@ int parse_finish(struct parse_ctx *c)
 		pgs__diag(&c->diag, PGS_DIAG_WARN, 0, 0,
 			  "headers of several kernel eras (%s): several dumps concatenated?",
 			  t->era_mixed);
-	t->distinct_stacks = count_distinct(c, &t->st[0].stack, t->st_n, sizeof(t->st[0]));
-	t->distinct_frames = count_distinct(c, t->frames, t->frames_n, sizeof(t->frames[0]));
+	FORWARD_IF_ERROR(count_distinct(c, &t->st[0].stack, t->st_n, sizeof(t->st[0]),
+					&t->distinct_stacks));
+	FORWARD_IF_ERROR(count_distinct(c, t->frames, t->frames_n, sizeof(t->frames[0]),
+					&t->distinct_frames));
 	for (i = 0; i < c->nwarn; i++)
 		pgs__diag(&c->diag, PGS_DIAG_WARN, c->warn[i].line, c->warn[i].off, "%s",
 			  c->warn[i].msg);
@@ -367,10 +370,13 @@ size_t last_record_end(const char *b, size_t len)
 
 int parser_run(struct pgs_parser *p, bool final)
 {
-	char *b = p->in.p + p->start;
 	size_t len = p->in.len - p->start, cut;
+	char *b;
 	int err;
 
+	if (!p->in.p)
+		return 0;	/* never fed: nothing to parse */
+	b = p->in.p + p->start;
 	if (!p->c.detected && !final && len < DETECT_BYTES)
 		return 0;
 	cut = final ? len : last_record_end(b, len);

@@ -194,6 +194,97 @@ static void test_long_records(void **state)
 	free(buf);
 }
 
+/* An allocator hook that fails its n-th call. */
+struct failing {
+	unsigned long calls, fail_at;
+};
+
+static void *f_malloc(size_t n, void *u)
+{
+	struct failing *f = u;
+
+	return ++f->calls == f->fail_at ? NULL : malloc(n);
+}
+
+static void *f_realloc(void *p, size_t n, void *u)
+{
+	struct failing *f = u;
+
+	return ++f->calls == f->fail_at ? NULL : realloc(p, n);
+}
+
+static void f_free(void *p, void *u)
+{
+	(void)u;
+	free(p);
+}
+
+/*
+ * Every allocation of a parse, failing in turn: the call returns -ENOMEM,
+ * or succeeds with the very table a parse without failures gives, never a
+ * table with wrong counts (the fuzzer found stacks and frames counted 0
+ * when the counting bitmap could not be allocated).
+ */
+static void test_allocation_failures(void **state)
+{
+	struct pgs_allocator al = { f_malloc, f_realloc, f_free, NULL };
+	struct pgs_parse_opts o = PGS_INIT(pgs_parse_opts);
+	struct pgs_table_info want = PGS_INIT(pgs_table_info);
+	struct failing f = { 0, 0 };
+	struct pgs_table *t = NULL;
+	unsigned long total, n;
+	char path[4096], *buf;
+	size_t len;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/real/edgecomm.txt", dir);
+	buf = slurp(path, &len);
+	al.user = &f;
+	o.allocator = &al;
+	o.threads = 1;
+	assert_int_equal(pgs_table_open_mem(&t, buf, len, &o), 0);
+	pgs_table_info(t, &want);
+	pgs_table_free(t);
+	total = f.calls;
+	assert_true(total > 10);
+	for (n = 1; n <= total; n++) {
+		struct pgs_table_info got = PGS_INIT(pgs_table_info);
+		int err;
+
+		f.calls = 0;
+		f.fail_at = n;
+		t = NULL;
+		err = pgs_table_open_mem(&t, buf, len, &o);
+		if (err) {
+			assert_int_equal(err, -ENOMEM);
+			assert_null(t);
+			continue;
+		}
+		pgs_table_info(t, &got);
+		assert_int_equal(got.records, want.records);
+		assert_int_equal(got.pages, want.pages);
+		assert_int_equal(got.stacks, want.stacks);
+		assert_int_equal(got.frames, want.frames);
+		pgs_table_free(t);
+	}
+	free(buf);
+}
+
+/* finish on a parser that was never fed: no input, no undefined behaviour. */
+static void test_unfed_parser(void **state)
+{
+	struct pgs_parser *p;
+	struct pgs_table *t = NULL;
+
+	(void)state;
+	assert_int_equal(pgs_parser_create(&p, NULL), 0);
+	assert_int_equal(pgs_parser_finish(p, &t), PGS_E_EMPTY);
+	assert_null(t);
+	assert_int_equal(pgs_parser_feed(p, "x", 1), PGS_E_STATE);
+	pgs_parser_free(p);
+	pgs_parser_free(NULL);
+}
+
 struct diag_log {
 	unsigned errors, warnings;
 	uint64_t first_error_line;
@@ -263,6 +354,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_chunk_boundaries),
 		cmocka_unit_test(test_long_records),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_allocation_failures),
+		cmocka_unit_test(test_unfed_parser),
 	};
 
 	dir = argc > 1 ? argv[1] : "tests/fixtures";
