@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>	/* open */
 #include <limits.h>
+#include <signal.h>	/* sigaction */
 #include <getopt.h>	/* getopt_long */
 #include <libgen.h>	/* dirname */
 #include <stdbool.h>
@@ -276,6 +277,37 @@ static int parse_args(struct cli *c, int argc, char **argv)
 }
 
 /*
+ * The temporary file being written, removed if a signal ends the run so
+ * that nothing half-written is left beside OUTPUT.
+ */
+static char *volatile pending_tmp;
+
+static void on_fatal_signal(int sig)
+{
+	char *tmp = pending_tmp;
+
+	if (tmp)
+		unlink(tmp);	/* async-signal-safe */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void catch_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fatal_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	/* Past a file size limit, write() should fail with EFBIG, not kill us. */
+	signal(SIGXFSZ, SIG_IGN);
+}
+
+/*
  * A regular OUTPUT (or a new one) is written to a temporary file beside it
  * and renamed into place only when the whole report was written, so a
  * failed run never leaves a truncated report where the user expects one. A
@@ -315,6 +347,7 @@ static int open_output(const char *path, char **target, char **tmp, int *fd)
 	*fd = mkstemp(*tmp);
 	if (*fd < 0)
 		return -errno;
+	pending_tmp = *tmp;
 	fchmod(*fd, mode);
 	return 0;
 }
@@ -350,6 +383,7 @@ static int write_report(struct cli *c, const struct pgs_result *r)
 		if (err && tmp)
 			unlink(tmp);
 	}
+	pending_tmp = NULL;
 	free(tmp);
 	free(target);
 	if (err) {
@@ -376,6 +410,7 @@ int main(int argc, char **argv)
 	status = parse_args(&c, argc, argv);
 	if (status)
 		goto out;
+	catch_signals();
 
 	po.name = strcmp(c.input, "-") ? c.input : "<stdin>";
 	po.diag = c.quiet ? NULL : on_diag;

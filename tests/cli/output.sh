@@ -48,6 +48,27 @@ fi
 check "missing directory: exit 3" [ $rc = 3 ]
 check "missing directory: says why" grep -q "cannot create $d/no/such/dir/out" "$d/err"
 
+# A write that fails half-way (a file size limit: EFBIG) into a regular
+# OUTPUT: exit 3, the old OUTPUT intact, no temporary file left.
+echo precious >"$d/limited"
+(ulimit -f 8; "$pgsort" "$fx" "$d/limited") 2>"$d/err"; rc=$?
+check "write failure: exit 3" [ $rc = 3 ]
+check "write failure: says why" grep -q "cannot write $d/limited: File too large" "$d/err"
+check "write failure: old OUTPUT intact" [ "$(cat "$d/limited")" = precious ]
+
+# A closed standard output (pgsort ... | head -1): a quiet end, as cat's.
+(set -o pipefail; "$pgsort" -a "$fx" 2>"$d/err" | head -1 >/dev/null); rc=$?
+check "closed stdout: killed by SIGPIPE (141), like cat" [ $rc = 141 ]
+check "closed stdout: nothing on stderr" [ ! -s "$d/err" ]
+
+# Interrupted while writing OUTPUT: the temporary file goes with it.
+mkfifo "$d/in.fifo"
+("$pgsort" "$d/in.fifo" "$d/interrupted" 2>/dev/null & pid=$!
+ { cat "$fx"; sleep 2; } >"$d/in.fifo" &
+ sleep 0.5; kill -TERM $pid; wait $pid) ; rc=$?
+check "SIGTERM: no temporary file left" [ -z "$(ls -A "$d" | grep '^\.pgsort-')" ]
+check "SIGTERM: no OUTPUT" [ ! -e "$d/interrupted" ]
+
 echo precious >"$d/keep"
 "$pgsort" --cull=st "$d/absent-input" "$d/keep" 2>/dev/null; rc=$?
 check "bad input: exit 2" [ $rc = 2 ]
