@@ -33,7 +33,7 @@ bool pfn_cuts(const char *s, size_t len, struct pfn_fields *f)
 		return false;
 	f->pfn_pos = 4;
 	f->pfn_len = n;
-	f->hex = s[5] == 'x' || s[5] == 'X';
+	f->hex = n >= 2 && (s[5] == 'x' || s[5] == 'X');
 	p = 4 + n;
 	b = pgs__memmem(s + p, len - p, " Block ", 7);
 	if (!b)

@@ -8,8 +8,12 @@ set -u
 pgsort=$1
 fx=$(cd "$(dirname "$0")/../fixtures" && pwd)/real/small.txt
 d=$(mktemp -d)
-trap 'rm -rf "$d"' EXIT
+vg=$(mktemp -d)
+trap 'rm -rf "$d" "$vg"' EXIT
 pass=0 fail=0
+# shellcheck source=valgrind.sh
+. "$(dirname "$0")/valgrind.sh"
+[ -n "${VALGRIND:-}" ] && pgsort=$(vg_wrap "$vg" "$pgsort")
 check() { # description, condition...
 	local what=$1
 	shift
@@ -74,6 +78,10 @@ echo precious >"$d/keep"
 check "bad input: exit 2" [ $rc = 2 ]
 check "bad input: OUTPUT untouched" [ "$(cat "$d/keep")" = precious ]
 check "no temp file left" [ -z "$(ls -A "$d" | grep '^\.pgsort-')" ]
+
+if [ -n "${VALGRIND:-}" ]; then
+	check "valgrind: no memory error, no leak" vg_check "$vg"
+fi
 
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]

@@ -15,6 +15,9 @@ fx=$(cd "$here/../fixtures" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
+# shellcheck source=valgrind.sh
+. "$here/valgrind.sh"
+[ -n "${VALGRIND:-}" ] && pgsort=$(vg_wrap "$tmp" "$pgsort")
 
 while IFS=$'\t' read -r name stdin args; do
 	case $name in ''|'#'*) continue ;; esac
@@ -47,6 +50,10 @@ while IFS=$'\t' read -r name stdin args; do
 			diff "$here/expected/$name.$x" "$tmp/$x" | head -10
 		fi
 	done
+	if [ -n "${VALGRIND:-}" ] && ! vg_check "$tmp"; then
+		ok=0
+		echo "FAIL $name: valgrind"
+	fi
 	if [ $ok = 1 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
 done <"$here/cases.tsv"
 

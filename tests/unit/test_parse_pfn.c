@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 
 #include "../../lib/parse/fields.h"
 
@@ -93,6 +94,26 @@ static void test_cuts(void **state)
 	assert_false(pfn_cuts("PFNs are fun", 12, &f));
 }
 
+/* A line that ends right after "PFN 0" (the fuzzer's pfn-end): no read past it. */
+static void test_short_line(void **state)
+{
+	static const char *const lines[] = { "PFN 0", "PFN 0x", "PFN 1", "PFN " };
+	struct pfn_fields f;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		size_t n = strlen(lines[i]);
+		char *exact = malloc(n);	/* no NUL: ASan sees any read past n */
+
+		assert_non_null(exact);
+		memcpy(exact, lines[i], n);
+		assert_false(pfn_cuts(exact, n, &f));
+		assert_false(parse_pfn(exact, n, &f));
+		free(exact);
+	}
+}
+
 static void test_migratetype_names(void **state)
 {
 	static const struct { const char *name; uint8_t mt; } names[] = {
@@ -117,6 +138,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pfn),
 		cmocka_unit_test(test_cuts),
+		cmocka_unit_test(test_short_line),
 		cmocka_unit_test(test_migratetype_names),
 	};
 

@@ -7,9 +7,11 @@
  *
  * Phase 1: two threads start together; each parses its own fixture
  * (real/small.txt, real/modules.txt) with pgs_table_open_file and threads=2
- * twice: from the regular file (mapped) and from a FIFO fed by a third
- * thread (read as a stream through the worker pool), then runs queries and
- * writes text and JSON reports to memory, diagnostics included.
+ * twice: from the regular file (mapped; a file this small is parsed on the
+ * calling thread, the pool starts at 16 MiB) and from a FIFO fed by a third
+ * thread (a stream: read in buffers handed to the worker pool, 2 workers),
+ * then runs queries and writes text and JSON reports to memory, diagnostics
+ * included.
  * Phase 2: two threads query the same table at once.
  * Then the same work is done again on the main thread alone, with threads=1,
  * and every report must be byte-identical to the concurrent one; the mapped
@@ -308,6 +310,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < 2; i++)
 		pthread_join(thr[i], NULL);
 	/* Phase 2: two threads on the same table (small.txt's). */
+	pgs_table_free(jobs[1].table);
+	jobs[1].table = NULL;
 	if (jobs[0].table) {
 		jobs[1].table = jobs[0].table;
 		for (i = 0; i < 2; i++)
