@@ -10,27 +10,37 @@
 
 #include "table.h"
 
+/*
+ * For every id of src, the id of the same string in dst, interning it there
+ * if new (in src's id order, so ids come out as one pass would give them).
+ * With fresh, also which src ids were new in dst (calloc'ed, by src id).
+ */
 static uint32_t *remap_pool(struct strpool *dst, const struct strpool *src,
-			    const struct pgs_allocator *al, bool *fresh, size_t nfresh)
+			    const struct pgs_allocator *al, uint8_t **fresh)
 {
-	uint32_t *map = pgs__calloc(al, src->count ? src->count : 1, sizeof(*map));
-	size_t id;
+	size_t n = src->count ? src->count : 1, id;
+	uint32_t *map = pgs__calloc(al, n, sizeof(*map));
+	uint8_t *isnew = fresh ? pgs__calloc(al, n, 1) : NULL;
 
-	if (!map)
-		return NULL;
+	if (!map || (fresh && !isnew))
+		goto fail;
 	for (id = 1; id < src->count; id++) {
 		bool is_new;
 
 		map[id] = strpool_intern_h(dst, strpool_str(src, (uint32_t)id),
 					   strpool_len(src, (uint32_t)id), src->hash[id], &is_new);
-		if (!map[id]) {
-			pgs__free(al, map);
-			return NULL;
-		}
-		if (fresh && map[id] < nfresh)
-			fresh[map[id]] = is_new;
+		if (!map[id])
+			goto fail;
+		if (isnew)
+			isnew[id] = is_new;
 	}
+	if (fresh)
+		*fresh = isnew;
 	return map;
+fail:
+	pgs__free(al, map);
+	pgs__free(al, isnew);
+	return NULL;
 }
 
 int table_reserve_rows(struct pgs_table *t, size_t n)
@@ -51,46 +61,36 @@ int table_merge(struct pgs_table *dst, const struct pgs_table *src, uint64_t lin
 {
 	const struct pgs_allocator *al = dst->al;
 	uint32_t *ms = NULL, *mh = NULL, *mp = NULL, *mst = NULL;
+	uint8_t *fresh = NULL;
 	size_t i, r0;
 	int err = -ENOMEM;
 
-	if (!(ms = remap_pool(&dst->strings, &src->strings, al, NULL, 0)) ||
+	if (!(ms = remap_pool(&dst->strings, &src->strings, al, NULL)) ||
 	    !(mst = pgs__calloc(al, src->st_n, sizeof(*mst))))
 		goto out;
 
-	/* Header templates: metadata copied for the new ones, comm remapped. */
+	/* Header and PFN templates: metadata copied for the new ones. */
 	if (src->kind == PGS_KIND_PAGE_OWNER) {
-		if (!(mh = pgs__calloc(al, src->hdrs.count, sizeof(*mh))) ||
-		    !(mp = pgs__calloc(al, src->pfns.count, sizeof(*mp))))
+		if (!(mh = remap_pool(&dst->hdrs, &src->hdrs, al, &fresh)))
 			goto out;
 		for (i = 1; i < src->hdrs.count; i++) {
-			bool is_new;
-
-			mh[i] = strpool_intern_h(&dst->hdrs, strpool_str(&src->hdrs, (uint32_t)i),
-						 strpool_len(&src->hdrs, (uint32_t)i),
-						 src->hdrs.hash[i], &is_new);
-			if (!mh[i])
+			if (!fresh[i])
+				continue;
+			if (table_hdr_slot(dst, mh[i]) < 0)
 				goto out;
-			if (is_new) {
-				if (table_hdr_slot(dst, mh[i]) < 0)
-					goto out;
-				dst->hdr[mh[i]] = src->hdr[i];
-				dst->hdr[mh[i]].comm = ms[src->hdr[i].comm];
-			}
+			dst->hdr[mh[i]] = src->hdr[i];
+			dst->hdr[mh[i]].comm = ms[src->hdr[i].comm];
 		}
+		pgs__free(al, fresh);
+		fresh = NULL;
+		if (!(mp = remap_pool(&dst->pfns, &src->pfns, al, &fresh)))
+			goto out;
 		for (i = 1; i < src->pfns.count; i++) {
-			bool is_new;
-
-			mp[i] = strpool_intern_h(&dst->pfns, strpool_str(&src->pfns, (uint32_t)i),
-						 strpool_len(&src->pfns, (uint32_t)i),
-						 src->pfns.hash[i], &is_new);
-			if (!mp[i])
+			if (!fresh[i])
+				continue;
+			if (table_pfn_slot(dst, mp[i]) < 0)
 				goto out;
-			if (is_new) {
-				if (table_pfn_slot(dst, mp[i]) < 0)
-					goto out;
-				dst->pfnm[mp[i]] = src->pfnm[i];
-			}
+			dst->pfnm[mp[i]] = src->pfnm[i];
 		}
 	}
 
@@ -180,5 +180,6 @@ out:
 	pgs__free(al, mh);
 	pgs__free(al, mp);
 	pgs__free(al, mst);
+	pgs__free(al, fresh);
 	return err;
 }
