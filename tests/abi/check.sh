@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The ABI and the header, checked from the outside:
+#  - libpgsort exports exactly the symbols of lib/libpgsort.map, each with
+#    the map's version and each declared in pgsort.h;
+#  - pgsort.h compiles as strict C99 and as C++;
+#  - the complete program in pgsort.h's introduction compiles (C99,
+#    -pedantic) against the built library and runs on a real dump.
+# Usage: check.sh SRCDIR LIBRARY
+set -u
+src=$1 lib=$2
+hdr=$src/include/pgsort/pgsort.h
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+check() {
+	local what=$1
+	shift
+	if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $what"; fi
+}
+
+nm -D --defined-only "$lib" | awk '$2 ~ /^[TDRBW]$/ { print $3 }' | grep -v '^LIBPGSORT' | sort >"$tmp/exported"
+sed -n '/global:/,/local:/p' "$src/lib/libpgsort.map" | grep -o 'pgs_[a-z0-9_]*' | sort >"$tmp/listed"
+check "exported symbols are those of the map" diff "$tmp/exported" <(sed 's/$/@@LIBPGSORT_0.1/' "$tmp/listed")
+while read -r sym; do
+	check "$sym declared in pgsort.h" grep -q "\\b$sym(" "$hdr"
+done <"$tmp/listed"
+
+echo '#include <pgsort/pgsort.h>' >"$tmp/h.c"
+check "pgsort.h: strict C99" cc -std=c99 -pedantic -Wall -Wextra -Werror -fsyntax-only -I "$src/include" "$tmp/h.c"
+check "pgsort.h: C++" c++ -x c++ -std=c++11 -pedantic -Wall -Wextra -Werror -fsyntax-only -I "$src/include" "$tmp/h.c"
+
+# The example: the comment lines between "A complete program" and "CONVENTIONS".
+sed -n '/A complete program/,/CONVENTIONS/p' "$hdr" | sed -n '/^ \*\t/p' | sed 's/^ \*\t//' >"$tmp/example.c"
+check "the header's example is there" [ "$(wc -l <"$tmp/example.c")" -ge 25 ]
+check "the header's example compiles (C99, -pedantic)" cc -std=c99 -pedantic -Wall -Wextra -Werror \
+	-I "$src/include" "$tmp/example.c" -o "$tmp/example" "$lib" -Wl,-rpath,"$(dirname "$lib")"
+"$tmp/example" "$src/tests/fixtures/real/small.txt" >"$tmp/out" 2>&1; rc=$?
+check "the header's example runs" [ $rc = 0 ]
+# page_owner_sort -m --cull=st on the same file: "12 times, 6144 pages:" first.
+check "the header's example prints the top stack" grep -q "^6144 pages in 12 blocks:" "$tmp/out"
+
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
