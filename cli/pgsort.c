@@ -101,7 +101,11 @@ static void on_diag(const struct pgs_diag *d, void *user)
 
 	if (d->level == PGS_DIAG_ERROR)
 		c->error_shown = true;
-	if (d->line)
+	if (d->line && d->level == PGS_DIAG_ERROR)
+		fprintf(stderr, "%s: %s:%llu: %s (byte %llu): %s\n", prog, d->source,
+			(unsigned long long)d->line, lvl[d->level],
+			(unsigned long long)d->offset, d->message);
+	else if (d->line)
 		fprintf(stderr, "%s: %s:%llu: %s: %s\n", prog, d->source,
 			(unsigned long long)d->line, lvl[d->level], d->message);
 	else
