@@ -11,12 +11,8 @@ src=$1 lib=$2
 hdr=$src/include/pgsort/pgsort.h
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-check() {
-	local what=$1
-	shift
-	if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $what"; fi
-}
+# shellcheck source=../testlib.sh
+. "$(dirname "$0")/../testlib.sh"
 
 nm -D --defined-only "$lib" | awk '$2 ~ /^[TDRBW]$/ { print $3 }' | grep -v '^LIBPGSORT' | sort >"$tmp/exported"
 sed -n '/global:/,/local:/p' "$src/lib/libpgsort.map" | grep -o 'pgs_[a-z0-9_]*' | sort >"$tmp/listed"
@@ -42,5 +38,4 @@ check "the header's example runs" [ $rc = 0 ]
 # page_owner_sort -m --cull=st on the same file: "12 times, 6144 pages:" first.
 check "the header's example prints the top stack" grep -q "^6144 pages in 12 blocks:" "$tmp/out"
 
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+finish

@@ -8,12 +8,8 @@ set -u
 src=$1 build=$2
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
-pass=0 fail=0
-check() {
-	local what=$1
-	shift
-	if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $what"; fi
-}
+# shellcheck source=../testlib.sh
+. "$(dirname "$0")/../testlib.sh"
 
 meson install -C "$build" --destdir "$root" --quiet >/dev/null || { echo "FAIL: meson install"; exit 1; }
 pc=$(find "$root" -name libpgsort.pc | head -1)
@@ -48,5 +44,4 @@ check "top_stacks links statically" cc -std=c99 $cflags "$src/examples/top_stack
 "$root/top_static" "$fx" >"$root/out3" 2>&1
 check "static top_stacks: same output" cmp -s "$root/out1" "$root/out3"
 
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+finish
