@@ -58,16 +58,6 @@ int parse_slices(struct parse_ctx *c, const char *buf, size_t len, size_t slice,
 	return 0;
 }
 
-static void progress_of(const struct pgs_parse_opts *opts, pgs_progress_fn *fn, void **user)
-{
-	*fn = NULL;
-	*user = NULL;
-	if (opts && opts->sz >= offsetof(struct pgs_parse_opts, progress_user) + sizeof(void *)) {
-		*fn = opts->progress;
-		*user = opts->progress_user;
-	}
-}
-
 static int parse_mem(struct parse_ctx *c, const char *buf, size_t len,
 		     const struct pgs_parse_opts *opts, bool release)
 {
@@ -112,15 +102,12 @@ static int table_from_stream(struct pgs_table **out, int fd,
 			     const struct pgs_parse_opts *opts, const char *name)
 {
 	struct pgs_parser *p;
-	pgs_progress_fn progress = NULL;
-	void *puser = NULL;
+	pgs_progress_fn progress;
+	void *puser;
 	uint64_t done = 0;
 	int err;
 
-	if (opts && opts->sz >= offsetof(struct pgs_parse_opts, progress_user) + sizeof(void *)) {
-		progress = opts->progress;
-		puser = opts->progress_user;
-	}
+	progress_of(opts, &progress, &puser);
 	if (parse_threads(opts) > 1) {
 		struct parse_ctx c;
 

@@ -208,15 +208,12 @@ int parse_mem_parallel(struct parse_ctx *c, const char *buf, size_t len,
 		       size_t range)
 {
 	size_t pos = 0;
-	pgs_progress_fn progress = NULL;
-	void *puser = NULL;
+	pgs_progress_fn progress;
+	void *puser;
 	struct pool p;
 	int err = 0;
 
-	if (opts && opts->sz >= offsetof(struct pgs_parse_opts, progress_user) + sizeof(void *)) {
-		progress = opts->progress;
-		puser = opts->progress_user;
-	}
+	progress_of(opts, &progress, &puser);
 	if (!range) {
 		/*
 		 * Two ranges per thread balance the load; fewer shards mean
@@ -315,18 +312,15 @@ static int read_job(struct pool *p, int fd, struct buf *carry, uint64_t *off, st
 int parse_fd_parallel(struct parse_ctx *c, int fd, const struct pgs_parse_opts *opts,
 		      unsigned threads)
 {
-	pgs_progress_fn progress = NULL;
-	void *puser = NULL;
+	pgs_progress_fn progress;
+	void *puser;
 	struct buf carry = { 0 };
 	struct pool p;
 	uint64_t off = 0;
 	bool eof = false;
 	int err = 0;
 
-	if (opts && opts->sz >= offsetof(struct pgs_parse_opts, progress_user) + sizeof(void *)) {
-		progress = opts->progress;
-		puser = opts->progress_user;
-	}
+	progress_of(opts, &progress, &puser);
 	/* The first buffer decides the kind, before any worker starts. */
 	{
 		struct job first = { 0 };

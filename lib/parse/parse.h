@@ -95,6 +95,9 @@ int parse_finish(struct parse_ctx *c);
  */
 int parse_absorb(struct parse_ctx *c, struct parse_ctx *s);
 
+/* The progress callback of opts (NULLs when unset or opts is older). */
+void progress_of(const struct pgs_parse_opts *opts, pgs_progress_fn *fn, void **user);
+
 /* The worker threads to use for opts (0 in opts: online CPUs). */
 unsigned parse_threads(const struct pgs_parse_opts *opts);
 

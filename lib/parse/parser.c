@@ -20,6 +20,16 @@ int buf_reserve(const struct pgs_allocator *al, struct buf *b, size_t need)
 	return pgs__grow(al, (void **)&b->p, &b->cap, need ? need : 1, 1);
 }
 
+void progress_of(const struct pgs_parse_opts *opts, pgs_progress_fn *fn, void **user)
+{
+	*fn = NULL;
+	*user = NULL;
+	if (opts && opts->sz >= offsetof(struct pgs_parse_opts, progress_user) + sizeof(void *)) {
+		*fn = opts->progress;
+		*user = opts->progress_user;
+	}
+}
+
 void parse_warn(struct parse_ctx *c, uint64_t line, uint64_t off,
 		const char *fmt, ...)
 {
