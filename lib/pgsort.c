@@ -27,6 +27,7 @@ PGS_API const char *pgs_strerror(int err)
 	case PGS_E_TOOBIG: return "a record is larger than 256 MiB";
 	case PGS_E_WRITE: return "writing the output failed";
 	case PGS_E_STATE: return "call not valid in this state";
+	case PGS_E_FILTER: return "malformed filter expression";
 	}
 	if (err < 0 && err > -PGS_E_BASE)
 		return strerror(-err);

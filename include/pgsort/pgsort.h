@@ -113,6 +113,7 @@ PGS_API unsigned pgs_version_number(void);
 #define PGS_E_TOOBIG	(-(PGS_E_BASE + 5))	/* a record exceeds the size limit */
 #define PGS_E_WRITE	(-(PGS_E_BASE + 6))	/* the output sink reported failure */
 #define PGS_E_STATE	(-(PGS_E_BASE + 7))	/* call not valid in this state */
+#define PGS_E_FILTER	(-(PGS_E_BASE + 8))	/* a filter expression is malformed */
 
 /*
  * A static, human-readable description of err (a negative return value of

@@ -547,8 +547,7 @@ static int cmp_key(const struct pgs_result *r, enum key_id id,
 		return cmp_u64(table_row_allocator(t, ia), table_row_allocator(t, ib));
 	case K_FREE_TS:
 		return cmp_u64(t->c_fts ? t->c_fts[ia] : 0, t->c_fts ? t->c_fts[ib] : 0);
-	case K_FREE:
-	case K__COUNT:
+	default:
 		break;
 	}
 	return 0;

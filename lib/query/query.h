@@ -5,18 +5,55 @@
 #include "../table/table.h"
 
 enum key_id {
+	/* page_owner_sort's */
 	K_PID, K_TGID, K_NAME, K_STACKTRACE, K_TXT, K_ALLOC_TS, K_ALLOCATOR,
-	K_FREE_TS, K_FREE, K_TIMES, K_PAGES, K__COUNT
+	K_FREE_TS, K_FREE,
+	/* aggregates */
+	K_TIMES, K_PAGES, K_BYTES,
+	/* per-record fields */
+	K_ORDER, K_GFP, K_MT, K_BMT, K_PFN, K_NODE, K_ZONE, K_FLAGS, K_MEMCG,
+	K_MR, K_HANDLE, K_MODULE, K_CALLSITE, K_STACK,
+	/* filters only: any frame of the stack */
+	K_FRAME,
+	K__COUNT
 };
 
 #define KEY_CULL 0x1u	/* may group */
 #define KEY_SORT 0x2u	/* may order */
+#define KEY_FILTER 0x4u	/* may be tested by --filter */
+
+/* What a key's value is, which decides how it compares, filters and prints. */
+enum key_type {
+	KT_NUM,		/* unsigned number */
+	KT_INT,		/* signed number (pid, tgid, node, zone) */
+	KT_TIME,	/* nanoseconds; filters accept ns, us, ms, s, m, h units */
+	KT_HEX,		/* unsigned number printed in hex (pfn) */
+	KT_MASK,	/* a bit mask with flag names (gfp, flags): `has` tests */
+	KT_ENUM,	/* a small number with a name (migratetypes) */
+	KT_STR,		/* a string (strings id) */
+	KT_STACK,	/* a string of frames (strings id); ~ tests the whole text */
+	KT_BOOL,	/* 0 or 1 (free) */
+	KT_AGG,		/* a group's total: times */
+};
 
 struct key_def {
 	const char *short_name, *long_name;
 	enum key_id id;
 	unsigned use;
+	enum key_type type;
 	const char *help;
+};
+
+/*
+ * A key's value for one row. type KV_NULL: the row lacks the field (an
+ * era without it, a stack without a handle). KV_STR values are ids in the
+ * table's strings pool.
+ */
+enum kv_type { KV_NULL, KV_NUM, KV_INT, KV_STR };
+
+struct kval {
+	uint64_t v;		/* KV_INT: (uint64_t)(int64_t) value */
+	uint8_t type;		/* enum kv_type */
 };
 
 /* The key named s[0..len) (short or long name), NULL if none. */

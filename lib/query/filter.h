@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * --filter: one expression language over the keys (query.h).
+ *
+ *   expr  := or
+ *   or    := and ( "or" and )*
+ *   and   := unary ( "and" unary )*
+ *   unary := "not" unary | "(" expr ")" | pred
+ *   pred  := KEY op values | KEY "has" NAME | KEY "~" STRING | KEY "!~" STRING
+ *   op    := "=" | "!=" | "<" | "<=" | ">" | ">="
+ *   values:= value ( "," value )*          (lists: "=" and "!=" only)
+ *   value := NUMBER | NUMBER ".." NUMBER   (ranges: "=" and "!=" only)
+ *          | WORD | 'quoted' | "quoted"
+ *
+ * Numbers: decimal or 0x hex; for KT_TIME keys a unit may follow
+ * (ns us ms s m h; none = ns). Keys compare by their enum key_type:
+ * numbers numerically, strings bytewise, KT_ENUM by name. "has" tests a
+ * flag name of a KT_MASK key. "~" is a PCRE2 pattern (unanchored) over the
+ * value's text; for K_FRAME it is true when any frame matches.
+ *
+ * The parser knows nothing of tables: a filter is evaluated one row at a
+ * time through struct filter_ops, which the query implements over the
+ * table. Regular expression results are memoized by string id, so a
+ * pattern runs once per distinct string, not once per row.
+ */
+#ifndef PGS_FILTER_H
+#define PGS_FILTER_H
+
+#include "query.h"
+
+struct filter;
+
+/* Where and why an expression was refused. */
+struct filter_error {
+	size_t pos;		/* byte offset into the expression */
+	char msg[160];		/* e.g. "expected a comparison after 'pid'" */
+};
+
+/*
+ * Values of the row being tested. ctx is the caller's; every callback
+ * answers for the current row.
+ */
+struct filter_ops {
+	/* The value of key k (never K_FRAME). */
+	void (*value)(void *ctx, enum key_id k, struct kval *out);
+	/*
+	 * The text of v (a value of key k): a KV_STR's string, an enum's name,
+	 * a mask's names ("GFP_KERNEL|__GFP_COMP"). Returns a pointer valid
+	 * until the next call and sets *len; NULL when v has no text.
+	 */
+	const char *(*text)(void *ctx, enum key_id k, const struct kval *v, size_t *len);
+	/* KT_MASK keys: whether the row's value has the flag called name. */
+	bool (*has)(void *ctx, enum key_id k, const char *name, size_t len);
+	/* The string ids of the row's frames (K_FRAME). */
+	void (*frames)(void *ctx, const uint32_t **ids, size_t *n);
+	/* The text of string id (frames). */
+	const char *(*str)(void *ctx, uint32_t id, size_t *len);
+};
+
+/*
+ * Parse expr. Returns 0 and *out, PGS_E_FILTER with *err filled (err may
+ * be NULL), or -ENOMEM.
+ */
+int filter_parse(const char *expr, struct filter **out, struct filter_error *err);
+
+/* Bitmask (1u << enum key_id) of the keys f reads. */
+unsigned filter_keys(const struct filter *f);
+
+/*
+ * Evaluate f for the current row of ops. nstrings bounds the string ids
+ * it may see (memo size); the first call sizes the memo. Returns 1 (pass),
+ * 0 (fail) or -ENOMEM.
+ */
+int filter_eval(struct filter *f, const struct filter_ops *ops, void *ctx,
+		size_t nstrings);
+
+void filter_free(struct filter *f);
+
+#endif /* PGS_FILTER_H */
