@@ -28,6 +28,134 @@ static bool is_vmalloc(const char *s, size_t len)
 	return pgs__memmem(prev, (size_t)(prev_end - prev), "alloc_pages", 11) != NULL;
 }
 
+/*
+ * A frame line (with its indent) without offsets and addresses:
+ * "sym [mod]". Returns false, out untouched, when the line is not a frame.
+ */
+static bool strip_frame(const char *line, size_t len, struct buf *out,
+			const struct pgs_allocator *al, int *err,
+			const char **mod, size_t *mod_len)
+{
+	struct frame_fields ff;
+	size_t need;
+
+	if (!parse_frame(line, len, &ff))
+		return false;
+	need = out->len + 2 + ff.sym_len + (ff.module ? ff.module_len + 3 : 0) + 1;
+	if (buf_reserve(al, out, need) < 0) {
+		*err = -ENOMEM;
+		return true;
+	}
+	if (ff.form != FRAME_KALLSYMS)
+		out->p[out->len++] = ' ';
+	memcpy(out->p + out->len, ff.sym, ff.sym_len);
+	out->len += ff.sym_len;
+	if (ff.module) {
+		memcpy(out->p + out->len, " [", 2);
+		memcpy(out->p + out->len + 2, ff.module, ff.module_len);
+		out->p[out->len + 2 + ff.module_len] = ']';
+		out->len += ff.module_len + 3;
+	}
+	*mod = ff.module;
+	*mod_len = ff.module_len;
+	return true;
+}
+
+static uint32_t intern_buf(struct pgs_table *t, const struct buf *b)
+{
+	bool is_new;
+
+	return strpool_intern(&t->strings, b->len ? b->p : "", b->len, &is_new);
+}
+
+int stack_derive(struct pgs_table *t, uint32_t index)
+{
+	const struct pgs_allocator *al = t->al;
+	struct st_meta *m = &t->st[index];
+	struct buf text = { 0 }, stack = { 0 }, one = { 0 };
+	char *copy = NULL, *modname = NULL;
+	size_t len = strpool_len(&t->strings, m->text), mod_len = 0, k = 0;
+	const char *p, *end;
+	uint32_t module = 0, stack_strip = 0, text_strip = 0;
+	int err = 0;
+
+	/* Interning may move the pool: work on a copy of the text. */
+	if (!m->nframes)
+		return 0;
+	if (pgs__grow(al, (void **)&t->frame_strip, &t->frame_strip_cap, t->frames_n,
+		      sizeof(*t->frame_strip)) < 0 || !(copy = pgs__malloc(al, len + 1)))
+		goto nomem;
+	memcpy(copy, strpool_str(&t->strings, m->text), len);
+	for (p = copy, end = copy + len; p < end && !err;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = (size_t)((nl ? nl : end) - p);
+		const char *mod = NULL;
+		size_t ml = 0;
+
+		one.len = 0;
+		if (strip_frame(p, l, &one, al, &err, &mod, &ml)) {
+			uint32_t fid;
+
+			if (err)
+				break;
+			if (mod && !modname) {
+				if (!(modname = pgs__malloc(al, ml + 1)))
+					goto nomem;
+				memcpy(modname, mod, ml);
+				mod_len = ml;
+			}
+			/* The frame's own text starts after the indent. */
+			fid = strpool_intern(&t->strings, one.p + (one.p[0] == ' '),
+					     one.len - (one.p[0] == ' '), &(bool){ 0 });
+			if (!fid)
+				goto nomem;
+			if (k < m->nframes)
+				t->frame_strip[m->frame_off + k++] = fid;
+			if (buf_reserve(al, &stack, stack.len + one.len + 1) < 0)
+				goto nomem;
+			memcpy(stack.p + stack.len, one.p, one.len);
+			stack.len += one.len;
+			stack.p[stack.len++] = '\n';
+		} else {
+			if (buf_reserve(al, &one, l) < 0)
+				goto nomem;
+			memcpy(one.p, p, l);
+			one.len = l;
+		}
+		if (buf_reserve(al, &text, text.len + one.len + 1) < 0)
+			goto nomem;
+		memcpy(text.p + text.len, one.p, one.len);
+		text.len += one.len;
+		text.p[text.len++] = '\n';
+		p = nl ? nl + 1 : end;
+	}
+	if (err)
+		goto out;
+	/* Frames the text did not show (cannot happen for parsed stacks). */
+	for (; k < m->nframes; k++)
+		t->frame_strip[m->frame_off + k] = t->frames[m->frame_off + k];
+	module = modname ? strpool_intern(&t->strings, modname, mod_len, &(bool){ 0 }) :
+			   strpool_intern(&t->strings, "vmlinux", 7, &(bool){ 0 });
+	stack_strip = intern_buf(t, &stack);
+	text_strip = intern_buf(t, &text);
+	if (!module || (!stack_strip && stack.len) || (!text_strip && text.len))
+		goto nomem;	/* "" is id 0 */
+	m = &t->st[index];
+	m->module = module;
+	m->stack_strip = stack_strip;
+	m->text_strip = text_strip;
+	goto out;
+nomem:
+	err = -ENOMEM;
+out:
+	pgs__free(al, copy);
+	pgs__free(al, modname);
+	pgs__free(al, text.p);
+	pgs__free(al, stack.p);
+	pgs__free(al, one.p);
+	return err;
+}
+
 static int split_stacktrace(struct parse_ctx *c, uint32_t index)
 {
 	struct pgs_table *t = c->t;
@@ -96,6 +224,7 @@ static int split_stacktrace(struct parse_ctx *c, uint32_t index)
 		}
 	}
 	t->st[index] = m;
+	err = stack_derive(t, index);
 out:
 	pgs__free(c->al, stack.p);
 	return err;

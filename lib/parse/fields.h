@@ -50,6 +50,8 @@ struct hdr_fields {
 	/* Where the ts / free_ts digits are in the line (len 0: absent). */
 	size_t ts_pos, ts_len, fts_pos, fts_len;
 	unsigned have;		/* PGS_HAVE_* */
+	const char *names;	/* the mask's names, between the parentheses */
+	size_t names_len;
 	bool mask_names, swapped;
 };
 

@@ -135,6 +135,8 @@ enum hdr_error parse_header(const char *s, size_t len, struct hdr_fields *f)
 		if (!close)
 			return HDR_E_MASK;
 		f->mask_names = true;
+		f->names = s + p + 1;
+		f->names_len = (size_t)(close - f->names);
 		p = (size_t)(close - s) + 1;
 	}
 	if (p == tail)

@@ -79,6 +79,12 @@ static int new_header(struct parse_ctx *c, const struct blk *b, uint32_t id)
 		m->comm = strpool_intern(&t->strings, f.comm, f.comm_len, &is_new);
 		RETURN_ERROR_IF(!m->comm, -ENOMEM);
 	}
+	if (f.mask_names && f.names_len) {
+		uint32_t names = strpool_intern(&t->strings, f.names, f.names_len, &is_new);
+
+		RETURN_ERROR_IF(!names, -ENOMEM);
+		t->hdr[id].gfp_names = names;
+	}
 	t->features |= (f.have & PGS_HAVE_PID ? FEAT_PID : 0) |
 		       (f.have & PGS_HAVE_TGID ? FEAT_TGID : 0) |
 		       (f.have & PGS_HAVE_TS ? FEAT_TS : 0) |
@@ -93,6 +99,41 @@ static int new_header(struct parse_ctx *c, const struct blk *b, uint32_t id)
 	return 0;
 }
 
+/*
+ * The names of "Flags 0x..(names)" without the fields (node=, zone=,
+ * section=, ...): what the page is, not where. Interned; 0 when the line
+ * prints no names (eras before v4.6, or "Flags 0x0()" gives "").
+ */
+static int flag_names(struct pgs_table *t, const char *s, size_t len, uint32_t *out)
+{
+	const char *fl = pgs__memmem(s, len, "Flags ", 6), *open, *close, *p;
+	char *d;
+	size_t n = 0;
+	bool is_new;
+
+	*out = 0;
+	if (!fl || !(open = memchr(fl, '(', (size_t)(s + len - fl))) ||
+	    !(close = memchr(open, ')', (size_t)(s + len - open))))
+		return 0;
+	d = pgs__malloc(t->al, (size_t)(close - open) + 1);
+	RETURN_ERROR_IF(!d, -ENOMEM);
+	for (p = open + 1; p < close;) {
+		const char *bar = memchr(p, '|', (size_t)(close - p));
+		size_t l = (size_t)((bar ? bar : close) - p);
+
+		if (l && !memchr(p, '=', l)) {
+			if (n)
+				d[n++] = '|';
+			memcpy(d + n, p, l);
+			n += l;
+		}
+		p = bar ? bar + 1 : close;
+	}
+	*out = strpool_intern(&t->strings, d, n, &is_new);
+	pgs__free(t->al, d);
+	return *out || !n ? 0 : -ENOMEM;	/* "" is id 0 */
+}
+
 static int new_pfn(struct parse_ctx *c, const char *s, size_t len,
 		   const char *tmpl, size_t tlen, uint32_t id)
 {
@@ -103,6 +144,9 @@ static int new_pfn(struct parse_ctx *c, const char *s, size_t len,
 	FORWARD_IF_ERROR(table_pfn_slot(t, id));
 	m = &t->pfnm[id];
 	m->valid = parse_pfn(s, len, &f);
+	if (m->valid)
+		FORWARD_IF_ERROR(flag_names(t, tmpl, tlen, &m->flag_names));
+	m = &t->pfnm[id];
 	m->flags = f.flags;
 	m->node = f.node;
 	m->zone = f.zone;

@@ -80,6 +80,7 @@ int table_merge(struct pgs_table *dst, const struct pgs_table *src, uint64_t lin
 				goto out;
 			dst->hdr[mh[i]] = src->hdr[i];
 			dst->hdr[mh[i]].comm = ms[src->hdr[i].comm];
+			dst->hdr[mh[i]].gfp_names = ms[src->hdr[i].gfp_names];
 		}
 		pgs__free(al, fresh);
 		fresh = NULL;
@@ -91,6 +92,7 @@ int table_merge(struct pgs_table *dst, const struct pgs_table *src, uint64_t lin
 			if (table_pfn_slot(dst, mp[i]) < 0)
 				goto out;
 			dst->pfnm[mp[i]] = src->pfnm[i];
+			dst->pfnm[mp[i]].flag_names = ms[src->pfnm[i].flag_names];
 		}
 	}
 
@@ -105,7 +107,9 @@ int table_merge(struct pgs_table *dst, const struct pgs_table *src, uint64_t lin
 		if (!is_new)
 			continue;
 		if (pgs__grow(al, (void **)&dst->frames, &dst->frames_cap,
-			      dst->frames_n + m->nframes, sizeof(*dst->frames)) < 0)
+			      dst->frames_n + m->nframes, sizeof(*dst->frames)) < 0 ||
+		    pgs__grow(al, (void **)&dst->frame_strip, &dst->frame_strip_cap,
+			      dst->frames_n + m->nframes, sizeof(*dst->frame_strip)) < 0)
 			goto out;
 		{
 			struct st_meta *d = &dst->st[mst[i]];
@@ -115,10 +119,15 @@ int table_merge(struct pgs_table *dst, const struct pgs_table *src, uint64_t lin
 			d->stack = ms[m->stack];
 			d->migrate = ms[m->migrate];
 			d->memcg = ms[m->memcg];
+			d->module = ms[m->module];
+			d->stack_strip = ms[m->stack_strip];
+			d->text_strip = ms[m->text_strip];
 			d->frame_off = (uint32_t)dst->frames_n;
 		}
-		for (k = 0; k < m->nframes; k++)
+		for (k = 0; k < m->nframes; k++) {
+			dst->frame_strip[dst->frames_n] = ms[src->frame_strip[m->frame_off + k]];
 			dst->frames[dst->frames_n++] = ms[src->frames[m->frame_off + k]];
+		}
 	}
 
 	/* Columns. */

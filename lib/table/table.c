@@ -50,6 +50,7 @@ PGS_API void pgs_table_free(struct pgs_table *t)
 	pgs__free(al, t->st);
 	pgs__free(al, t->st_of);
 	pgs__free(al, t->frames);
+	pgs__free(al, t->frame_strip);
 	pgs__free(al, t->c_hdr);
 	pgs__free(al, t->c_st);
 	pgs__free(al, t->c_pfnt);

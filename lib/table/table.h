@@ -24,6 +24,7 @@ struct hdr_meta {
 	uint32_t order, gfp;
 	int32_t pid, tgid;
 	uint32_t comm;		/* strings id */
+	uint32_t gfp_names;	/* strings id of the mask's names, 0: none */
 	uint16_t ts_off, fts_off;	/* where digits were cut, HDR_NOCUT */
 	uint16_t have;		/* PGS_HAVE_HEADER|PID|TGID|TS|FREE_TS */
 	uint8_t valid;		/* 0: damaged header, records are skipped */
@@ -32,6 +33,7 @@ struct hdr_meta {
 
 struct pfn_meta {
 	uint64_t flags;
+	uint32_t flag_names;	/* strings id: the flags' names, fields left out */
 	int32_t node, zone;
 	uint32_t mt_num, bmt_num;
 	uint8_t mt, bmt;	/* enum pgs_migratetype */
@@ -45,6 +47,10 @@ struct st_meta {
 	uint32_t migrate;	/* strings id of the migrate reason */
 	uint32_t memcg;		/* strings id of the memcg name */
 	uint32_t handle;
+	/* Derived once per stack (stack_derive()): */
+	uint32_t module;	/* strings id: innermost frame's module, "vmlinux" */
+	uint32_t stack_strip;	/* strings id: stack with +0xoff/0xsize cut */
+	uint32_t text_strip;	/* strings id: text with +0xoff/0xsize cut */
 	uint32_t frame_off;	/* first index in table.frames */
 	uint32_t nframes;
 	uint8_t memcg_flags;
@@ -97,7 +103,8 @@ struct pgs_table {
 	uint32_t *st_of;	/* strings id -> st index (0: not a stacktrace) */
 	size_t st_of_cap;
 	uint32_t *frames;	/* frame string ids, st_meta.frame_off.. */
-	size_t frames_n, frames_cap;
+	uint32_t *frame_strip;	/* beside frames: the frame without offsets */
+	size_t frames_n, frames_cap, frame_strip_cap;
 	uint64_t distinct_stacks, distinct_frames;
 
 	/* Columns, rows entries each. */
