@@ -28,7 +28,8 @@ enum {
 
 enum {
 	OPT_PID = 1, OPT_TGID, OPT_NAME, OPT_CULL, OPT_SORT,
-	OPT_FORMAT, OPT_STRICT, OPT_HELP_KEYS,
+	OPT_FORMAT, OPT_STRICT, OPT_NODE, OPT_TOP, OPT_MIN_PAGES, OPT_STRIP,
+	OPT_PAGE_SIZE, OPT_CS_SKIP, OPT_HELP_KEYS,
 };
 
 struct cli {
@@ -62,11 +63,18 @@ static void usage(FILE *f)
 "  -r                  by free_ts (dumps of kernels 5.14-6.6)\n"
 "  --sort KEYS         [+|-]key[,[+|-]key...]\n"
 "Group and select:\n"
-"  --cull KEYS         group by keys: pid,tgid,name,stacktrace,allocator,free\n"
+"  --cull KEYS         group by keys (see --help-keys), e.g. stacktrace or\n"
+"                      pid,name or module,callsite or node,order\n"
 "  --pid LIST          keep blocks whose pid is in LIST (comma-separated)\n"
 "  --tgid LIST         keep blocks whose tgid is in LIST\n"
 "  --name LIST         keep blocks whose task name is in LIST\n"
+"  --node LIST         keep blocks whose page is on a node in LIST (0,2-3)\n"
 "  -f                  drop blocks freed after allocation (free_ts dumps)\n"
+"  --top N             print only the first N groups\n"
+"  --min-pages N       print only groups of at least N pages\n"
+"  --strip-offsets     frames without +0xoff/0xsize (compare builds)\n"
+"  --page-size SIZE    bytes per page for the bytes key (default 4096)\n"
+"  --callsite-skip RE  frames the callsite key skips (PCRE2)\n"
 "Output and behaviour:\n"
 "  --format FMT        text (default, page_owner_sort's) or json\n"
 "  --strict            exit 2 if any record or line was not understood\n"
@@ -80,18 +88,16 @@ static void usage(FILE *f)
 
 static void help_keys(void)
 {
-	printf("key (short, long)   cull  sort  meaning\n"
-	       "p    pid             yes   yes   process id of the allocating task\n"
-	       "tg   tgid            yes   yes   thread group id\n"
-	       "n    name            yes   yes   task command name (comm)\n"
-	       "st   stacktrace      yes   yes   the block's lines after the header, PFN line excepted\n"
-	       "T    txt             no    yes   the whole block text (the default grouping)\n"
-	       "at   alloc_ts        no    yes   allocation time stamp (earliest in a group)\n"
-	       "ator allocator       yes   yes   CMA, SLAB, VMALLOC or OTHERS\n"
-	       "ft   free_ts         no    yes   free time stamp (kernels 5.14-6.6)\n"
-	       "f    free            yes   no    whether free_ts is non-zero (kernels 5.14-6.6)\n"
-	       "t    times           no    yes   blocks in the group\n"
-	       "m    pages           no    yes   base pages in the group\n");
+	struct pgs_key_info k = { .sz = sizeof(k) };
+	size_t i;
+
+	printf("key (short, long)          cull sort filter  meaning\n");
+	for (i = 0; pgs_key_info(i, &k) == 0; i++)
+		printf("%-6s %-19s %-4s %-4s %-6s  %s\n", k.short_name, k.long_name,
+		       k.use & PGS_KEY_CULL ? "yes" : "no", k.use & PGS_KEY_SORT ? "yes" : "no",
+		       k.use & PGS_KEY_FILTER ? "yes" : "no", k.help);
+	printf("\nThe callsite key skips frames matching (--callsite-skip replaces it):\n  %s\n",
+	       PGS_CALLSITE_SKIP_DEFAULT);
 }
 
 static void on_diag(const struct pgs_diag *d, void *user)
@@ -146,6 +152,25 @@ static int fd_sink(const void *buf, size_t len, void *user)
 	return 0;
 }
 
+/* A count, or with k a size that may end in K, M or G (binary units). */
+static int parse_count(const char *s, bool k, unsigned long long *out)
+{
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (k && *end && !end[1])
+		shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : 64;
+	if (errno || (*end && !shift) || shift == 64 || (shift && v > (~0ULL >> shift)))
+		return -1;
+	*out = v << shift;
+	return 0;
+}
+
 static int add_short_sort(struct cli *c, const char *key)
 {
 	return pgs_query_add_sort(c->q, key);
@@ -161,6 +186,12 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		{ "sort", required_argument, NULL, OPT_SORT },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "node", required_argument, NULL, OPT_NODE },
+		{ "top", required_argument, NULL, OPT_TOP },
+		{ "min-pages", required_argument, NULL, OPT_MIN_PAGES },
+		{ "strip-offsets", no_argument, NULL, OPT_STRIP },
+		{ "page-size", required_argument, NULL, OPT_PAGE_SIZE },
+		{ "callsite-skip", required_argument, NULL, OPT_CS_SKIP },
 		{ "help-keys", no_argument, NULL, OPT_HELP_KEYS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'd' },
@@ -217,7 +248,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			break;
 		case OPT_CULL:
 			err = pgs_query_set_cull(c->q, optarg);
-			what = "--cull takes keys among pid, tgid, name, stacktrace, allocator, free (see --help-keys)";
+			what = "--cull takes keys that can group (see --help-keys)";
 			break;
 		case OPT_SORT:
 			err = pgs_query_add_sort(c->q, optarg);
@@ -235,6 +266,37 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			break;
 		case OPT_STRICT:
 			c->strict = true;
+			break;
+		case OPT_NODE:
+			err = pgs_query_select_node(c->q, optarg);
+			what = "--node takes a node list such as 0,2-3";
+			break;
+		case OPT_TOP:
+		case OPT_MIN_PAGES:
+		case OPT_PAGE_SIZE: {
+			unsigned long long v;
+
+			if (parse_count(optarg, opt == OPT_PAGE_SIZE, &v) < 0 ||
+			    (opt == OPT_PAGE_SIZE && v == 0)) {
+				fprintf(stderr, "%s: %s takes a %s, not '%s'\n", prog, argv[optind - 1],
+					opt == OPT_PAGE_SIZE ? "size in bytes (4096, 16K, 64K)" :
+					"number", optarg);
+				return EXIT_USAGE;
+			}
+			if (opt == OPT_TOP)
+				pgs_query_set_top(c->q, (size_t)v);
+			else if (opt == OPT_MIN_PAGES)
+				pgs_query_set_min_pages(c->q, v);
+			else
+				err = pgs_query_set_page_size(c->q, v);
+			break;
+		}
+		case OPT_STRIP:
+			pgs_query_set_strip_offsets(c->q, 1);
+			break;
+		case OPT_CS_SKIP:
+			err = pgs_query_set_callsite_skip(c->q, optarg);
+			what = "--callsite-skip takes a PCRE2 pattern that compiles";
 			break;
 		case OPT_HELP_KEYS:
 			help_keys();
@@ -257,7 +319,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		if (err) {
-			if (err == PGS_E_KEY || err == -EINVAL)
+			if (err == PGS_E_KEY || err == -EINVAL || err == PGS_E_FILTER)
 				fprintf(stderr, "%s: wrong argument '%s': %s\n", prog, optarg,
 					what ? what : pgs_strerror(err));
 			else

@@ -385,6 +385,24 @@ PGS_API size_t pgs_table_string_len(const struct pgs_table *t, uint32_t id);
  * is alloc_ts). Sort keys: all but free; a leading '-' sorts descending, '+'
  * (default) ascending. Ties keep the order of first appearance in the input.
  */
+/* What a key can be used for (pgs_key_info()). */
+#define PGS_KEY_CULL	0x1u	/* pgs_query_set_cull() */
+#define PGS_KEY_SORT	0x2u	/* pgs_query_add_sort() */
+#define PGS_KEY_FILTER	0x4u	/* filters */
+
+struct pgs_key_info {
+	size_t sz;
+	const char *short_name, *long_name;	/* static storage */
+	const char *help;			/* one line */
+	unsigned use;				/* PGS_KEY_* */
+};
+
+/*
+ * Key i of the key table, for listing them (i from 0 until -ERANGE).
+ * Returns 0 or -ERANGE.
+ */
+PGS_API int pgs_key_info(size_t i, struct pgs_key_info *info);
+
 struct pgs_query;
 
 PGS_API int pgs_query_create(struct pgs_query **out);
@@ -420,6 +438,45 @@ PGS_API int pgs_query_select_name(struct pgs_query *q, const char *list);
  * -f (v6.1-v6.6) defined it: drop a row when free_ts != 0 and ts < free_ts.
  */
 PGS_API void pgs_query_select_unreleased(struct pgs_query *q, int on);
+
+/*
+ * Select rows whose page is on a NUMA node in nodelist, in the kernel's
+ * nodelist syntax ("0,2-3"). Rows without a node (dumps before v5.13, no
+ * PFN line) are dropped. Repeated calls add to the list. Returns 0,
+ * -EINVAL (malformed list), -ENOMEM.
+ */
+PGS_API int pgs_query_select_node(struct pgs_query *q, const char *nodelist);
+
+/*
+ * Compare and print frames without "+0xoff/0xsize" (and bracketed
+ * addresses), so that stacks of two builds of one kernel match by symbol
+ * names. Applies to the stacktrace, stack, callsite and frame keys.
+ */
+PGS_API void pgs_query_set_strip_offsets(struct pgs_query *q, int on);
+
+/* Bytes per base page for the bytes key (default 4096). -EINVAL for 0. */
+PGS_API int pgs_query_set_page_size(struct pgs_query *q, uint64_t bytes);
+
+/*
+ * Keep only groups of at least min_pages pages (0: all), then only the
+ * first top groups in sort order (0: all). The result's records and pages
+ * still count every selected row.
+ */
+PGS_API void pgs_query_set_min_pages(struct pgs_query *q, uint64_t min_pages);
+PGS_API void pgs_query_set_top(struct pgs_query *q, size_t top);
+
+/*
+ * The callsite key is a stack's first frame whose symbol does not match
+ * pattern (PCRE2, matched against the symbol without offset or module).
+ * NULL restores the default, PGS_CALLSITE_SKIP_DEFAULT: the page
+ * allocator's own functions. Returns 0, PGS_E_FILTER (the pattern does not
+ * compile), -ENOMEM.
+ */
+#define PGS_CALLSITE_SKIP_DEFAULT \
+	"^(post_alloc_hook|prep_new_page|get_page_from_freelist|_*alloc_pages.*" \
+	"|_*folio_alloc.*|_*alloc_frozen_pages.*|__get_free_pages.*|get_zeroed_page.*" \
+	"|vma_alloc_folio.*|alloc_page_interleave|__alloc_pages_slowpath.*)$"
+PGS_API int pgs_query_set_callsite_skip(struct pgs_query *q, const char *pattern);
 
 /*
  * Threads pgs_query_run() may use to group a large table; 0 (the default):
@@ -459,6 +516,40 @@ struct pgs_group {
 /* Fill *g with group i in sort order. Returns 0 or -ERANGE. */
 PGS_API int pgs_result_group(const struct pgs_result *r, size_t i,
 			     struct pgs_group *g);
+
+/* A key's value for a group; see pgs_result_value(). */
+enum pgs_value_type {
+	PGS_VALUE_NULL = 0,	/* the group's rows lack the field */
+	PGS_VALUE_UINT,		/* u */
+	PGS_VALUE_INT,		/* i (pid, tgid, node, zone) */
+	PGS_VALUE_STRING,	/* str, len */
+};
+
+struct pgs_value {
+	size_t sz;
+	enum pgs_value_type type;
+	uint64_t u;
+	int64_t i;
+	/*
+	 * The text: a string key's value, and also set for gfp (its names),
+	 * migratetype and block_migratetype (their names). Points into the
+	 * table (valid until pgs_table_free()) or to static storage; not
+	 * NUL-terminated for texts that may hold NUL: use len.
+	 */
+	const char *str;
+	size_t len;
+};
+
+/*
+ * The value of key (short or long name) for group i in sort order: for
+ * times, pages and bytes the group's totals, for alloc_ts its earliest ts,
+ * otherwise the value of the group's first row (every row of a group has
+ * the same value for each cull key). allocator is PGS_VALUE_UINT with
+ * PGS_ALLOC_* bits. Returns 0, -ERANGE (no group i), PGS_E_KEY (no such
+ * key, or txt/frame, which have no single value).
+ */
+PGS_API int pgs_result_value(const struct pgs_result *r, size_t i, const char *key,
+			     struct pgs_value *v);
 
 /* Rows and pages that passed the selection. */
 PGS_API uint64_t pgs_result_records(const struct pgs_result *r);

@@ -51,10 +51,46 @@ static void key_list(struct writer *w, const struct pgs_result *r, bool sort)
 	w_put(w, "]", 1);
 }
 
+/* One member per cull key (and per selection), under the key's long name. */
+static void key_members(struct writer *w, const struct pgs_result *r, size_t row)
+{
+	unsigned cull = r->s.cull, id;
+
+	for (id = 0; id < K__COUNT; id++) {
+		char buf[64];
+		const char *s;
+		struct kval v;
+		size_t n;
+		bool sel = (id == K_PID && r->s.sel_pid) || (id == K_TGID && r->s.sel_tgid) ||
+			   (id == K_NAME && r->s.sel_name) || (id == K_NODE && r->s.sel_node);
+
+		if (!(cull & (1u << id)) && !sel)
+			continue;
+		key_value(&r->kc, (enum key_id)id, row, &v);
+		w_printf(w, ", \"%s\": ", key_by_id((enum key_id)id)->long_name);
+		s = key_text(&r->kc, (enum key_id)id, row, &v, buf, sizeof(buf), &n);
+		if (v.type == KV_NULL)
+			w_str(w, "null");
+		else if (id == K_FREE)
+			w_str(w, v.v ? "true" : "false");
+		else if (id == K_STACKTRACE || id == K_STACK)
+			lines_array(w, s, n);
+		else if (v.type == KV_INT)
+			w_printf(w, "%lld", (long long)v.v);
+		else if (v.type == KV_STR || id == K_MT || id == K_BMT || id == K_ALLOCATOR)
+			w_json_str(w, s ? s : "", s ? n : 0);
+		else
+			w_u64(w, v.v);
+		if (id == K_GFP && v.type != KV_NULL) {
+			w_str(w, ", \"gfp_names\": ");
+			w_json_str(w, s ? s : "", s ? n : 0);
+		}
+	}
+}
+
 void write_json(struct writer *w, const struct pgs_result *r, const char *input_name)
 {
 	const struct pgs_table *t = r->t;
-	unsigned cull = r->s.cull;
 	char *txt = NULL, label[40];
 	size_t txt_len, txt_cap = 0, i;
 
@@ -74,61 +110,33 @@ void write_json(struct writer *w, const struct pgs_result *r, const char *input_
 	w_str(w, ", \"groups\": [");
 	for (i = 0; i < r->n && !w->err; i++) {
 		const struct group *g = result_group(r, i);
-		const struct st_meta *st = table_row_st(t, g->first);
 
 		w_printf(w, "%s\n{\"times\": %llu, \"pages\": %llu", i ? "," : "",
 			 (unsigned long long)g->times, (unsigned long long)g->pages);
-		if (t->kind != PGS_KIND_PAGE_OWNER) {
-			if (t->kind != PGS_KIND_SHOW_STACKS && !cull)
+		if (r->s.cull) {
+			key_members(w, r, g->first);
+		} else if (t->kind != PGS_KIND_PAGE_OWNER) {
+			uint32_t text = key_st_text(&r->kc, g->first);
+
+			if (t->kind != PGS_KIND_SHOW_STACKS)
 				w_printf(w, ", \"handle\": %u", t->c_handle[g->first]);
 			w_str(w, ", \"stacktrace\": ");
-			lines_array(w, strpool_str(&t->strings, st->text),
-				    strpool_len(&t->strings, st->text));
-			w_put(w, "}", 1);
-			continue;
-		}
-		{
-			const struct hdr_meta *h = table_row_hdr(t, g->first);
-
+			lines_array(w, strpool_str(&t->strings, text), strpool_len(&t->strings, text));
+		} else {
 			allocator_label(table_row_allocator(t, g->first), label, sizeof(label));
 			if (label[0])
 				label[strlen(label) - 1] = '\0';	/* trailing space */
-			if (!cull) {
-				txt_len = 0;
-				if (render_txt(t, g->first, r->ts_in_txt, &txt, &txt_len, &txt_cap) < 0) {
-					w->err = -ENOMEM;
-					break;
-				}
-				w_str(w, ", \"allocator\": ");
-				w_json_str(w, label, strlen(label));
-				w_str(w, ", \"txt\": ");
-				lines_array(w, txt, txt_len);
-				w_put(w, "}", 1);
-				continue;
+			txt_len = 0;
+			if (render_txt(r, g->first, &txt, &txt_len, &txt_cap) < 0) {
+				w->err = -ENOMEM;
+				break;
 			}
-			if (cull & (1u << K_PID) || r->s.sel_pid)
-				w_printf(w, ", \"pid\": %d", h->pid);
-			if (cull & (1u << K_TGID) || r->s.sel_tgid)
-				w_printf(w, ", \"tgid\": %d", h->tgid);
-			if (cull & (1u << K_NAME) || r->s.sel_name) {
-				w_str(w, ", \"name\": ");
-				w_json_str(w, strpool_str(&t->strings, h->comm),
-					   strpool_len(&t->strings, h->comm));
-			}
-			if (cull & (1u << K_ALLOCATOR)) {
-				w_str(w, ", \"allocator\": ");
-				w_json_str(w, label, strlen(label));
-			}
-			if (cull & (1u << K_FREE))
-				w_printf(w, ", \"free\": %s",
-					 t->c_fts && t->c_fts[g->first] ? "true" : "false");
-			if (cull & (1u << K_STACKTRACE)) {
-				w_str(w, ", \"stacktrace\": ");
-				lines_array(w, strpool_str(&t->strings, st->text),
-					    strpool_len(&t->strings, st->text));
-			}
-			w_put(w, "}", 1);
+			w_str(w, ", \"allocator\": ");
+			w_json_str(w, label, strlen(label));
+			w_str(w, ", \"txt\": ");
+			lines_array(w, txt, txt_len);
 		}
+		w_put(w, "}", 1);
 	}
 	w_str(w, "\n]}\n");
 	free(txt);

@@ -2,7 +2,7 @@
 #ifndef PGS_OUTPUT_H
 #define PGS_OUTPUT_H
 
-#include "../query/query.h"
+#include "../query/value.h"
 
 /* A buffered writer in front of the caller's sink; errors are sticky. */
 struct writer {

@@ -11,13 +11,14 @@
 
 #include "output.h"
 
-int render_txt(const struct pgs_table *t, size_t i, bool with_ts,
-	       char **buf, size_t *len, size_t *cap)
+int render_txt(const struct pgs_result *r, size_t i, char **buf, size_t *len, size_t *cap)
 {
+	const struct pgs_table *t = r->t;
 	const struct hdr_meta *h = table_row_hdr(t, i);
 	const char *tmpl = strpool_str(&t->hdrs, t->c_hdr[i]);
 	size_t tl = strpool_len(&t->hdrs, t->c_hdr[i]);
-	uint32_t st = table_row_st(t, i)->text;
+	bool with_ts = r->ts_in_txt;
+	uint32_t st = key_st_text(&r->kc, i);
 	size_t sl = strpool_len(&t->strings, st), p = 0;
 
 	/* Room for the text, two numbers of up to 20 digits and a newline. */
@@ -42,18 +43,81 @@ int render_txt(const struct pgs_table *t, size_t i, bool with_ts,
 	return 0;
 }
 
+/*
+ * The keys page_owner_sort does not have, after its own: ", order 3",
+ * ", module xfs", ... A missing value prints as "-".
+ */
+static void new_keys(struct writer *w, const struct pgs_result *r, size_t row)
+{
+	unsigned id;
+
+	for (id = K_ORDER; id < K_STACK; id++) {
+		char buf[64];
+		const char *s;
+		struct kval v;
+		size_t n;
+
+		if (!(r->s.cull & (1u << id)))
+			continue;
+		key_value(&r->kc, (enum key_id)id, row, &v);
+		w_printf(w, ", %s ", key_by_id((enum key_id)id)->long_name);
+		if (v.type == KV_NULL) {
+			w_put(w, "-", 1);
+			continue;
+		}
+		if (id == K_GFP || id == K_PFN)
+			w_printf(w, "%#llx", (unsigned long long)v.v);
+		if (id == K_GFP) {
+			s = key_text(&r->kc, (enum key_id)id, row, &v, buf, sizeof(buf), &n);
+			w_put(w, "(", 1);
+			w_put(w, s ? s : "", n);
+			w_put(w, ")", 1);
+		} else if (id == K_PFN) {
+			continue;
+		} else if (v.type == KV_INT) {
+			w_printf(w, "%lld", (long long)v.v);
+		} else if ((s = key_text(&r->kc, (enum key_id)id, row, &v, buf, sizeof(buf), &n))) {
+			w_put(w, s, n);
+		} else {
+			w_u64(w, v.v);
+		}
+	}
+}
+
+/* The stack printed under a group: page_owner_sort's stacktrace, or the frames. */
+static void group_stack(struct writer *w, const struct pgs_result *r, size_t row)
+{
+	struct kval v;
+
+	if (r->s.cull & (1u << K_STACKTRACE))
+		key_value(&r->kc, K_STACKTRACE, row, &v);
+	else if (r->s.cull & (1u << K_STACK))
+		key_value(&r->kc, K_STACK, row, &v);
+	else
+		return;
+	w_put(w, ":\n", 2);
+	if (v.type == KV_STR)
+		w_put(w, strpool_str(&r->t->strings, (uint32_t)v.v),
+		      strpool_len(&r->t->strings, (uint32_t)v.v));
+}
+
 static void stacks_group(struct writer *w, const struct pgs_result *r, const struct group *g)
 {
 	const struct pgs_table *t = r->t;
-	const struct st_meta *st = table_row_st(t, g->first);
+	uint32_t text = key_st_text(&r->kc, g->first);
 
 	w_printf(w, "%llu times, %llu pages", (unsigned long long)g->times,
 		 (unsigned long long)g->pages);
 	if (!r->s.cull && t->kind != PGS_KIND_SHOW_STACKS)
 		w_printf(w, ", handle %u", t->c_handle[g->first]);
-	if (st->text) {
-		w_put(w, ":\n", 2);
-		w_put(w, strpool_str(&t->strings, st->text), strpool_len(&t->strings, st->text));
+	if (!r->s.cull) {
+		if (text) {
+			w_put(w, ":\n", 2);
+			w_put(w, strpool_str(&t->strings, text), strpool_len(&t->strings, text));
+		}
+	} else {
+		new_keys(w, r, g->first);
+		group_stack(w, r, g->first);
 	}
 	w_put(w, "\n", 1);
 }
@@ -84,7 +148,7 @@ void write_text(struct writer *w, const struct pgs_result *r)
 			w_str(w, label);
 			w_str(w, ":\n");
 			txt_len = 0;
-			if (render_txt(t, g->first, r->ts_in_txt, &txt, &txt_len, &txt_cap) < 0) {
+			if (render_txt(r, g->first, &txt, &txt_len, &txt_cap) < 0) {
 				w->err = -ENOMEM;
 				break;
 			}
@@ -104,12 +168,8 @@ void write_text(struct writer *w, const struct pgs_result *r)
 			w_printf(w, ", allocated by %s", label);
 		if (cull & (1u << K_FREE))
 			w_str(w, t->c_fts && t->c_fts[g->first] ? " (UNRELEASED)" : " (RELEASED)");
-		if (cull & (1u << K_STACKTRACE)) {
-			uint32_t st = table_row_st(t, g->first)->text;
-
-			w_put(w, ":\n", 2);
-			w_put(w, strpool_str(&t->strings, st), strpool_len(&t->strings, st));
-		}
+		new_keys(w, r, g->first);
+		group_stack(w, r, g->first);
 		w_put(w, "\n", 1);
 	}
 	free(txt);

@@ -86,3 +86,21 @@ const char *allocator_label(uint32_t bits, char *out, size_t outsz)
 #undef ADD
 	return out;
 }
+
+PGS_API int pgs_key_info(size_t i, struct pgs_key_info *info)
+{
+	struct pgs_key_info v;
+	size_t sz;
+
+	if (i >= K__COUNT || !info)
+		return -ERANGE;
+	v.short_name = pgs_keys[i].short_name;
+	v.long_name = pgs_keys[i].long_name;
+	v.help = pgs_keys[i].help;
+	/* KEY_* and PGS_KEY_* are the same bits. */
+	v.use = pgs_keys[i].use;
+	sz = info->sz < sizeof(v) ? info->sz : sizeof(v);
+	v.sz = info->sz;
+	memcpy(info, &v, sz);
+	return 0;
+}

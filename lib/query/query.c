@@ -13,7 +13,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-#include "query.h"
+#include "value.h"
 
 PGS_API int pgs_query_create(struct pgs_query **out)
 {
@@ -34,6 +34,8 @@ PGS_API void pgs_query_free(struct pgs_query *q)
 	free(q->pids);
 	free(q->tgids);
 	free(q->s.sort);
+	free(q->nodes);
+	free(q->cs_skip);
 	free(q);
 }
 
@@ -198,6 +200,89 @@ static unsigned online_cpus(void)
 	return n < 1 ? 1 : (unsigned)n;
 }
 
+/* "0,2-3": a node or a range of nodes, kernel nodelist syntax. */
+static int add_nodes(void *arg, const char *s, size_t n)
+{
+	struct pgs_query *q = arg;
+	const char *dash = memchr(s, '-', n);
+	uint64_t lo, hi;
+	size_t ln = dash ? (size_t)(dash - s) : n;
+
+	RETURN_ERROR_IF(!ln || pgs__parse_u64(s, ln, &lo) != ln, -EINVAL);
+	hi = lo;
+	if (dash)
+		RETURN_ERROR_IF(n - ln - 1 == 0 ||
+				pgs__parse_u64(dash + 1, n - ln - 1, &hi) != n - ln - 1, -EINVAL);
+	/* MAX_NUMNODES is at most 1024 (NODES_SHIFT 10). */
+	RETURN_ERROR_IF(hi < lo || hi >= 1024, -EINVAL);
+	for (; lo <= hi; lo++) {
+		FORWARD_IF_ERROR(pgs__grow(NULL, (void **)&q->nodes, &q->nodes_cap,
+					   q->nnodes + 1, sizeof(*q->nodes)));
+		q->nodes[q->nnodes++] = (int32_t)lo;
+	}
+	return 0;
+}
+
+PGS_API int pgs_query_select_node(struct pgs_query *q, const char *nodelist)
+{
+	size_t before;
+	int err;
+
+	RETURN_ERROR_IF(!q || !nodelist, -EINVAL);
+	before = q->nnodes;
+	err = each_item(nodelist, add_nodes, q);
+	if (err) {
+		q->nnodes = before;
+		return err;
+	}
+	q->s.sel_node = true;
+	return 0;
+}
+
+PGS_API void pgs_query_set_strip_offsets(struct pgs_query *q, int on)
+{
+	if (q)
+		q->s.strip = !!on;
+}
+
+PGS_API int pgs_query_set_page_size(struct pgs_query *q, uint64_t bytes)
+{
+	RETURN_ERROR_IF(!q || !bytes, -EINVAL);
+	q->s.page_size = bytes;
+	return 0;
+}
+
+PGS_API void pgs_query_set_min_pages(struct pgs_query *q, uint64_t min_pages)
+{
+	if (q)
+		q->s.min_pages = min_pages;
+}
+
+PGS_API void pgs_query_set_top(struct pgs_query *q, size_t top)
+{
+	if (q)
+		q->s.top = top;
+}
+
+PGS_API int pgs_query_set_callsite_skip(struct pgs_query *q, const char *pattern)
+{
+	struct pgs_table empty = { 0 };
+	struct keyctx kc = { .t = &empty };
+	char *copy = NULL;
+
+	RETURN_ERROR_IF(!q, -EINVAL);
+	if (pattern) {
+		/* Compile it once now, so that a bad pattern fails here. */
+		FORWARD_IF_ERROR(key_callsites(&kc, pattern, NULL, NULL));
+		free(kc.cs_own);
+		copy = strdup(pattern);
+		RETURN_ERROR_IF(!copy, -ENOMEM);
+	}
+	free(q->cs_skip);
+	q->cs_skip = copy;
+	return 0;
+}
+
 PGS_API void pgs_query_set_threads(struct pgs_query *q, unsigned threads)
 {
 	if (q)
@@ -245,45 +330,78 @@ static uint8_t *select_headers(const struct pgs_query *q, const struct pgs_table
 	return ok;
 }
 
+/*
+ * A row's group key: the values of the cull keys, in key order, and which
+ * of them are missing. Only the first n values are hashed and compared.
+ */
+/* Per PFN template: is the page on a selected node? */
+static uint8_t *select_pfns(const struct pgs_query *q, const struct pgs_table *t)
+{
+	size_t n = t->pfns.count, i;
+	uint8_t *ok = malloc(n ? n : 1);
+
+	if (!ok)
+		return NULL;
+	for (i = 0; i < n; i++)
+		ok[i] = t->pfnm[i].node >= 0 && in_nums(q->nodes, q->nnodes, t->pfnm[i].node);
+	return ok;
+}
+
+/* Per row: the filters' verdict, NULL when there are no filters. */
+static int select_rows(const struct pgs_result *r, const struct pgs_query *q, uint8_t **out)
+{
+	(void)r;
+	(void)q;
+	*out = NULL;
+	return 0;
+}
+
 struct gkey {
-	uint32_t st, hdr;
-	int32_t pid, tgid;
-	uint32_t comm, alloc, handle, freed;
-	uint64_t ts, free_ts;
+	uint64_t v[K__COUNT];
+	uint32_t n, nulls;
 };
 
 static void row_key(const struct pgs_result *r, size_t i, struct gkey *k)
 {
 	const struct pgs_table *t = r->t;
-	unsigned cull = r->s.cull;
+	unsigned cull = r->s.cull, id;
 
-	memset(k, 0, sizeof(*k));
-	if (t->kind != PGS_KIND_PAGE_OWNER) {
-		k->st = t->c_st[i];
-		if (!cull)
-			k->handle = t->c_handle[i];
-		return;
-	}
+	k->n = 0;
+	k->nulls = 0;
 	if (!cull) {
-		k->hdr = t->c_hdr[i];
-		k->st = t->c_st[i];
-		k->free_ts = t->c_fts ? t->c_fts[i] : 0;
+		/* Every distinct block text, which the text ids decide. */
+		k->v[k->n++] = key_st_text(&r->kc, i);
+		if (t->kind != PGS_KIND_PAGE_OWNER) {
+			k->v[k->n++] = t->c_handle[i];
+			return;
+		}
+		k->v[k->n++] = t->c_hdr[i];
+		k->v[k->n++] = t->c_fts ? t->c_fts[i] : 0;
 		if (r->ts_in_txt)
-			k->ts = t->c_ts[i];
+			k->v[k->n++] = t->c_ts[i];
 		return;
 	}
-	if (cull & (1u << K_STACKTRACE))
-		k->st = t->c_st[i];
-	if (cull & (1u << K_PID))
-		k->pid = table_row_hdr(t, i)->pid;
-	if (cull & (1u << K_TGID))
-		k->tgid = table_row_hdr(t, i)->tgid;
-	if (cull & (1u << K_NAME))
-		k->comm = table_row_hdr(t, i)->comm;
-	if (cull & (1u << K_ALLOCATOR))
-		k->alloc = table_row_allocator(t, i);
-	if (cull & (1u << K_FREE))
-		k->freed = t->c_fts && t->c_fts[i] != 0;
+	for (id = 0; id < K__COUNT; id++) {
+		struct kval kv;
+
+		if (!(cull & (1u << id)))
+			continue;
+		key_value(&r->kc, (enum key_id)id, i, &kv);
+		if (kv.type == KV_NULL)
+			k->nulls |= 1u << k->n;
+		k->v[k->n++] = kv.v;
+	}
+}
+
+static bool gkey_eq(const struct gkey *a, const struct gkey *b)
+{
+	return a->n == b->n && a->nulls == b->nulls &&
+	       memcmp(a->v, b->v, a->n * sizeof(a->v[0])) == 0;
+}
+
+static uint32_t gkey_hash(const struct gkey *k)
+{
+	return (uint32_t)XXH3_64bits_withSeed(k->v, k->n * sizeof(k->v[0]), k->nulls);
 }
 
 /*
@@ -367,13 +485,13 @@ static int grouper_add(struct grouper *gr, size_t first, uint64_t times, uint64_
 	size_t s;
 
 	row_key(gr->r, first, &k);
-	h = (uint32_t)XXH3_64bits(&k, sizeof(k));
+	h = gkey_hash(&k);
 	for (s = h & gr->mask; gr->slots[s].group; s = (s + 1) & gr->mask) {
 		if (gr->slots[s].hash != h)
 			continue;
 		g = &gr->g[gr->slots[s].group - 1];
 		row_key(gr->r, g->first, &other);
-		if (memcmp(&other, &k, sizeof(k)) == 0) {
+		if (gkey_eq(&other, &k)) {
 			g->times += times;
 			g->pages += pages;
 			if (ts_min < g->ts_min)
@@ -400,6 +518,8 @@ struct part {
 	struct grouper gr;
 	const struct pgs_query *q;
 	const uint8_t *hsel;	/* per header template: selected */
+	const uint8_t *psel;	/* per PFN template: selected (--node) */
+	const uint8_t *rsel;	/* per row: passed the filters */
 	size_t from, to;	/* rows */
 	int err;
 };
@@ -414,6 +534,10 @@ static void *group_rows(void *arg)
 		uint64_t pages;
 
 		if (p->hsel && !p->hsel[t->c_hdr[i]])
+			continue;
+		if (p->psel && !p->psel[t->c_pfnt[i]])
+			continue;
+		if (p->rsel && !p->rsel[i])
 			continue;
 		if (p->q->s.unreleased && t->c_fts && t->c_fts[i] != 0 &&
 		    t->c_ts[i] < t->c_fts[i])
@@ -442,7 +566,7 @@ static int aggregate(struct pgs_result *r, const struct pgs_query *q, unsigned t
 	struct part parts[16];
 	pthread_t tid[16];
 	bool started[16] = { false };
-	uint8_t *hsel = NULL;
+	uint8_t *hsel = NULL, *psel = NULL, *rsel = NULL;
 	unsigned n, k;
 	size_t j;
 	int err = 0;
@@ -450,10 +574,22 @@ static int aggregate(struct pgs_result *r, const struct pgs_query *q, unsigned t
 	if ((q->s.sel_pid || q->s.sel_tgid || q->s.sel_name) && t->kind == PGS_KIND_PAGE_OWNER &&
 	    !(hsel = select_headers(q, t)))
 		return -ENOMEM;
+	if (q->s.sel_node && t->kind == PGS_KIND_PAGE_OWNER && !(psel = select_pfns(q, t))) {
+		free(hsel);
+		return -ENOMEM;
+	}
+	err = select_rows(r, q, &rsel);
+	if (err) {
+		free(hsel);
+		free(psel);
+		return err;
+	}
 	n = t->rows < PARALLEL_ROWS ? 1 : threads < 1 ? 1 : threads > 16 ? 16 : threads;
 	for (k = 0; k < n; k++) {
 		parts[k].q = q;
 		parts[k].hsel = hsel;
+		parts[k].psel = psel;
+		parts[k].rsel = rsel;
 		parts[k].from = t->rows * k / n;
 		parts[k].to = t->rows * (k + 1) / n;
 		/* The first part receives the others' groups: room for all rows. */
@@ -485,7 +621,7 @@ static int aggregate(struct pgs_result *r, const struct pgs_query *q, unsigned t
 	}
 	if (!err) {
 		r->g = parts[0].gr.g;
-		r->n = parts[0].gr.n;
+		r->ngroups = parts[0].gr.n;
 		r->records = parts[0].gr.records;
 		r->pages = parts[0].gr.pages;
 		parts[0].gr.g = NULL;
@@ -493,6 +629,8 @@ static int aggregate(struct pgs_result *r, const struct pgs_query *q, unsigned t
 	for (k = 0; k < n; k++)
 		grouper_fini(&parts[k].gr);
 	free(hsel);
+	free(psel);
+	free(rsel);
 	return err;
 }
 
@@ -501,56 +639,58 @@ static int cmp_u64(uint64_t a, uint64_t b)
 	return a < b ? -1 : a > b;
 }
 
-static int cmp_i32(int32_t a, int32_t b)
+/* Bytewise order (unsigned, then shorter first), for texts that may hold NUL. */
+static int cmp_bytes(const char *a, size_t la, const char *b, size_t lb)
 {
-	return a < b ? -1 : a > b;
+	int c = memcmp(a, b, la < lb ? la : lb);
+
+	return c ? c : cmp_u64(la, lb);
 }
 
-/* strcmp order (unsigned bytes), for strings that may hold a NUL. */
-static int cmp_str(const struct pgs_table *t, uint32_t a, uint32_t b)
+/* Group a against b on a per-row key: the values of their first rows. */
+static int cmp_value(const struct pgs_result *r, enum key_id id, size_t ia, size_t ib)
 {
-	size_t la, lb;
-	int c;
+	struct kval a, b;
 
-	if (a == b)
-		return 0;
-	la = strpool_len(&t->strings, a);
-	lb = strpool_len(&t->strings, b);
-	c = memcmp(strpool_str(&t->strings, a), strpool_str(&t->strings, b), la < lb ? la : lb);
-	return c ? c : cmp_u64(la, lb);
+	key_value(&r->kc, id, ia, &a);
+	key_value(&r->kc, id, ib, &b);
+	if (a.type == KV_NULL || b.type == KV_NULL)
+		return (a.type != KV_NULL) - (b.type != KV_NULL);	/* missing first */
+	if (a.type == KV_STR) {
+		const struct strpool *sp = &r->t->strings;
+
+		if (a.v == b.v)
+			return 0;
+		return cmp_bytes(strpool_str(sp, (uint32_t)a.v), strpool_len(sp, (uint32_t)a.v),
+				 strpool_str(sp, (uint32_t)b.v), strpool_len(sp, (uint32_t)b.v));
+	}
+	if (a.type == KV_INT)
+		return ((int64_t)a.v > (int64_t)b.v) - ((int64_t)a.v < (int64_t)b.v);
+	if (id == K_MT || id == K_BMT) {
+		char ba[16], bb[16];
+		const char *na = key_mt_name(a.v, ba, sizeof(ba)), *nb = key_mt_name(b.v, bb, sizeof(bb));
+
+		return cmp_bytes(na, strlen(na), nb, strlen(nb));
+	}
+	return cmp_u64(a.v, b.v);
 }
 
 static int cmp_key(const struct pgs_result *r, enum key_id id,
 		   const struct group *a, const struct group *b)
 {
-	const struct pgs_table *t = r->t;
-	size_t ia = a->first, ib = b->first;
-
 	switch (id) {
 	case K_TIMES:
 		return cmp_u64(a->times, b->times);
 	case K_PAGES:
+	case K_BYTES:
 		return cmp_u64(a->pages, b->pages);
-	case K_PID:
-		return cmp_i32(table_row_hdr(t, ia)->pid, table_row_hdr(t, ib)->pid);
-	case K_TGID:
-		return cmp_i32(table_row_hdr(t, ia)->tgid, table_row_hdr(t, ib)->tgid);
-	case K_NAME:
-		return cmp_str(t, table_row_hdr(t, ia)->comm, table_row_hdr(t, ib)->comm);
-	case K_STACKTRACE:
-		return cmp_str(t, table_row_st(t, ia)->text, table_row_st(t, ib)->text);
 	case K_TXT:
 		return strcmp(r->txt + r->txt_off[a - r->g], r->txt + r->txt_off[b - r->g]);
 	case K_ALLOC_TS:
 		return cmp_u64(a->ts_min, b->ts_min);
-	case K_ALLOCATOR:
-		return cmp_u64(table_row_allocator(t, ia), table_row_allocator(t, ib));
-	case K_FREE_TS:
-		return cmp_u64(t->c_fts ? t->c_fts[ia] : 0, t->c_fts ? t->c_fts[ib] : 0);
 	default:
-		break;
+		return cmp_value(r, id, a->first, b->first);
 	}
-	return 0;
 }
 
 /* Sorts group indexes: a 4-byte element keeps qsort's buffer small. */
@@ -569,31 +709,35 @@ static int cmp_groups(const void *pa, const void *pb, void *arg)
 	return cmp_u64(a->first, b->first);
 }
 
-static bool needs_free_ts(const struct query_spec *s)
+/* The keys a query reads: cull and sort keys. */
+static unsigned used_keys(const struct query_spec *s)
 {
+	unsigned used = s->cull;
 	size_t i;
 
-	if (s->unreleased || (s->cull & (1u << K_FREE)))
-		return true;
 	for (i = 0; i < s->nsort; i++)
-		if (s->sort[i].id == K_FREE_TS)
-			return true;
-	return false;
+		used |= 1u << s->sort[i].id;
+	if (s->unreleased)
+		used |= 1u << K_FREE_TS;
+	return used;
 }
 
-static bool needs_header(const struct query_spec *s)
-{
-	unsigned hdr_keys = (1u << K_PID) | (1u << K_TGID) | (1u << K_NAME) |
-			    (1u << K_ALLOCATOR) | (1u << K_FREE);
-	size_t i;
+/* Keys that only page_owner dumps have (not the page_owner_stacks files). */
+#define PAGE_OWNER_KEYS ((1u << K_PID) | (1u << K_TGID) | (1u << K_NAME) | \
+	(1u << K_ALLOCATOR) | (1u << K_FREE) | (1u << K_TXT) | (1u << K_ALLOC_TS) | \
+	(1u << K_FREE_TS) | (1u << K_ORDER) | (1u << K_GFP) | (1u << K_MT) | \
+	(1u << K_BMT) | (1u << K_PFN) | (1u << K_NODE) | (1u << K_ZONE) | \
+	(1u << K_FLAGS) | (1u << K_MEMCG) | (1u << K_MR))
 
-	if (s->sel_pid || s->sel_tgid || s->sel_name || (s->cull & hdr_keys))
-		return true;
-	for (i = 0; i < s->nsort; i++)
-		if ((1u << s->sort[i].id) & (hdr_keys | (1u << K_TXT) | (1u << K_ALLOC_TS) |
-					     (1u << K_FREE_TS)))
-			return true;
-	return false;
+/* Keep the groups of at least min_pages, then the first top of them. */
+static void trim(struct pgs_result *r)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->ngroups; i++)
+		if (r->g[r->order[i]].pages >= r->s.min_pages)
+			r->order[n++] = r->order[i];
+	r->n = r->s.top && r->s.top < n ? r->s.top : n;
 }
 
 PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
@@ -601,18 +745,25 @@ PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
 {
 	static const struct sort_key by_times = { K_TIMES, -1 };
 	struct pgs_result *r;
+	unsigned used;
 	size_t i;
-	int err;
+	int err = 0;
 
 	RETURN_ERROR_IF(!q || !t || !out, -EINVAL);
-	if (needs_free_ts(&q->s) && !(t->features & FEAT_FREE_TS))
+	used = used_keys(&q->s);
+	if ((used & ((1u << K_FREE_TS) | (1u << K_FREE))) && !(t->features & FEAT_FREE_TS))
 		return PGS_E_NOFIELD;
-	if (t->kind != PGS_KIND_PAGE_OWNER && needs_header(&q->s))
+	if (t->kind != PGS_KIND_PAGE_OWNER &&
+	    ((used & PAGE_OWNER_KEYS) || q->s.sel_pid || q->s.sel_tgid || q->s.sel_name ||
+	     q->s.sel_node))
 		return PGS_E_NOFIELD;
 	r = calloc(1, sizeof(*r));
 	RETURN_ERROR_IF(!r, -ENOMEM);
 	r->t = t;
 	r->s = q->s;
+	r->kc.t = t;
+	r->kc.strip = q->s.strip;
+	r->kc.page_size = q->s.page_size ? q->s.page_size : 4096;
 	r->s.nsort = q->s.nsort ? q->s.nsort : 1;
 	r->sort_copy = malloc(r->s.nsort * sizeof(*r->sort_copy));
 	if (!r->sort_copy) {
@@ -627,20 +778,22 @@ PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
 	/* page_owner_sort keeps the ts digits only when sorting by time first. */
 	r->ts_in_txt = r->s.sort[0].id == K_ALLOC_TS;
 
-	err = aggregate(r, q, q->threads ? q->threads : online_cpus());
+	if (used & (1u << K_CALLSITE))
+		err = key_callsites(&r->kc, q->cs_skip, NULL, NULL);
+	if (!err)
+		err = aggregate(r, q, q->threads ? q->threads : online_cpus());
 	for (i = 0; !err && i < r->s.nsort; i++)
 		if (r->s.sort[i].id == K_TXT)
 			break;
 	if (!err && i < r->s.nsort) {
 		size_t j;
 
-		r->txt_off = malloc(r->n * sizeof(*r->txt_off) + 1);
+		r->txt_off = malloc(r->ngroups * sizeof(*r->txt_off) + 1);
 		if (!r->txt_off)
 			err = -ENOMEM;
-		for (j = 0; !err && j < r->n; j++) {
+		for (j = 0; !err && j < r->ngroups; j++) {
 			r->txt_off[j] = r->txt_len;
-			err = render_txt(t, r->g[j].first, r->ts_in_txt,
-					 &r->txt, &r->txt_len, &r->txt_cap);
+			err = render_txt(r, r->g[j].first, &r->txt, &r->txt_len, &r->txt_cap);
 			if (!err)
 				err = pgs__grow(NULL, (void **)&r->txt, &r->txt_cap,
 						r->txt_len + 1, 1);
@@ -648,16 +801,17 @@ PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
 				r->txt[r->txt_len++] = '\0';
 		}
 	}
-	if (!err && !(r->order = malloc(r->n * sizeof(*r->order) + 1)))
+	if (!err && !(r->order = malloc(r->ngroups * sizeof(*r->order) + 1)))
 		err = -ENOMEM;
 	if (err) {
 		pgs_result_free(r);
 		return err;
 	}
-	for (i = 0; i < r->n; i++)
+	for (i = 0; i < r->ngroups; i++)
 		r->order[i] = (uint32_t)i;
-	if (r->n)
-		qsort_r(r->order, r->n, sizeof(*r->order), cmp_groups, r);
+	if (r->ngroups)
+		qsort_r(r->order, r->ngroups, sizeof(*r->order), cmp_groups, r);
+	trim(r);
 	*out = r;
 	return 0;
 }
@@ -671,7 +825,57 @@ PGS_API void pgs_result_free(struct pgs_result *r)
 	free(r->sort_copy);
 	free(r->txt);
 	free(r->txt_off);
+	free(r->kc.cs_own);
 	free(r);
+}
+
+PGS_API int pgs_result_value(const struct pgs_result *r, size_t i, const char *key,
+			     struct pgs_value *out)
+{
+	const struct key_def *k;
+	const struct group *g;
+	struct pgs_value v;
+	struct kval kv;
+	char buf[16];
+	size_t sz;
+
+	if (!r || !out || i >= r->n)
+		return -ERANGE;
+	RETURN_ERROR_IF(!key || !(k = key_lookup(key, strlen(key))) || k->id == K_TXT ||
+			k->id == K_FRAME, PGS_E_KEY);
+	g = result_group(r, i);
+	memset(&v, 0, sizeof(v));
+	switch (k->id) {
+	case K_TIMES:
+		kv.type = KV_NUM, kv.v = g->times;
+		break;
+	case K_PAGES:
+		kv.type = KV_NUM, kv.v = g->pages;
+		break;
+	case K_BYTES:
+		kv.type = KV_NUM, kv.v = g->pages * r->kc.page_size;
+		break;
+	case K_ALLOC_TS:
+		key_value(&r->kc, k->id, g->first, &kv);
+		kv.v = g->ts_min;
+		break;
+	default:
+		key_value(&r->kc, k->id, g->first, &kv);
+		break;
+	}
+	v.type = kv.type == KV_NULL ? PGS_VALUE_NULL : kv.type == KV_INT ? PGS_VALUE_INT :
+		 kv.type == KV_STR ? PGS_VALUE_STRING : PGS_VALUE_UINT;
+	v.u = kv.v;
+	v.i = (int64_t)kv.v;
+	if (kv.type != KV_NULL && k->id != K_ALLOCATOR &&
+	    (v.str = key_text(&r->kc, k->id, g->first, &kv, buf, sizeof(buf), &v.len)) == buf)
+		v.str = NULL, v.u -= 256;	/* a number of eras A1/B: u has it */
+	if (v.type == PGS_VALUE_STRING)
+		v.u = 0, v.i = 0;	/* ids are not part of the API */
+	sz = out->sz < sizeof(v) ? out->sz : sizeof(v);
+	v.sz = out->sz;
+	memcpy(out, &v, sz);
+	return 0;
 }
 
 PGS_API size_t pgs_result_count(const struct pgs_result *r)

@@ -66,12 +66,25 @@ struct sort_key {
 	int sign;	/* 1 ascending, -1 descending */
 };
 
+/* What a key's value depends on besides the row. */
+struct keyctx {
+	const struct pgs_table *t;
+	bool strip;		/* frames without +0xoff/0xsize */
+	uint64_t page_size;	/* bytes per base page */
+	const uint32_t *cs;	/* by st index: call site frame id, 0: none */
+	uint32_t *cs_own;	/* what cs points to, freed with the result */
+};
+
 /* What a query asks, copied into its result so that output needs only it. */
 struct query_spec {
 	unsigned cull;		/* 1u << enum key_id */
 	struct sort_key *sort;
 	size_t nsort;
-	bool sel_pid, sel_tgid, sel_name, unreleased;
+	bool sel_pid, sel_tgid, sel_name, sel_node, unreleased;
+	bool strip;		/* frames without +0xoff/0xsize */
+	uint64_t page_size;	/* 0: 4096 */
+	size_t top;		/* 0: every group */
+	uint64_t min_pages;
 };
 
 struct pgs_query {
@@ -81,6 +94,9 @@ struct pgs_query {
 	size_t npids, ntgids, pids_cap, tgids_cap;
 	char **names;
 	size_t nnames, names_cap;
+	int32_t *nodes;
+	size_t nnodes, nodes_cap;
+	char *cs_skip;		/* call site skip pattern, NULL: the default */
 	unsigned threads;	/* 0: online CPUs */
 };
 
@@ -92,12 +108,14 @@ struct group {
 
 struct pgs_result {
 	const struct pgs_table *t;
+	struct keyctx kc;
 	struct query_spec s;	/* sort points into sort_copy */
 	struct sort_key *sort_copy;
 	bool ts_in_txt;		/* first sort key is alloc_ts: keep ts digits */
 	struct group *g;	/* in order of first appearance */
 	uint32_t *order;	/* g indexes in sort order */
-	size_t n;
+	size_t n;		/* groups shown (after min_pages and top) */
+	size_t ngroups;		/* groups in g */
 	uint64_t records, pages;
 	char *txt;		/* rendered block texts, only for the txt key */
 	size_t *txt_off;	/* by group, into txt */
@@ -112,11 +130,11 @@ static inline const struct group *result_group(const struct pgs_result *r, size_
 
 /*
  * Render the block text of row i as page_owner_sort compares and prints it:
- * the header (ts digits cut unless with_ts) then the stacktrace.
+ * the header (ts digits cut unless r->ts_in_txt) then the stacktrace
+ * (offsets cut with --strip-offsets).
  * Appends to *buf; returns 0 or -ENOMEM.
  */
-int render_txt(const struct pgs_table *t, size_t i, bool with_ts,
-	       char **buf, size_t *len, size_t *cap);
+int render_txt(const struct pgs_result *r, size_t i, char **buf, size_t *len, size_t *cap);
 
 /* page_owner_sort's allocator text: "CMA SLAB " ... with trailing space. */
 const char *allocator_label(uint32_t bits, char *out, size_t outsz);

@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A key's value for one row: what cull groups by, sort orders by, filters
+ * test and outputs print. Almost every value is a property of one of the
+ * row's templates (header, PFN line, stacktrace), so this is a lookup, not
+ * a parse; the call sites, which depend on the query's skip pattern, are
+ * worked out once per stacktrace by key_callsites().
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "value.h"
+
+static uint32_t st_text(const struct keyctx *c, const struct st_meta *m)
+{
+	return c->strip && m->text_strip ? m->text_strip : m->text;
+}
+
+uint32_t key_st_text(const struct keyctx *c, size_t row)
+{
+	return st_text(c, table_row_st(c->t, row));
+}
+
+const uint32_t *key_frames(const struct keyctx *c, size_t row, size_t *n)
+{
+	const struct st_meta *m = table_row_st(c->t, row);
+	const uint32_t *f = c->strip && c->t->frame_strip ? c->t->frame_strip : c->t->frames;
+
+	*n = m->nframes;
+	return m->nframes ? f + m->frame_off : NULL;
+}
+
+static void num(struct kval *v, uint64_t x)
+{
+	v->type = KV_NUM;
+	v->v = x;
+}
+
+static void sint(struct kval *v, int64_t x)
+{
+	v->type = KV_INT;
+	v->v = (uint64_t)x;
+}
+
+static void str(struct kval *v, uint32_t id)
+{
+	v->type = KV_STR;
+	v->v = id;
+}
+
+void key_value(const struct keyctx *c, enum key_id k, size_t row, struct kval *v)
+{
+	const struct pgs_table *t = c->t;
+	const struct hdr_meta *h = table_row_hdr(t, row);
+	const struct pfn_meta *p = table_row_pfn(t, row);
+	const struct st_meta *m = table_row_st(t, row);
+	bool po = t->kind == PGS_KIND_PAGE_OWNER;
+
+	v->type = KV_NULL;
+	v->v = 0;
+	switch (k) {
+	case K_PID:
+		if (h->have & PGS_HAVE_PID)
+			sint(v, h->pid);
+		break;
+	case K_TGID:
+		if (h->have & PGS_HAVE_TGID)
+			sint(v, h->tgid);
+		break;
+	case K_NAME:
+		if (h->have & PGS_HAVE_TGID)
+			str(v, h->comm);
+		break;
+	case K_STACKTRACE:
+		if (m->text)
+			str(v, st_text(c, m));
+		break;
+	case K_ALLOC_TS:
+		if (po && (h->have & PGS_HAVE_TS))
+			num(v, t->c_ts[row]);
+		break;
+	case K_FREE_TS:
+		if (t->c_fts)
+			num(v, t->c_fts[row]);
+		break;
+	case K_FREE:
+		if (t->c_fts)
+			num(v, t->c_fts[row] != 0);
+		break;
+	case K_ALLOCATOR:
+		if (po)
+			num(v, table_row_allocator(t, row));
+		break;
+	case K_TIMES:
+		num(v, 1);
+		break;
+	case K_PAGES:
+		num(v, table_row_pages(t, row));
+		break;
+	case K_BYTES:
+		num(v, table_row_pages(t, row) * c->page_size);
+		break;
+	case K_ORDER:
+		if (h->have & PGS_HAVE_HEADER)
+			num(v, h->order);
+		break;
+	case K_GFP:
+		if (h->have & PGS_HAVE_HEADER)
+			num(v, h->gfp);
+		break;
+	case K_MT:
+	case K_BMT: {
+		uint8_t mt = k == K_MT ? p->mt : p->bmt;
+
+		if (mt == PGS_MT_NUMERIC)
+			num(v, 256 + (k == K_MT ? p->mt_num : p->bmt_num));
+		else if (mt != PGS_MT_NONE)
+			num(v, mt);
+		break;
+	}
+	case K_PFN:
+		if (po && t->c_pfnt[row] && p->valid)
+			num(v, t->c_pfn[row]);
+		break;
+	case K_NODE:
+		if (p->node >= 0)
+			sint(v, p->node);
+		break;
+	case K_ZONE:
+		if (p->zone >= 0)
+			sint(v, p->zone);
+		break;
+	case K_FLAGS:
+		if (po && t->c_pfnt[row] && p->valid)
+			str(v, p->flag_names);
+		break;
+	case K_MEMCG:
+		if (m->memcg)
+			str(v, m->memcg);
+		break;
+	case K_MR:
+		if (m->migrate)
+			str(v, m->migrate);
+		break;
+	case K_HANDLE:
+		if (m->has_handle)
+			num(v, m->handle);
+		else if (t->c_handle && t->kind != PGS_KIND_SHOW_STACKS)
+			num(v, t->c_handle[row]);
+		break;
+	case K_MODULE:
+		if (m->module)
+			str(v, m->module);
+		break;
+	case K_CALLSITE:
+		if (c->cs && c->cs[t->c_st[row]])
+			str(v, c->cs[t->c_st[row]]);
+		break;
+	case K_STACK:
+		if (m->nframes)
+			str(v, c->strip && m->stack_strip ? m->stack_strip : m->stack);
+		break;
+	case K_TXT:
+	case K_FRAME:
+	case K__COUNT:
+		break;
+	}
+}
+
+const char *key_mt_name(uint64_t v, char *buf, size_t bufsz)
+{
+	if (v >= 256) {
+		snprintf(buf, bufsz, "%u", (unsigned)(v - 256));
+		return buf;
+	}
+	return pgs_migratetype_name((enum pgs_migratetype)v);
+}
+
+const char *key_text(const struct keyctx *c, enum key_id k, size_t row,
+		     const struct kval *v, char *buf, size_t bufsz, size_t *len)
+{
+	const struct pgs_table *t = c->t;
+	const char *s = NULL;
+
+	*len = 0;
+	if (v->type == KV_NULL)
+		return NULL;
+	if (v->type == KV_STR) {
+		*len = strpool_len(&t->strings, (uint32_t)v->v);
+		return strpool_str(&t->strings, (uint32_t)v->v);
+	}
+	switch (k) {
+	case K_MT:
+	case K_BMT:
+		s = key_mt_name(v->v, buf, bufsz);
+		break;
+	case K_GFP: {
+		uint32_t id = table_row_hdr(t, row)->gfp_names;
+
+		*len = strpool_len(&t->strings, id);
+		return strpool_str(&t->strings, id);
+	}
+	case K_ALLOCATOR: {
+		size_t n;
+
+		allocator_label((uint32_t)v->v, buf, bufsz);
+		n = strlen(buf);
+		if (n)
+			buf[--n] = '\0';	/* the label's trailing space */
+		for (s = buf; (s = strchr(s, ' ')); )
+			*(char *)s = '|';
+		*len = n;
+		return buf;
+	}
+	default:
+		return NULL;
+	}
+	*len = strlen(s);
+	return s;
+}
+
+/* Bits of the kernel's GFP names in v6.x (include/linux/gfp_types.h). */
+static const struct {
+	const char *name;
+	uint32_t bits;
+} gfp_bits[] = {
+	{ "__GFP_DMA", 0x1 }, { "__GFP_HIGHMEM", 0x2 }, { "__GFP_DMA32", 0x4 },
+	{ "__GFP_MOVABLE", 0x8 }, { "__GFP_RECLAIMABLE", 0x10 }, { "__GFP_HIGH", 0x20 },
+	{ "__GFP_IO", 0x40 }, { "__GFP_FS", 0x80 }, { "__GFP_ZERO", 0x100 },
+	{ "__GFP_DIRECT_RECLAIM", 0x400 }, { "__GFP_KSWAPD_RECLAIM", 0x800 },
+	{ "__GFP_RECLAIM", 0xc00 }, { "__GFP_WRITE", 0x1000 }, { "__GFP_NOWARN", 0x2000 },
+	{ "__GFP_RETRY_MAYFAIL", 0x4000 }, { "__GFP_NOFAIL", 0x8000 },
+	{ "__GFP_NORETRY", 0x10000 }, { "__GFP_MEMALLOC", 0x20000 },
+	{ "__GFP_COMP", 0x40000 }, { "__GFP_NOMEMALLOC", 0x80000 },
+	{ "__GFP_HARDWALL", 0x100000 }, { "__GFP_THISNODE", 0x200000 },
+	{ "__GFP_ACCOUNT", 0x400000 },
+	{ "GFP_ATOMIC", 0x820 }, { "GFP_KERNEL", 0xcc0 }, { "GFP_KERNEL_ACCOUNT", 0x400cc0 },
+	{ "GFP_NOWAIT", 0x800 }, { "GFP_NOIO", 0xc00 }, { "GFP_NOFS", 0xc40 },
+	{ "GFP_USER", 0x100cc0 }, { "GFP_DMA", 0x1 }, { "GFP_DMA32", 0x4 },
+	{ "GFP_HIGHUSER", 0x100cc2 }, { "GFP_HIGHUSER_MOVABLE", 0x100cca },
+};
+
+/* Whether '|'-separated names holds name. */
+static bool has_token(const char *s, size_t len, const char *name, size_t nlen)
+{
+	const char *p = s, *end = s + len;
+
+	while (p < end) {
+		const char *bar = memchr(p, '|', (size_t)(end - p));
+		size_t l = (size_t)((bar ? bar : end) - p);
+
+		if (l == nlen && memcmp(p, name, nlen) == 0)
+			return true;
+		p = bar ? bar + 1 : end;
+	}
+	return false;
+}
+
+bool key_has(const struct keyctx *c, enum key_id k, size_t row, const char *name, size_t len)
+{
+	struct kval v;
+	char buf[64];
+	const char *s;
+	size_t n, i;
+
+	key_value(c, k, row, &v);
+	if (v.type == KV_NULL)
+		return false;
+	s = key_text(c, k, row, &v, buf, sizeof(buf), &n);
+	if (s && has_token(s, n, name, len))
+		return true;
+	if (k != K_GFP)
+		return false;
+	/* A name the kernel folded into a composite (GFP_KERNEL hides __GFP_IO). */
+	for (i = 0; i < sizeof(gfp_bits) / sizeof(gfp_bits[0]); i++)
+		if (strlen(gfp_bits[i].name) == len && memcmp(gfp_bits[i].name, name, len) == 0)
+			return (v.v & gfp_bits[i].bits) == gfp_bits[i].bits;
+	return false;
+}
+
+int key_callsites(struct keyctx *c, const char *skip, size_t *err_off, int *err_code)
+{
+	const struct pgs_table *t = c->t;
+	pcre2_code *re;
+	pcre2_match_data *md;
+	uint32_t *cs;
+	size_t i;
+	int code;
+	PCRE2_SIZE off;
+
+	re = pcre2_compile((PCRE2_SPTR)(skip ? skip : PGS_CALLSITE_SKIP_DEFAULT),
+			   PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
+	if (!re) {
+		if (err_off)
+			*err_off = off;
+		if (err_code)
+			*err_code = code;
+		return PGS_E_FILTER;
+	}
+	md = pcre2_match_data_create_from_pattern(re, NULL);
+	cs = calloc(t->st_n ? t->st_n : 1, sizeof(*cs));
+	if (!md || !cs) {
+		pcre2_match_data_free(md);
+		pcre2_code_free(re);
+		free(cs);
+		return -ENOMEM;
+	}
+	for (i = 1; i < t->st_n; i++) {
+		const struct st_meta *m = &t->st[i];
+		uint32_t k;
+
+		for (k = 0; k < m->nframes; k++) {
+			uint32_t stripped = t->frame_strip[m->frame_off + k];
+			const char *s = strpool_str(&t->strings, stripped);
+			size_t n = strpool_len(&t->strings, stripped);
+			const char *sp = memchr(s, ' ', n);	/* " [module]" */
+
+			if (pcre2_match(re, (PCRE2_SPTR)s, sp ? (size_t)(sp - s) : n, 0, 0, md,
+					NULL) < 0) {
+				cs[i] = c->strip ? stripped : t->frames[m->frame_off + k];
+				break;
+			}
+		}
+	}
+	pcre2_match_data_free(md);
+	pcre2_code_free(re);
+	free(c->cs_own);
+	c->cs = c->cs_own = cs;
+	return 0;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef PGS_VALUE_H
+#define PGS_VALUE_H
+
+#include "query.h"
+
+/* The value of key k for row (KV_NULL when the row lacks it). */
+void key_value(const struct keyctx *c, enum key_id k, size_t row, struct kval *v);
+
+/*
+ * The text of v, a value of key k on row: a string, a migratetype's name,
+ * a mask's names ("GFP_KERNEL|__GFP_COMP", "SLAB"). NULL when v has none.
+ * buf may be used for the text.
+ */
+const char *key_text(const struct keyctx *c, enum key_id k, size_t row,
+		     const struct kval *v, char *buf, size_t bufsz, size_t *len);
+
+/* A migratetype value's name (a number for eras A1/B). */
+const char *key_mt_name(uint64_t v, char *buf, size_t bufsz);
+
+/*
+ * Whether the mask key k (gfp, flags, allocator) of row has the flag name:
+ * a name printed in the dump, or for gfp one whose v6.x bits are all set.
+ */
+bool key_has(const struct keyctx *c, enum key_id k, size_t row, const char *name, size_t len);
+
+/* The stacktrace text id of row, stripped of offsets if c->strip. */
+uint32_t key_st_text(const struct keyctx *c, size_t row);
+
+/* The frame ids of row's stack (stripped if c->strip). */
+const uint32_t *key_frames(const struct keyctx *c, size_t row, size_t *n);
+
+/*
+ * Work out every stacktrace's call site: its first frame whose symbol does
+ * not match skip (a PCRE2 pattern; NULL: PGS_CALLSITE_SKIP_DEFAULT). Returns 0,
+ * PGS_E_FILTER for a bad pattern (*err_off, *err_code: PCRE2's), -ENOMEM.
+ */
+int key_callsites(struct keyctx *c, const char *skip, size_t *err_off, int *err_code);
+
+#endif /* PGS_VALUE_H */
