@@ -248,7 +248,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			break;
 		case OPT_CULL:
 			err = pgs_query_set_cull(c->q, optarg);
-			what = "--cull takes keys that can group (see --help-keys)";
+			what = "--cull takes keys that can group, such as stacktrace, pid, name, module, callsite (see --help-keys)";
 			break;
 		case OPT_SORT:
 			err = pgs_query_add_sort(c->q, optarg);
