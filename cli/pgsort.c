@@ -278,7 +278,8 @@ static int parse_args(struct cli *c, int argc, char **argv)
 
 			if (parse_count(optarg, opt == OPT_PAGE_SIZE, &v) < 0 ||
 			    (opt == OPT_PAGE_SIZE && v == 0)) {
-				fprintf(stderr, "%s: %s takes a %s, not '%s'\n", prog, argv[optind - 1],
+				fprintf(stderr, "%s: --%s takes a %s, not '%s'\n", prog,
+					opt == OPT_TOP ? "top" : opt == OPT_MIN_PAGES ? "min-pages" : "page-size",
 					opt == OPT_PAGE_SIZE ? "size in bytes (4096, 16K, 64K)" :
 					"number", optarg);
 				return EXIT_USAGE;
@@ -502,8 +503,8 @@ int main(int argc, char **argv)
 		pgs_table_info(t, &info);
 		if (err == PGS_E_NOFIELD)
 			fprintf(stderr, "%s: %s: the options need a field this %s dump (era %s) "
-				"does not have (free_ts exists only in kernels 5.14-6.6; pid, tgid, "
-				"name and allocator only in page_owner dumps)\n",
+				"does not have (free_ts exists only in kernels 5.14-6.6; the page_owner_stacks "
+				"files have only stacktrace, stack, callsite, module and handle)\n",
 				prog, po.name, pgs_kind_name(info.kind), info.era);
 		else
 			fprintf(stderr, "%s: %s\n", prog, pgs_strerror(err));

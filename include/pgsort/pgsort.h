@@ -474,7 +474,7 @@ PGS_API void pgs_query_set_top(struct pgs_query *q, size_t top);
  */
 #define PGS_CALLSITE_SKIP_DEFAULT \
 	"^(post_alloc_hook|prep_new_page|get_page_from_freelist|_*alloc_pages.*" \
-	"|_*folio_alloc.*|_*alloc_frozen_pages.*|__get_free_pages.*|get_zeroed_page.*" \
+	"|_*folio_alloc.*|_*alloc_frozen_pages.*|_*get_free_pages.*|_*get_zeroed_page.*" \
 	"|vma_alloc_folio.*|alloc_page_interleave|__alloc_pages_slowpath.*)$"
 PGS_API int pgs_query_set_callsite_skip(struct pgs_query *q, const char *pattern);
 
