@@ -778,8 +778,8 @@ PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
 	/* page_owner_sort keeps the ts digits only when sorting by time first. */
 	r->ts_in_txt = r->s.sort[0].id == K_ALLOC_TS;
 
-	if (used & (1u << K_CALLSITE))
-		err = key_callsites(&r->kc, q->cs_skip, NULL, NULL);
+	/* Once per distinct stack, so pgs_result_value() has it for any key. */
+	err = key_callsites(&r->kc, q->cs_skip, NULL, NULL);
 	if (!err)
 		err = aggregate(r, q, q->threads ? q->threads : online_cpus());
 	for (i = 0; !err && i < r->s.nsort; i++)
