@@ -22,6 +22,23 @@
  * time through struct filter_ops, which the query implements over the
  * table. Regular expression results are memoized by string id, so a
  * pattern runs once per distinct string, not once per row.
+ *
+ * Details the grammar leaves open:
+ *  - "and" "or" "not" are lower case; "&&" "||" "!" are synonyms. A bare
+ *    WORD runs to whitespace, "(", ")", "," or a quote, so a pattern
+ *    holding those must be quoted. In 'single' or "double" quotes a
+ *    backslash escapes only the quote and itself ('\d' stays \d).
+ *  - A row lacking the field (KV_NULL, or no text) fails every positive
+ *    test (= < <= > >= has ~); != and !~ are "not =" and "not ~", so they
+ *    pass on it. On K_FRAME, != is "no frame equals".
+ *  - KT_MASK: a number compares the mask; "=" with a word is "has"
+ *    (gfp=GFP_KERNEL, ator=SLAB), "!=" with a word is "not has"; "~"
+ *    matches the names text. KT_ENUM: a number compares the value, a word
+ *    the name. KT_STR, KT_STACK: bytewise (memcmp, then shorter first).
+ *    In KT_MASK and KT_ENUM a value starting with a digit is a number.
+ *  - Time decimals need a unit and must come to whole nanoseconds.
+ *  - Patterns are bytes (no UTF; "(*UTF)" is refused). A match that hits
+ *    PCRE2's match or JIT stack limits counts as no match.
  */
 #ifndef PGS_FILTER_H
 #define PGS_FILTER_H
@@ -70,9 +87,19 @@ unsigned filter_keys(const struct filter *f);
  * Evaluate f for the current row of ops. nstrings bounds the string ids
  * it may see (memo size); the first call sizes the memo. Returns 1 (pass),
  * 0 (fail) or -ENOMEM.
+ *
+ * Not thread-safe: f holds the memo and PCRE2's match data, so one thread
+ * at a time evaluates a given filter (parse one per thread to go parallel).
+ * The memo is by string id, so it belongs to one table's strings pool.
  */
 int filter_eval(struct filter *f, const struct filter_ops *ops, void *ctx,
 		size_t nstrings);
+
+/*
+ * Drop the memo: call before evaluating rows of another table, whose
+ * string ids name other strings. The next filter_eval sizes it again.
+ */
+void filter_forget(struct filter *f);
 
 void filter_free(struct filter *f);
 
