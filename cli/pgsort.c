@@ -29,7 +29,7 @@ enum {
 enum {
 	OPT_PID = 1, OPT_TGID, OPT_NAME, OPT_CULL, OPT_SORT,
 	OPT_FORMAT, OPT_STRICT, OPT_NODE, OPT_TOP, OPT_MIN_PAGES, OPT_STRIP,
-	OPT_PAGE_SIZE, OPT_CS_SKIP, OPT_HELP_KEYS,
+	OPT_PAGE_SIZE, OPT_CS_SKIP, OPT_FILTER, OPT_HELP_KEYS,
 };
 
 struct cli {
@@ -68,6 +68,9 @@ static void usage(FILE *f)
 "  --pid LIST          keep blocks whose pid is in LIST (comma-separated)\n"
 "  --tgid LIST         keep blocks whose tgid is in LIST\n"
 "  --name LIST         keep blocks whose task name is in LIST\n"
+"  --filter EXPR       keep blocks for which EXPR holds (repeatable, ANDed), e.g.\n"
+"                      'order>=3 and gfp has __GFP_COMP', \"name ~ '^kworker/'\",\n"
+"                      'at=10s..2m', 'not mod=vmlinux' (see pgsort(1))\n"
 "  --node LIST         keep blocks whose page is on a node in LIST (0,2-3)\n"
 "  -f                  drop blocks freed after allocation (free_ts dumps)\n"
 "  --top N             print only the first N groups\n"
@@ -192,6 +195,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		{ "strip-offsets", no_argument, NULL, OPT_STRIP },
 		{ "page-size", required_argument, NULL, OPT_PAGE_SIZE },
 		{ "callsite-skip", required_argument, NULL, OPT_CS_SKIP },
+		{ "filter", required_argument, NULL, OPT_FILTER },
 		{ "help-keys", no_argument, NULL, OPT_HELP_KEYS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'd' },
@@ -290,6 +294,18 @@ static int parse_args(struct cli *c, int argc, char **argv)
 				pgs_query_set_min_pages(c->q, v);
 			else
 				err = pgs_query_set_page_size(c->q, v);
+			break;
+		}
+		case OPT_FILTER: {
+			struct pgs_filter_error fe = { .sz = sizeof(fe) };
+
+			err = pgs_query_add_filter(c->q, optarg, &fe);
+			if (err == PGS_E_FILTER) {
+				/* The expression, and a caret under where it went wrong. */
+				fprintf(stderr, "%s: --filter: %s\n  %s\n  %*s^\n", prog, fe.message,
+					optarg, (int)fe.offset, "");
+				return EXIT_USAGE;
+			}
 			break;
 		}
 		case OPT_STRIP:

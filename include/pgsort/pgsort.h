@@ -439,6 +439,38 @@ PGS_API int pgs_query_select_name(struct pgs_query *q, const char *list);
  */
 PGS_API void pgs_query_select_unreleased(struct pgs_query *q, int on);
 
+/* Where and why a filter expression was refused. */
+struct pgs_filter_error {
+	size_t sz;
+	size_t offset;		/* byte offset in the expression */
+	char message[160];	/* "expected a value after '='" */
+};
+
+/*
+ * Keep only rows for which expr holds; several filters are ANDed.
+ *
+ *   expr  := expr "or" expr | expr "and" expr | "not" expr | "(" expr ")"
+ *          | KEY op value[,value...] | KEY has NAME | KEY ~ 'PCRE2'
+ *   op    := = != < <= > >=          (lists and lo..hi ranges: = and != only)
+ *
+ * KEY is any key whose PGS_KEY_FILTER bit is set (pgs_key_info()), by its
+ * short or long name; "frame" tests every frame of the stack. Numbers are
+ * decimal or 0x hex; time keys take units (at>=10s, at=1m..2m; ns us ms s
+ * m h). gfp, flags and allocator test flag names: "gfp has __GFP_ACCOUNT"
+ * (names the dump prints, and for gfp also v6.x bit values, so GFP_KERNEL
+ * hides no __GFP_IO), "ator=SLAB". ~ is an unanchored PCRE2 search on the
+ * value's text ('^kworker/'). "&&", "||" and "!" are synonyms of and, or,
+ * not. A row lacking a field fails every test on it but != and !~.
+ * Examples: "order>=3 and gfp has __GFP_COMP", "name ~ '^kworker/'",
+ * "pfn=0x100000..0x1fffff", "not mod=vmlinux", "frame ~ 'xfs_|ext4_'".
+ *
+ * Returns 0, PGS_E_FILTER with *err filled (err may be NULL), -ENOMEM.
+ * Filters keep per-string answers between rows, so one query must not be
+ * run on two threads at once when it has filters.
+ */
+PGS_API int pgs_query_add_filter(struct pgs_query *q, const char *expr,
+				 struct pgs_filter_error *err);
+
 /*
  * Select rows whose page is on a NUMA node in nodelist, in the kernel's
  * nodelist syntax ("0,2-3"). Rows without a node (dumps before v5.13, no

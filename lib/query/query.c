@@ -8,11 +8,13 @@
  * are decided once per template, not once per row.
  */
 #include <pthread.h>
+#include <stdio.h>	/* snprintf */
 #include <stdlib.h>	/* qsort_r */
 #include <unistd.h>	/* sysconf */
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "filter.h"
 #include "value.h"
 
 PGS_API int pgs_query_create(struct pgs_query **out)
@@ -36,6 +38,9 @@ PGS_API void pgs_query_free(struct pgs_query *q)
 	free(q->s.sort);
 	free(q->nodes);
 	free(q->cs_skip);
+	for (i = 0; i < q->nfilters; i++)
+		filter_free(q->filters[i]);
+	free(q->filters);
 	free(q);
 }
 
@@ -283,6 +288,35 @@ PGS_API int pgs_query_set_callsite_skip(struct pgs_query *q, const char *pattern
 	return 0;
 }
 
+PGS_API int pgs_query_add_filter(struct pgs_query *q, const char *expr,
+				 struct pgs_filter_error *err)
+{
+	struct filter_error fe = { 0 };
+	struct filter *f = NULL;
+	int ret;
+
+	RETURN_ERROR_IF(!q || !expr, -EINVAL);
+	ret = filter_parse(expr, &f, &fe);
+	if (ret == PGS_E_FILTER && err) {
+		struct pgs_filter_error v = { 0 };
+		size_t sz = err->sz < sizeof(v) ? err->sz : sizeof(v);
+
+		v.sz = err->sz;
+		v.offset = fe.pos;
+		snprintf(v.message, sizeof(v.message), "%s", fe.msg);
+		memcpy(err, &v, sz);
+	}
+	FORWARD_IF_ERROR(ret);
+	ret = pgs__grow(NULL, (void **)&q->filters, &q->filters_cap, q->nfilters + 1,
+			sizeof(*q->filters));
+	if (ret) {
+		filter_free(f);
+		return ret;
+	}
+	q->filters[q->nfilters++] = f;
+	return 0;
+}
+
 PGS_API void pgs_query_set_threads(struct pgs_query *q, unsigned threads)
 {
 	if (q)
@@ -347,12 +381,97 @@ static uint8_t *select_pfns(const struct pgs_query *q, const struct pgs_table *t
 	return ok;
 }
 
-/* Per row: the filters' verdict, NULL when there are no filters. */
+/* The filters see a row through its key values (filter.h). */
+struct fctx {
+	const struct keyctx *kc;
+	size_t row;
+	char buf[64];
+};
+
+static void f_value(void *ctx, enum key_id k, struct kval *out)
+{
+	struct fctx *f = ctx;
+
+	key_value(f->kc, k, f->row, out);
+	/* Filters compare the flags word the dump prints; groups use the names. */
+	if (k == K_FLAGS && out->type != KV_NULL) {
+		out->type = KV_NUM;
+		out->v = table_row_pfn(f->kc->t, f->row)->flags;
+	}
+}
+
+static const char *f_text(void *ctx, enum key_id k, const struct kval *v, size_t *len)
+{
+	struct fctx *f = ctx;
+	const struct pgs_table *t = f->kc->t;
+	struct kval own;
+
+	if (k == K_FLAGS) {
+		uint32_t id = table_row_pfn(t, f->row)->flag_names;
+
+		*len = strpool_len(&t->strings, id);
+		return strpool_str(&t->strings, id);
+	}
+	own = *v;
+	return key_text(f->kc, k, f->row, &own, f->buf, sizeof(f->buf), len);
+}
+
+static bool f_has(void *ctx, enum key_id k, const char *name, size_t len)
+{
+	struct fctx *f = ctx;
+
+	return key_has(f->kc, k, f->row, name, len);
+}
+
+static void f_frames(void *ctx, const uint32_t **ids, size_t *n)
+{
+	struct fctx *f = ctx;
+
+	*ids = key_frames(f->kc, f->row, n);
+}
+
+static const char *f_str(void *ctx, uint32_t id, size_t *len)
+{
+	struct fctx *f = ctx;
+
+	*len = strpool_len(&f->kc->t->strings, id);
+	return strpool_str(&f->kc->t->strings, id);
+}
+
+static const struct filter_ops fops = { f_value, f_text, f_has, f_frames, f_str };
+
+/*
+ * Per row: the filters' verdict, NULL when there are no filters. On the
+ * calling thread: a filter's memo (one answer per distinct string) is not
+ * shared between threads, and with it a test costs a lookup per row.
+ */
 static int select_rows(const struct pgs_result *r, const struct pgs_query *q, uint8_t **out)
 {
-	(void)r;
-	(void)q;
+	const struct pgs_table *t = r->t;
+	struct fctx f = { .kc = &r->kc };
+	uint8_t *sel;
+	size_t i, k;
+
 	*out = NULL;
+	if (!q->nfilters)
+		return 0;
+	sel = malloc(t->rows ? t->rows : 1);
+	RETURN_ERROR_IF(!sel, -ENOMEM);
+	for (k = 0; k < q->nfilters; k++)
+		filter_forget(q->filters[k]);	/* ids are this table's */
+	for (i = 0; i < t->rows; i++) {
+		int pass = 1;
+
+		f.row = i;
+		for (k = 0; k < q->nfilters && pass == 1; k++)
+			pass = filter_eval(q->filters[k], &fops, &f, t->strings.count);
+		if (pass < 0) {
+			free(sel);
+			return pass;
+		}
+		sel[i] = (uint8_t)pass;
+	}
+	*out = sel;
 	return 0;
 }
 
@@ -722,6 +841,16 @@ static unsigned used_keys(const struct query_spec *s)
 	return used;
 }
 
+static unsigned filter_keys_of(const struct pgs_query *q)
+{
+	unsigned used = 0;
+	size_t i;
+
+	for (i = 0; i < q->nfilters; i++)
+		used |= filter_keys(q->filters[i]);
+	return used;
+}
+
 /* Keys that only page_owner dumps have (not the page_owner_stacks files). */
 #define PAGE_OWNER_KEYS ((1u << K_PID) | (1u << K_TGID) | (1u << K_NAME) | \
 	(1u << K_ALLOCATOR) | (1u << K_FREE) | (1u << K_TXT) | (1u << K_ALLOC_TS) | \
@@ -750,7 +879,7 @@ PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
 	int err = 0;
 
 	RETURN_ERROR_IF(!q || !t || !out, -EINVAL);
-	used = used_keys(&q->s);
+	used = used_keys(&q->s) | filter_keys_of(q);
 	if ((used & ((1u << K_FREE_TS) | (1u << K_FREE))) && !(t->features & FEAT_FREE_TS))
 		return PGS_E_NOFIELD;
 	if (t->kind != PGS_KIND_PAGE_OWNER &&

@@ -97,6 +97,8 @@ struct pgs_query {
 	int32_t *nodes;
 	size_t nnodes, nodes_cap;
 	char *cs_skip;		/* call site skip pattern, NULL: the default */
+	struct filter **filters;	/* ANDed */
+	size_t nfilters, filters_cap;
 	unsigned threads;	/* 0: online CPUs */
 };
 

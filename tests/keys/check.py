@@ -94,6 +94,86 @@ def compare(what, want, have):
              (what, len(want), len(have), [(k, want[k], have.get(k)) for k in miss], extra))
 
 
+GFP = {"GFP_KERNEL": 0xcc0, "__GFP_COMP": 0x40000, "__GFP_ACCOUNT": 0x400000,
+       "__GFP_IO": 0x40, "__GFP_ZERO": 0x100}
+
+
+def gfp_has(r, name):
+    """Independent of pgsort: the bits of the v6.x names."""
+    return r["gfp"] is not None and r["gfp"] & GFP[name] == GFP[name]
+
+
+def frames(r):
+    return r["stack"].split(";") if r["stack"] else []
+
+
+# (expression, predicate over the awk rows): every operator and form.
+FILTERS = [
+    ("order=0", lambda r: r["order"] == 0),
+    ("o!=0", lambda r: r["order"] != 0),
+    ("order>3", lambda r: r["order"] > 3),
+    ("order>=3", lambda r: r["order"] >= 3),
+    ("order<2", lambda r: r["order"] < 2),
+    ("order<=2", lambda r: r["order"] <= 2),
+    ("order=1,3,9", lambda r: r["order"] in (1, 3, 9)),
+    ("order=1..4,9", lambda r: 1 <= r["order"] <= 4 or r["order"] == 9),
+    ("order!=0..2", lambda r: not 0 <= r["order"] <= 2),
+    ("pages>=512", lambda r: r["pages"] >= 512),
+    ("bytes>=8192", lambda r: r["pages"] * 4096 >= 8192),
+    ("pfn=0x100000..0x1fffff", lambda r: r["pfn"] is not None and 0x100000 <= r["pfn"] <= 0x1fffff),
+    ("pfn<0x10000", lambda r: r["pfn"] is not None and r["pfn"] < 0x10000),
+    ("node=1", lambda r: r["node"] == 1),
+    ("zone!=1", lambda r: r["zone"] != 1),
+    ("at=10s..2m", lambda r: 10 * 10**9 <= int(r["ts"]) <= 120 * 10**9),
+    ("at<1.5s", lambda r: int(r["ts"]) < 1.5 * 10**9),
+    ("at>=500ms", lambda r: int(r["ts"]) >= 500 * 10**6),
+    ("at>1h", lambda r: int(r["ts"]) > 3600 * 10**9),
+    ("gfp has __GFP_COMP", lambda r: gfp_has(r, "__GFP_COMP")),
+    ("gfp has __GFP_IO", lambda r: gfp_has(r, "__GFP_IO")),
+    ("gfp=GFP_KERNEL", lambda r: gfp_has(r, "GFP_KERNEL")),
+    ("not gfp has __GFP_ZERO", lambda r: not gfp_has(r, "__GFP_ZERO")),
+    ("gfp=0", lambda r: r["gfp"] == 0),
+    ("mt=Movable", lambda r: r["mt"] == "Movable"),
+    ("bmt!=Movable", lambda r: r["bmt"] != "Movable"),
+    ("flags has lru", lambda r: r["flags"] is not None and "lru" in r["flags"].split("|")),
+    ("flags~'^$'", lambda r: r["flags"] == ""),
+    ("memcg~'^/'", lambda r: r["memcg"] is not None and r["memcg"].startswith("/")),
+    ("memcg!~'^/'", lambda r: not (r["memcg"] is not None and r["memcg"].startswith("/"))),
+    ("mr=compaction", lambda r: r["mr"] == "compaction"),
+    ("mod=vmlinux", lambda r: r["module"] == "vmlinux"),
+    ("not mod=vmlinux", lambda r: r["module"] != "vmlinux"),
+    ("name ~ '^kworker/'", lambda r: r["name"].startswith("kworker/")),
+    ("name=swapper/0,systemd", lambda r: r["name"] in ("swapper/0", "systemd")),
+    ("n>'m'", lambda r: r["name"].encode("utf-8", "surrogateescape") > b"m"),
+    ("pid<100 or pid>1000", lambda r: int(r["pid"]) < 100 or int(r["pid"]) > 1000),
+    ("(order=0 or order=9) and node=0", lambda r: r["order"] in (0, 9) and r["node"] == 0),
+    ("order=0 or order=9 and node=0", lambda r: r["order"] == 0 or (r["order"] == 9 and r["node"] == 0)),
+    ("! (order=0) && mt=Unmovable", lambda r: r["order"] != 0 and r["mt"] == "Unmovable"),
+    ("stack ~ 'hugetlb|shmem_'", lambda r: r["stack"] is not None and re.search("hugetlb|shmem_", r["stack"].replace(";", "\n"))),
+    ("frame ~ '^ext4_|^xfs_'", lambda r: any(re.search("^ext4_|^xfs_", f) for f in frames(r))),
+    ("frame !~ '^kmem_cache_alloc'", lambda r: not any(re.search("^kmem_cache_alloc", f) for f in frames(r))),
+    ("cs ~ '^new_slab'", lambda r: r["callsite"] is not None and r["callsite"].startswith("new_slab")),
+    ("handle>0", lambda r: r["handle"] is not None and r["handle"] > 0),
+]
+
+
+def filters(exe, path, name, rows):
+    for expr, pred in FILTERS:
+        sel = [r for r in rows if pred(r)]
+        doc = pgsort(exe, path, "--cull=callsite", "--filter", expr)
+        if doc:
+            compare("%s --filter %r (%d rows)" % (name, expr, len(sel)),
+                    expect(sel, "callsite"), got(doc, "callsite"))
+            if doc["input"]["selected_records"] != len(sel):
+                fail("%s --filter %r: selected_records %d, expected %d" %
+                     (name, expr, doc["input"]["selected_records"], len(sel)))
+    # Two --filter options are ANDed.
+    sel = [r for r in rows if r["order"] == 0 and r["node"] == 0]
+    doc = pgsort(exe, path, "--cull=callsite", "--filter", "order=0", "--filter", "node=0")
+    if doc:
+        compare(name + " two --filter", expect(sel, "callsite"), got(doc, "callsite"))
+
+
 def main():
     exe = sys.argv[1]
     for path in sys.argv[2:]:
@@ -148,6 +228,7 @@ def main():
             if mp:
                 compare("%s --min-pages=%d" % (name, cut),
                         {k: v for k, v in want.items() if v[1] >= cut}, got(mp, "callsite"))
+        filters(exe, path, name, rows)
     print("%d checks, %d failures" % (checks, failures))
     return 1 if failures else 0
 
