@@ -15,8 +15,11 @@ trap 'rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/../testlib.sh"
 
 nm -D --defined-only "$lib" | awk '$2 ~ /^[TDRBW]$/ { print $3 }' | grep -v '^LIBPGSORT' | sort >"$tmp/exported"
-sed -n '/global:/,/local:/p' "$src/lib/libpgsort.map" | grep -o 'pgs_[a-z0-9_]*' | sort >"$tmp/listed"
-check "exported symbols are those of the map" diff "$tmp/exported" <(sed 's/$/@@LIBPGSORT_0.1/' "$tmp/listed")
+# Each symbol of the map with the version node it is listed under.
+awk '/^LIBPGSORT_[0-9.]+ *\{/ { v = $1 } /^\t\tpgs_[a-z0-9_]*;/ { sub(/;/, ""); print $1 "@@" v }' \
+	"$src/lib/libpgsort.map" | sort >"$tmp/versioned"
+sed 's/@@.*//' "$tmp/versioned" >"$tmp/listed"
+check "exported symbols are those of the map, each in its version" diff "$tmp/exported" "$tmp/versioned"
 while read -r sym; do
 	check "$sym declared in pgsort.h" grep -q "\\b$sym(" "$hdr"
 done <"$tmp/listed"
