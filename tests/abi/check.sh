@@ -15,8 +15,12 @@ trap 'rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/../testlib.sh"
 
 nm -D --defined-only "$lib" | awk '$2 ~ /^[TDRBW]$/ { print $3 }' | grep -v '^LIBPGSORT' | sort >"$tmp/exported"
-sed -n '/global:/,/local:/p' "$src/lib/libpgsort.map" | grep -o 'pgs_[a-z0-9_]*' | sort >"$tmp/listed"
-check "exported symbols are those of the map" diff "$tmp/exported" <(sed 's/$/@@LIBPGSORT_0.1/' "$tmp/listed")
+# "symbol@@NODE" for every symbol of the map, NODE being its version node.
+awk '/^LIBPGSORT_[0-9.]+ *\{/ { node = $1 } match($0, /^[ \t]+pgs_[a-z0-9_]+;/) {
+	s = $0; gsub(/[ \t;]/, "", s); print s "@@" node }' "$src/lib/libpgsort.map" | sort >"$tmp/versioned"
+sed 's/@@.*//' "$tmp/versioned" >"$tmp/listed"
+check "the map lists symbols" [ -s "$tmp/listed" ]
+check "exported symbols are those of the map, with its versions" diff "$tmp/exported" "$tmp/versioned"
 while read -r sym; do
 	check "$sym declared in pgsort.h" grep -q "\\b$sym(" "$hdr"
 done <"$tmp/listed"
