@@ -428,8 +428,8 @@ static int join_stacks(struct cli *c, struct pgs_table *t, const struct pgs_pars
 
 	pgs_table_info(t, &ti);
 	if (ti.kind != PGS_KIND_PAGE_OWNER && ti.kind != PGS_KIND_SHOW_HANDLES) {
-		fprintf(stderr, "%s: --stacks resolves the handles of a page_owner dump or a "
-			"show_handles file, and %s is %s\n", prog, in->name, pgs_kind_name(ti.kind));
+		fprintf(stderr, "%s: --stacks needs INPUT to be a page_owner dump or "
+			"show_handles; %s is %s\n", prog, in->name, pgs_kind_name(ti.kind));
 		return EXIT_USAGE;
 	}
 	po.name = strcmp(c->stacks, "-") ? c->stacks : "<stdin>";
@@ -445,8 +445,8 @@ static int join_stacks(struct cli *c, struct pgs_table *t, const struct pgs_pars
 	}
 	pgs_table_info(map, &mi);
 	if (mi.kind != PGS_KIND_SHOW_STACKS_HANDLES) {
-		fprintf(stderr, "%s: --stacks takes a page_owner_stacks/show_stacks_handles "
-			"file, and %s is %s\n", prog, po.name, pgs_kind_name(mi.kind));
+		fprintf(stderr, "%s: --stacks FILE must be page_owner_stacks/show_stacks_handles; "
+			"%s is %s\n", prog, po.name, pgs_kind_name(mi.kind));
 		pgs_table_free(map);
 		return EXIT_USAGE;
 	}
