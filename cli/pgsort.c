@@ -29,15 +29,18 @@ enum {
 enum {
 	OPT_PID = 1, OPT_TGID, OPT_NAME, OPT_CULL, OPT_SORT,
 	OPT_FORMAT, OPT_STRICT, OPT_NODE, OPT_TOP, OPT_MIN_PAGES, OPT_STRIP,
-	OPT_PAGE_SIZE, OPT_CS_SKIP, OPT_FILTER, OPT_HELP_KEYS,
+	OPT_PAGE_SIZE, OPT_CS_SKIP, OPT_FILTER, OPT_STACKS, OPT_HELP_KEYS,
 };
 
 struct cli {
 	const char *input, *output;
+	const char *stacks;	/* --stacks FILE: show_stacks_handles */
 	struct pgs_query *q;
 	enum pgs_format format;
 	bool strict, quiet, verbose;
 	bool error_shown;	/* a diagnostic already said why the input failed */
+	uint64_t unresolved;	/* handles --stacks FILE did not list */
+	uint64_t stacks_damage;	/* records skipped and lines not understood there */
 	unsigned threads;
 	unsigned long long last_progress;
 };
@@ -78,9 +81,13 @@ static void usage(FILE *f)
 "  --strip-offsets     frames without +0xoff/0xsize (compare builds)\n"
 "  --page-size SIZE    bytes per page for the bytes key (default 4096)\n"
 "  --callsite-skip RE  frames the callsite key skips (PCRE2)\n"
+"Handles:\n"
+"  --stacks FILE       take the frames of 'handle: N' lines (a print_mode=handle\n"
+"                      dump, show_handles) from FILE, a show_stacks_handles file\n"
 "Output and behaviour:\n"
 "  --format FMT        text (default, page_owner_sort's) or json\n"
-"  --strict            exit 2 if any record or line was not understood\n"
+"  --strict            exit 2 if any record or line was not understood, or a\n"
+"                      handle not found in --stacks FILE\n"
 "  -j N                worker threads (default: online CPUs)\n"
 "  -q, --quiet         no warnings on stderr\n"
 "  -d, --verbose       also say what the input is (kind, era, counts)\n"
@@ -196,6 +203,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		{ "page-size", required_argument, NULL, OPT_PAGE_SIZE },
 		{ "callsite-skip", required_argument, NULL, OPT_CS_SKIP },
 		{ "filter", required_argument, NULL, OPT_FILTER },
+		{ "stacks", required_argument, NULL, OPT_STACKS },
 		{ "help-keys", no_argument, NULL, OPT_HELP_KEYS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'd' },
@@ -315,6 +323,9 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			err = pgs_query_set_callsite_skip(c->q, optarg);
 			what = "--callsite-skip takes a PCRE2 pattern that compiles";
 			break;
+		case OPT_STACKS:
+			c->stacks = optarg;
+			break;
 		case OPT_HELP_KEYS:
 			help_keys();
 			exit(0);
@@ -351,6 +362,10 @@ static int parse_args(struct cli *c, int argc, char **argv)
 	}
 	c->input = optind < argc ? argv[optind] : "-";
 	c->output = optind + 1 < argc ? argv[optind + 1] : "-";
+	if (c->stacks && strcmp(c->stacks, "-") == 0 && strcmp(c->input, "-") == 0) {
+		fprintf(stderr, "%s: --stacks - and INPUT - cannot both be standard input\n", prog);
+		return EXIT_USAGE;
+	}
 	if (strcmp(c->input, "-") == 0 && isatty(0)) {
 		fprintf(stderr, "%s: no INPUT given and standard input is a terminal\n", prog);
 		usage(stderr);
@@ -477,6 +492,57 @@ static int write_report(struct cli *c, const struct pgs_result *r)
 	return 0;
 }
 
+/*
+ * --stacks FILE: read it with the input's options (diagnostics under its
+ * own name) and give t's handles their frames. Kinds are checked here, not
+ * left to the library, to say which of the two files is the wrong one.
+ * Returns 0 or an exit status.
+ */
+static int join_stacks(struct cli *c, struct pgs_table *t, const struct pgs_parse_opts *in)
+{
+	struct pgs_parse_opts po = *in;
+	struct pgs_table_info ti = PGS_INIT(pgs_table_info), mi = PGS_INIT(pgs_table_info);
+	struct pgs_table *map = NULL;
+	int err;
+
+	pgs_table_info(t, &ti);
+	if (ti.kind != PGS_KIND_PAGE_OWNER && ti.kind != PGS_KIND_SHOW_HANDLES) {
+		fprintf(stderr, "%s: --stacks needs INPUT to be a page_owner dump or "
+			"show_handles; %s is %s\n", prog, in->name, pgs_kind_name(ti.kind));
+		return EXIT_USAGE;
+	}
+	po.name = strcmp(c->stacks, "-") ? c->stacks : "<stdin>";
+	c->error_shown = false;
+	c->last_progress = 0;
+	err = pgs_table_open_file(&map, c->stacks, &po);
+	if (c->last_progress)
+		fprintf(stderr, "\r\033[K");
+	if (err) {
+		if (!c->error_shown)
+			fprintf(stderr, "%s: %s: %s\n", prog, po.name, pgs_strerror(err));
+		return err == -ENOMEM ? EXIT_OUTPUT : EXIT_INPUT;
+	}
+	pgs_table_info(map, &mi);
+	if (mi.kind != PGS_KIND_SHOW_STACKS_HANDLES) {
+		fprintf(stderr, "%s: --stacks FILE must be page_owner_stacks/show_stacks_handles; "
+			"%s is %s\n", prog, po.name, pgs_kind_name(mi.kind));
+		pgs_table_free(map);
+		return EXIT_USAGE;
+	}
+	c->stacks_damage = mi.skipped + mi.unknown_lines;
+	err = pgs_table_join_stacks(t, map, &c->unresolved);
+	pgs_table_free(map);
+	if (err) {
+		fprintf(stderr, "%s: %s\n", prog, pgs_strerror(err));
+		return EXIT_OUTPUT;	/* only -ENOMEM: the kinds are right */
+	}
+	if (c->unresolved && !c->quiet)
+		fprintf(stderr, "%s: warning: %llu handle%s not found in %s; their records "
+			"keep 'handle: N' as their stack\n", prog,
+			(unsigned long long)c->unresolved, c->unresolved == 1 ? "" : "s", po.name);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct pgs_parse_opts po = PGS_INIT(pgs_parse_opts);
@@ -513,6 +579,11 @@ int main(int argc, char **argv)
 		status = err == -ENOMEM ? EXIT_OUTPUT : EXIT_INPUT;
 		goto out;
 	}
+	if (c.stacks) {
+		status = join_stacks(&c, t, &po);
+		if (status)
+			goto out;
+	}
 	pgs_query_set_threads(c.q, c.threads);
 	err = pgs_query_run(c.q, t, &r);
 	if (err) {
@@ -533,6 +604,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s: --strict: %llu records skipped, %llu lines not understood\n",
 			prog, po.name, (unsigned long long)info.skipped,
 			(unsigned long long)info.unknown_lines);
+		status = EXIT_INPUT;
+	}
+	if (!status && c.strict && c.stacks_damage) {
+		fprintf(stderr, "%s: %s: --strict: %llu records skipped or lines not understood\n",
+			prog, c.stacks, (unsigned long long)c.stacks_damage);
+		status = EXIT_INPUT;
+	}
+	if (!status && c.strict && c.unresolved) {
+		fprintf(stderr, "%s: %s: --strict: %llu handle%s not found\n", prog, c.stacks,
+			(unsigned long long)c.unresolved, c.unresolved == 1 ? "" : "s");
 		status = EXIT_INPUT;
 	}
 out:

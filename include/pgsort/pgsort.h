@@ -69,7 +69,8 @@
  *   Diagnostics (damaged records, unknown lines) go to a callback you set.
  * - Separate objects may be used from separate threads at the same time; one
  *   object must not be used by two threads at once. A table is immutable once
- *   built and may be queried from several threads concurrently.
+ *   built (but for pgs_table_join_stacks(), done before any query) and may
+ *   be queried from several threads concurrently.
  */
 #ifndef PGSORT_PGSORT_H
 #define PGSORT_PGSORT_H
@@ -369,6 +370,49 @@ PGS_API const char *pgs_table_string(const struct pgs_table *t, uint32_t id);
 
 /* Length in bytes of string id (texts may hold bytes that are not UTF-8). */
 PGS_API size_t pgs_table_string_len(const struct pgs_table *t, uint32_t id);
+
+/* ------------------------------------------------------------------------ */
+/* Resolving stack depot handles                                             */
+
+/*
+ * Give the handle-only stacks of t their frames, taken from map, a table of
+ * page_owner_stacks/show_stacks_handles (every stack depot handle and its
+ * frames). Handles mean something only within one boot; the kernel's list
+ * of stacks only grows, so a map read after t, in the same boot, lists
+ * every handle of t but the early-boot one.
+ * (Since libpgsort 0.2, symbol version LIBPGSORT_0.2.)
+ *
+ * t is a page_owner dump read with print_mode=handle (blocks with a
+ * "handle: N" line and no frames), or a show_handles file:
+ *  - page_owner: a stacktrace "handle: N\n<trailers>" becomes the frames of
+ *    N, one " symbol+off/size\n" line each as the kernel prints them, then
+ *    the same lines: exactly what print_mode=stack_handle prints. Grouping
+ *    by stacktrace then gives what it gives on a stack_handle dump of the
+ *    same moment, and the VMALLOC allocator class is decided again.
+ *  - show_handles: a row's stacktrace becomes the frames of its handle, as
+ *    in show_stacks, so grouping by stacktrace gives per-stack pages.
+ * Rows are never added, dropped or reordered, and string ids stay valid (a
+ * joined row gets a new stacktrace id). A handle the map does not list
+ * (the early-boot stack is never in it) leaves its rows with "handle: N"
+ * (plus trailers) as their stacktrace. Stacks that have frames already are
+ * not touched, so a second call changes nothing, and a call with another
+ * map fills in only what is still missing.
+ *
+ * Parameters: t is changed in place; map is only read (it may be freed
+ * after the call); unresolved, when not NULL, receives the number of
+ * distinct handles of t still without frames after the call.
+ *
+ * Returns 0, or: -EINVAL when t or map is NULL, map is not of kind
+ * PGS_KIND_SHOW_STACKS_HANDLES, or t is neither PGS_KIND_PAGE_OWNER nor
+ * PGS_KIND_SHOW_HANDLES (nothing is changed then); -ENOMEM (t is then
+ * consistent and usable, possibly partly joined; calling again completes
+ * the join).
+ *
+ * This changes t: call it before querying t, never while another thread
+ * uses t or while a pgs_result of t is alive.
+ */
+PGS_API int pgs_table_join_stacks(struct pgs_table *t, const struct pgs_table *map,
+				  uint64_t *unresolved);
 
 /* ------------------------------------------------------------------------ */
 /* Queries: select, cull (group), sort                                       */

@@ -7,10 +7,11 @@
  * frames-only stack, the handle and the trailers.
  */
 #include "../parse/parse.h"
+#include "stacktrace.h"
 
 /* page_owner_sort's VMALLOC rule: a line holding "__vmalloc_node_range"
  * right after a line holding "alloc_pages". */
-static bool is_vmalloc(const char *s, size_t len)
+bool is_vmalloc(const char *s, size_t len)
 {
 	const char *m = pgs__memmem(s, len, "__vmalloc_node_range", 20);
 	const char *prev_end, *prev;

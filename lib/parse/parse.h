@@ -78,14 +78,6 @@ int parse_page_owner(struct parse_ctx *c, const char *buf, size_t len);
 int parse_stacks(struct parse_ctx *c, const char *buf, size_t len);
 
 /* Intern a stacktrace text and, when new, its frames and trailers. */
-/*
- * Values derived once per stacktrace from its frames: the module, and the
- * frame, stack and text forms with "+0xoff/0xsize" (and addresses) cut, so
- * that stacks of two builds of one kernel compare by symbol names. Called
- * for every new stacktrace, and again when frames are joined to a handle.
- */
-int stack_derive(struct pgs_table *t, uint32_t index);
-
 int intern_stacktrace(struct parse_ctx *c, const char *text, size_t len,
 		      uint32_t *st_index);
 

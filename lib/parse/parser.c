@@ -225,27 +225,6 @@ int parse_range(struct parse_ctx *c, const char *buf, size_t len, bool final)
 	return err;
 }
 
-/* Distinct non-zero ids among n (every stride bytes); -ENOMEM. */
-static int count_distinct(struct parse_ctx *c, const uint32_t *ids, size_t n,
-			  size_t stride, uint64_t *out)
-{
-	size_t words = (c->t->strings.count + 63) / 64, i;
-	uint64_t *seen = pgs__calloc(c->al, words, sizeof(*seen)), count = 0;
-
-	RETURN_ERROR_IF(!seen, -ENOMEM);
-	for (i = 0; i < n; i++) {
-		uint32_t id = *(const uint32_t *)((const char *)ids + i * stride);
-
-		if (id && !(seen[id / 64] & (1ull << (id % 64)))) {
-			seen[id / 64] |= 1ull << (id % 64);
-			count++;
-		}
-	}
-	pgs__free(c->al, seen);
-	*out = count;
-	return 0;
-}
-
 int parse_finish(struct parse_ctx *c)
 {
 	struct pgs_table *t = c->t;
@@ -258,10 +237,7 @@ int parse_finish(struct parse_ctx *c)
 		pgs__diag(&c->diag, PGS_DIAG_WARN, 0, 0,
 			  "headers of several kernel eras (%s): several dumps concatenated?",
 			  t->era_mixed);
-	FORWARD_IF_ERROR(count_distinct(c, &t->st[0].stack, t->st_n, sizeof(t->st[0]),
-					&t->distinct_stacks));
-	FORWARD_IF_ERROR(count_distinct(c, t->frames, t->frames_n, sizeof(t->frames[0]),
-					&t->distinct_frames));
+	FORWARD_IF_ERROR(table_count_stacks(t));
 	for (i = 0; i < c->nwarn; i++)
 		pgs__diag(&c->diag, PGS_DIAG_WARN, c->warn[i].line, c->warn[i].off, "%s",
 			  c->warn[i].msg);

@@ -163,6 +163,63 @@ int table_st_index(struct pgs_table *t, uint32_t text_id, uint32_t *index,
 	return 0;
 }
 
+int table_st_retext(struct pgs_table *t, uint32_t index, uint32_t text_id,
+		    uint32_t *other)
+{
+	size_t old = t->st_of_cap;
+
+	*other = 0;
+	if (text_id >= t->st_of_cap) {
+		FORWARD_IF_ERROR(pgs__grow(t->al, (void **)&t->st_of, &t->st_of_cap,
+					   (size_t)text_id + 1, sizeof(*t->st_of)));
+		memset(t->st_of + old, 0, (t->st_of_cap - old) * sizeof(*t->st_of));
+	}
+	if (t->st_of[text_id] && t->st_of[text_id] != index) {
+		*other = t->st_of[text_id];
+		return 0;
+	}
+	if (t->st[index].text < t->st_of_cap)
+		t->st_of[t->st[index].text] = 0;
+	t->st_of[text_id] = index;
+	t->st[index].text = text_id;
+	return 0;
+}
+
+/* Distinct non-zero ids among n (every stride bytes); -ENOMEM. */
+static int count_distinct(const struct pgs_table *t, const uint32_t *ids, size_t n,
+			  size_t stride, uint64_t *out)
+{
+	size_t words = (t->strings.count + 63) / 64, i;
+	uint64_t *seen = pgs__calloc(t->al, words, sizeof(*seen)), count = 0;
+
+	RETURN_ERROR_IF(!seen, -ENOMEM);
+	for (i = 0; i < n; i++) {
+		uint32_t id = *(const uint32_t *)((const char *)ids + i * stride);
+
+		if (id && !(seen[id / 64] & (1ull << (id % 64)))) {
+			seen[id / 64] |= 1ull << (id % 64);
+			count++;
+		}
+	}
+	pgs__free(t->al, seen);
+	*out = count;
+	return 0;
+}
+
+int table_count_stacks(struct pgs_table *t)
+{
+	uint64_t stacks, frames;
+
+	/* Both or neither: never a table whose counts disagree. */
+	FORWARD_IF_ERROR(count_distinct(t, &t->st[0].stack, t->st_n, sizeof(t->st[0]),
+					&stacks));
+	FORWARD_IF_ERROR(count_distinct(t, t->frames, t->frames_n, sizeof(t->frames[0]),
+					&frames));
+	t->distinct_stacks = stacks;
+	t->distinct_frames = frames;
+	return 0;
+}
+
 void table_count_unknown(struct pgs_table *t, const char *line, size_t len,
 			 uint64_t lineno)
 {

@@ -156,6 +156,18 @@ int table_pfn_slot(struct pgs_table *t, uint32_t id);
 int table_st_index(struct pgs_table *t, uint32_t text_id, uint32_t *index,
 		   bool *is_new);
 
+/*
+ * Give st entry index the text text_id, for a stacktrace that gained lines
+ * (the handle join); its old text no longer names it. When another entry
+ * has that text already, nothing changes and *other is that entry, where
+ * the caller moves index's rows. Returns 0 or -ENOMEM.
+ */
+int table_st_retext(struct pgs_table *t, uint32_t index, uint32_t text_id,
+		    uint32_t *other);
+
+/* Set distinct_stacks and distinct_frames from st and frames. -ENOMEM. */
+int table_count_stacks(struct pgs_table *t);
+
 /* Count one line that was not understood, by kind (its first word). */
 void table_count_unknown(struct pgs_table *t, const char *line, size_t len,
 			 uint64_t lineno);
