@@ -9,7 +9,8 @@
 #      (leak) after mode_handle's ends: pages per stacktrace (frames,
 #      handle, trailers);
 #   c) show_stacks (read by pgsort) vs page_owner.mode_stack, whose blocks
-#      awk groups by their frame lines alone (2^order pages each).
+#      awk groups by their frame lines alone (2^order pages each); pgsort
+#      --cull=stack on the dump must give awk's groups exactly.
 #
 # Why the counts can differ, even though each is right for its moment:
 #  - Memory changes between and during the reads. The reads take 0.03 s
@@ -159,6 +160,14 @@ for set in small leak; do
 	     /^$/ { if (k != "") p[k] += o; k = "" }
 	     END { for (k in p) print k "\t" p[k] }' "$d/page_owner.mode_stack.txt" >"$d/c.dump"
 	compare "$set c) mode_stack (awk, by frames) vs show_stacks" "$moving" "$d/c.dump" "$d/a.stacks" "$d/hmap" || fail=1
+	# pgsort's own --cull=stack on the dump is awk's grouping exactly.
+	"$pgsort" -q --cull=stack "$d/page_owner.mode_stack.txt" | report_kv | sort >"$d/c.pgsort"
+	if sort "$d/c.dump" | cmp -s - "$d/c.pgsort"; then
+		echo "$set c) pgsort --cull=stack = awk's grouping by frames ($(wc -l <"$d/c.pgsort") stacks)"
+	else
+		echo "$set c) pgsort --cull=stack differs from awk's grouping by frames"
+		fail=1
+	fi
 	echo "$set c) top stacks by pages: dump (awk), show_stacks (pgsort), handle, a distinctive frame"
 	awk -F'\t' 'FILENAME == ARGV[1] { h[$1] = $2; next } FILENAME == ARGV[2] { a[$1] = $2; next }
 		{ b[$1] = $2 } END {
