@@ -44,14 +44,19 @@ int render_txt(const struct pgs_result *r, size_t i, char **buf, size_t *len, si
 }
 
 /*
- * The keys page_owner_sort does not have, after its own: ", order 3",
+ * The keys page_owner_sort cannot cull by, after its own: ", order 3",
  * ", module xfs", ... A missing value prints as "-".
  */
 static void new_keys(struct writer *w, const struct pgs_result *r, size_t row)
 {
-	unsigned id;
+	static const uint8_t ids[] = {
+		K_ALLOC_TS, K_FREE_TS, K_ORDER, K_GFP, K_MT, K_BMT, K_PFN, K_NODE, K_ZONE,
+		K_FLAGS, K_MEMCG, K_MR, K_HANDLE, K_MODULE, K_CALLSITE,
+	};
+	size_t j;
 
-	for (id = K_ORDER; id < K_STACK; id++) {
+	for (j = 0; j < sizeof(ids); j++) {
+		unsigned id = ids[j];
 		char buf[64];
 		const char *s;
 		struct kval v;

@@ -65,9 +65,9 @@ static const struct {
 	[K_NAME] = { "n", "name", 1, 1 },
 	[K_ST] = { "st", "stacktrace", 1, 1 },
 	[K_TXT] = { "T", "txt", 0, 1 },
-	[K_AT] = { "at", "alloc_ts", 0, 1 },
+	[K_AT] = { "at", "alloc_ts", 1, 1 },
 	[K_ATOR] = { "ator", "allocator", 1, 1 },
-	[K_FT] = { "ft", "free_ts", 0, 1 },
+	[K_FT] = { "ft", "free_ts", 1, 1 },
 	[K_FREE] = { "f", "free", 1, 0 },
 	[K_TIMES] = { "t", "times", 0, 1 },
 	[K_PAGES] = { "m", "pages", 0, 1 },
@@ -268,6 +268,10 @@ static int same_cull_key(const struct pgs_table *t, unsigned cull, const struct 
 	if ((cull & (1u << K_ATOR)) && a->allocator != b->allocator)
 		return 0;
 	if ((cull & (1u << K_FREE)) && (a->free_ts != 0) != (b->free_ts != 0))
+		return 0;
+	if ((cull & (1u << K_AT)) && a->ts != b->ts)
+		return 0;
+	if ((cull & (1u << K_FT)) && a->free_ts != b->free_ts)
 		return 0;
 	return 1;
 }

@@ -15,14 +15,14 @@ from collections import OrderedDict
 
 COLS = ("pages order gfp mt bmt pfn node zone flags memcg mr handle module "
         "callsite stack stack_strip pid name ts").split()
-NUM = {"order", "gfp", "pfn", "node", "zone", "handle", "pid"}
+NUM = {"order", "gfp", "pfn", "node", "zone", "handle", "pid", "ts"}
 # key -> (pgsort's long name, awk column)
 KEYS = [("order", "order"), ("gfp", "gfp"), ("migratetype", "mt"),
         ("block_migratetype", "bmt"), ("pfn", "pfn"), ("node", "node"),
         ("zone", "zone"), ("flags", "flags"), ("memcg", "memcg"),
         ("migrate_reason", "mr"), ("handle", "handle"), ("module", "module"),
         ("callsite", "callsite"), ("stack", "stack"), ("pid", "pid"),
-        ("name", "name")]
+        ("name", "name"), ("alloc_ts", "ts")]
 STRIP = re.compile(r"\+0x[0-9a-f]+/0x[0-9a-f]+")
 failures = 0
 checks = 0
@@ -124,10 +124,10 @@ FILTERS = [
     ("pfn<0x10000", lambda r: r["pfn"] is not None and r["pfn"] < 0x10000),
     ("node=1", lambda r: r["node"] == 1),
     ("zone!=1", lambda r: r["zone"] != 1),
-    ("at=10s..2m", lambda r: 10 * 10**9 <= int(r["ts"]) <= 120 * 10**9),
-    ("at<1.5s", lambda r: int(r["ts"]) < 1.5 * 10**9),
-    ("at>=500ms", lambda r: int(r["ts"]) >= 500 * 10**6),
-    ("at>1h", lambda r: int(r["ts"]) > 3600 * 10**9),
+    ("at=10s..2m", lambda r: 10 * 10**9 <= r["ts"] <= 120 * 10**9),
+    ("at<1.5s", lambda r: r["ts"] < 1.5 * 10**9),
+    ("at>=500ms", lambda r: r["ts"] >= 500 * 10**6),
+    ("at>1h", lambda r: r["ts"] > 3600 * 10**9),
     ("gfp has __GFP_COMP", lambda r: gfp_has(r, "__GFP_COMP")),
     ("gfp has __GFP_IO", lambda r: gfp_has(r, "__GFP_IO")),
     ("gfp=GFP_KERNEL", lambda r: gfp_has(r, "GFP_KERNEL")),

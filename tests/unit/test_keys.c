@@ -50,6 +50,7 @@ struct kcase {
 
 static const struct kcase cases[] = {
 	{ "order", NULL, NULL, 0, 0, 0, "2/2@0 1/4@1 1/2@3" },
+	{ "at", "-at", NULL, 0, 0, 0, "1/2@3 1/1@2 1/4@1 1/1@0" },
 	{ "o", "order", NULL, 0, 0, 0, "2/2@0 1/2@3 1/4@1" },
 	{ "o", "-o", NULL, 0, 0, 0, "1/4@1 1/2@3 2/2@0" },
 	{ "gfp", NULL, NULL, 0, 0, 0, "2/2@0 1/4@1 1/2@3" },
