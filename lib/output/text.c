@@ -70,18 +70,17 @@ static void new_keys(struct writer *w, const struct pgs_result *r, size_t row)
 			w_put(w, "-", 1);
 			continue;
 		}
-		if (id == K_GFP || id == K_PFN)
+		s = key_text(&r->kc, (enum key_id)id, row, &v, buf, sizeof(buf), &n);
+		if (id == K_GFP || id == K_PFN) {
 			w_printf(w, "%#llx", (unsigned long long)v.v);
-		if (id == K_GFP) {
-			s = key_text(&r->kc, (enum key_id)id, row, &v, buf, sizeof(buf), &n);
-			w_put(w, "(", 1);
-			w_put(w, s ? s : "", n);
-			w_put(w, ")", 1);
-		} else if (id == K_PFN) {
-			continue;
+			if (id == K_GFP) {
+				w_put(w, "(", 1);
+				w_put(w, s ? s : "", n);
+				w_put(w, ")", 1);
+			}
 		} else if (v.type == KV_INT) {
 			w_printf(w, "%lld", (long long)v.v);
-		} else if ((s = key_text(&r->kc, (enum key_id)id, row, &v, buf, sizeof(buf), &n))) {
+		} else if (s) {
 			w_put(w, s, n);
 		} else {
 			w_u64(w, v.v);
