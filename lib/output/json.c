@@ -51,6 +51,18 @@ static void key_list(struct writer *w, const struct pgs_result *r, bool sort)
 	w_put(w, "]", 1);
 }
 
+/* page_owner_sort's allocator label ("SLAB VMALLOC"), as JSON 0.1 defined it. */
+static void allocator_member(struct writer *w, uint32_t bits)
+{
+	char label[40];
+	size_t n;
+
+	allocator_label(bits, label, sizeof(label));
+	n = strlen(label);
+	w_str(w, ", \"allocator\": ");
+	w_json_str(w, label, n ? n - 1 : 0);	/* without the trailing space */
+}
+
 /* One member per cull key (and per selection), under the key's long name. */
 static void key_members(struct writer *w, const struct pgs_result *r, size_t row)
 {
@@ -67,6 +79,10 @@ static void key_members(struct writer *w, const struct pgs_result *r, size_t row
 		if (!(cull & (1u << id)) && !sel)
 			continue;
 		key_value(&r->kc, (enum key_id)id, row, &v);
+		if (id == K_ALLOCATOR && v.type != KV_NULL) {
+			allocator_member(w, (uint32_t)v.v);
+			continue;
+		}
 		w_printf(w, ", \"%s\": ", key_by_id((enum key_id)id)->long_name);
 		s = key_text(&r->kc, (enum key_id)id, row, &v, buf, sizeof(buf), &n);
 		if (v.type == KV_NULL)
@@ -77,7 +93,7 @@ static void key_members(struct writer *w, const struct pgs_result *r, size_t row
 			lines_array(w, s, n);
 		else if (v.type == KV_INT)
 			w_printf(w, "%lld", (long long)v.v);
-		else if (v.type == KV_STR || id == K_MT || id == K_BMT || id == K_ALLOCATOR)
+		else if (v.type == KV_STR || id == K_MT || id == K_BMT)
 			w_json_str(w, s ? s : "", s ? n : 0);
 		else
 			w_u64(w, v.v);
@@ -91,7 +107,7 @@ static void key_members(struct writer *w, const struct pgs_result *r, size_t row
 void write_json(struct writer *w, const struct pgs_result *r, const char *input_name)
 {
 	const struct pgs_table *t = r->t;
-	char *txt = NULL, label[40];
+	char *txt = NULL;
 	size_t txt_len, txt_cap = 0, i;
 
 	w_printf(w, "{\"pgsort\": \"%s\", \"input\": {\"name\": ", pgs_version());
@@ -123,16 +139,12 @@ void write_json(struct writer *w, const struct pgs_result *r, const char *input_
 			w_str(w, ", \"stacktrace\": ");
 			lines_array(w, strpool_str(&t->strings, text), strpool_len(&t->strings, text));
 		} else {
-			allocator_label(table_row_allocator(t, g->first), label, sizeof(label));
-			if (label[0])
-				label[strlen(label) - 1] = '\0';	/* trailing space */
 			txt_len = 0;
 			if (render_txt(r, g->first, &txt, &txt_len, &txt_cap) < 0) {
 				w->err = -ENOMEM;
 				break;
 			}
-			w_str(w, ", \"allocator\": ");
-			w_json_str(w, label, strlen(label));
+			allocator_member(w, table_row_allocator(t, g->first));
 			w_str(w, ", \"txt\": ");
 			lines_array(w, txt, txt_len);
 		}
