@@ -194,31 +194,6 @@ static void test_long_records(void **state)
 	free(buf);
 }
 
-/* An allocator hook that fails its n-th call. */
-struct failing {
-	unsigned long calls, fail_at;
-};
-
-static void *f_malloc(size_t n, void *u)
-{
-	struct failing *f = u;
-
-	return ++f->calls == f->fail_at ? NULL : malloc(n);
-}
-
-static void *f_realloc(void *p, size_t n, void *u)
-{
-	struct failing *f = u;
-
-	return ++f->calls == f->fail_at ? NULL : realloc(p, n);
-}
-
-static void f_free(void *p, void *u)
-{
-	(void)u;
-	free(p);
-}
-
 /*
  * Every allocation of a parse, failing in turn: the call returns -ENOMEM,
  * or succeeds with the very table a parse without failures gives, never a

@@ -419,31 +419,6 @@ static void test_show_handles_missing(void **state)
 	pgs_table_free(t);
 }
 
-/* An allocator hook that fails its n-th call (0: never). */
-struct failing {
-	unsigned long calls, fail_at;
-};
-
-static void *f_malloc(size_t n, void *u)
-{
-	struct failing *f = u;
-
-	return ++f->calls == f->fail_at ? NULL : malloc(n);
-}
-
-static void *f_realloc(void *p, size_t n, void *u)
-{
-	struct failing *f = u;
-
-	return ++f->calls == f->fail_at ? NULL : realloc(p, n);
-}
-
-static void f_free(void *p, void *u)
-{
-	(void)u;
-	free(p);
-}
-
 /*
  * Every allocation of a join failing in turn: -ENOMEM and a table that
  * still works, and a second join (nothing failing) completes it into

@@ -25,4 +25,32 @@ static inline char *slurp(const char *path, size_t *len)
 	return buf;
 }
 
+/*
+ * An allocator hook (struct pgs_allocator's functions, user = a struct
+ * failing) that fails its fail_at-th call, 0: never; calls counts them.
+ */
+struct failing {
+	unsigned long calls, fail_at;
+};
+
+static inline void *f_malloc(size_t n, void *u)
+{
+	struct failing *f = u;
+
+	return ++f->calls == f->fail_at ? NULL : malloc(n);
+}
+
+static inline void *f_realloc(void *p, size_t n, void *u)
+{
+	struct failing *f = u;
+
+	return ++f->calls == f->fail_at ? NULL : realloc(p, n);
+}
+
+static inline void f_free(void *p, void *u)
+{
+	(void)u;
+	free(p);
+}
+
 #endif
