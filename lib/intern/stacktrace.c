@@ -74,15 +74,15 @@ int stack_derive(struct pgs_table *t, uint32_t index)
 	const struct pgs_allocator *al = t->al;
 	struct st_meta *m = &t->st[index];
 	struct buf text = { 0 }, stack = { 0 }, one = { 0 };
-	char *copy = NULL, *modname = NULL;
+	char *copy = NULL;
 	size_t len = strpool_len(&t->strings, m->text), mod_len = 0, k = 0;
-	const char *p, *end;
+	const char *p, *end, *modname = NULL;	/* modname: in copy */
 	uint32_t module = 0, stack_strip = 0, text_strip = 0;
 	int err = 0;
 
-	/* Interning may move the pool: work on a copy of the text. */
 	if (!m->nframes)
 		return 0;
+	/* Interning may move the pool: work on a copy of the text. */
 	if (pgs__grow(al, (void **)&t->frame_strip, &t->frame_strip_cap, t->frames_n,
 		      sizeof(*t->frame_strip)) < 0 || !(copy = pgs__malloc(al, len + 1)))
 		goto nomem;
@@ -100,9 +100,7 @@ int stack_derive(struct pgs_table *t, uint32_t index)
 			if (err)
 				break;
 			if (mod && !modname) {
-				if (!(modname = pgs__malloc(al, ml + 1)))
-					goto nomem;
-				memcpy(modname, mod, ml);
+				modname = mod;
 				mod_len = ml;
 			}
 			/* The frame's own text starts after the indent. */
@@ -150,7 +148,6 @@ nomem:
 	err = -ENOMEM;
 out:
 	pgs__free(al, copy);
-	pgs__free(al, modname);
 	pgs__free(al, text.p);
 	pgs__free(al, stack.p);
 	pgs__free(al, one.p);
