@@ -30,6 +30,7 @@ enum {
 	OPT_PID = 1, OPT_TGID, OPT_NAME, OPT_CULL, OPT_SORT,
 	OPT_FORMAT, OPT_STRICT, OPT_NODE, OPT_TOP, OPT_MIN_PAGES, OPT_STRIP,
 	OPT_PAGE_SIZE, OPT_CS_SKIP, OPT_FILTER, OPT_STACKS, OPT_HELP_KEYS,
+	OPT_WEIGHT, OPT_ICICLE, OPT_HUMAN, OPT_KEEP_OFFSETS, OPT_TITLE,
 };
 
 struct cli {
@@ -37,6 +38,9 @@ struct cli {
 	const char *stacks;	/* --stacks FILE: show_stacks_handles */
 	struct pgs_query *q;
 	enum pgs_format format;
+	enum pgs_weight weight;
+	unsigned write_flags;	/* PGS_WRITE_* */
+	const char *title;
 	bool strict, quiet, verbose;
 	bool error_shown;	/* a diagnostic already said why the input failed */
 	uint64_t unresolved;	/* handles --stacks FILE did not list */
@@ -85,7 +89,13 @@ static void usage(FILE *f)
 "  --stacks FILE       take the frames of 'handle: N' lines (a print_mode=handle\n"
 "                      dump, show_handles) from FILE, a show_stacks_handles file\n"
 "Output and behaviour:\n"
-"  --format FMT        text (default, page_owner_sort's) or json\n"
+"  --format FMT        text (default, page_owner_sort's), json, ndjson, csv,\n"
+"                      folded, pprof, svg or html\n"
+"  --human             text: pages also in KiB/MiB/GiB\n"
+"  --weight W          folded/pprof/svg/html width: pages (default), times, bytes\n"
+"  --keep-offsets      folded/pprof/svg/html: keep +0xoff/0xsize in frames\n"
+"  --icicle            svg/html: root at the top\n"
+"  --title TEXT        svg/html title (default: the input's name)\n"
 "  --strict            exit 2 if any record or line was not understood, or a\n"
 "                      handle not found in --stacks FILE\n"
 "  -j N                worker threads (default: online CPUs)\n"
@@ -205,6 +215,11 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		{ "filter", required_argument, NULL, OPT_FILTER },
 		{ "stacks", required_argument, NULL, OPT_STACKS },
 		{ "help-keys", no_argument, NULL, OPT_HELP_KEYS },
+		{ "weight", required_argument, NULL, OPT_WEIGHT },
+		{ "icicle", no_argument, NULL, OPT_ICICLE },
+		{ "human", no_argument, NULL, OPT_HUMAN },
+		{ "keep-offsets", no_argument, NULL, OPT_KEEP_OFFSETS },
+		{ "title", required_argument, NULL, OPT_TITLE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
@@ -266,15 +281,50 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			err = pgs_query_add_sort(c->q, optarg);
 			what = "--sort takes [+|-]key[,...] (see --help-keys)";
 			break;
-		case OPT_FORMAT:
-			if (strcmp(optarg, "text") == 0) {
-				c->format = PGS_FORMAT_TEXT;
-			} else if (strcmp(optarg, "json") == 0) {
-				c->format = PGS_FORMAT_JSON;
-			} else {
-				fprintf(stderr, "%s: unknown --format '%s' (text or json)\n", prog, optarg);
+		case OPT_FORMAT: {
+			static const char *const names[] = {
+				[PGS_FORMAT_TEXT] = "text", [PGS_FORMAT_JSON] = "json",
+				[PGS_FORMAT_NDJSON] = "ndjson", [PGS_FORMAT_CSV] = "csv",
+				[PGS_FORMAT_FOLDED] = "folded", [PGS_FORMAT_PPROF] = "pprof",
+				[PGS_FORMAT_SVG] = "svg", [PGS_FORMAT_HTML] = "html",
+			};
+			size_t i;
+
+			for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+				if (strcmp(optarg, names[i]) == 0)
+					break;
+			if (i == sizeof(names) / sizeof(names[0])) {
+				fprintf(stderr, "%s: unknown --format '%s' (text, json, ndjson, csv, "
+					"folded, pprof, svg or html)\n", prog, optarg);
 				return EXIT_USAGE;
 			}
+			c->format = (enum pgs_format)i;
+			break;
+		}
+		case OPT_WEIGHT:
+			if (strcmp(optarg, "pages") == 0) {
+				c->weight = PGS_WEIGHT_PAGES;
+			} else if (strcmp(optarg, "times") == 0) {
+				c->weight = PGS_WEIGHT_TIMES;
+			} else if (strcmp(optarg, "bytes") == 0) {
+				c->weight = PGS_WEIGHT_BYTES;
+			} else {
+				fprintf(stderr, "%s: unknown --weight '%s' (pages, times or bytes)\n",
+					prog, optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_ICICLE:
+			c->write_flags |= PGS_WRITE_ICICLE;
+			break;
+		case OPT_HUMAN:
+			c->write_flags |= PGS_WRITE_HUMAN;
+			break;
+		case OPT_KEEP_OFFSETS:
+			c->write_flags |= PGS_WRITE_KEEP_OFFSETS;
+			break;
+		case OPT_TITLE:
+			c->title = optarg;
 			break;
 		case OPT_STRICT:
 			c->strict = true;
@@ -459,6 +509,9 @@ static int write_report(struct cli *c, const struct pgs_result *r)
 
 	wo.format = c->format;
 	wo.input_name = c->input;
+	wo.flags = c->write_flags;
+	wo.weight = c->weight;
+	wo.title = c->title;
 	if (strcmp(c->output, "-") != 0) {
 		err = open_output(c->output, &target, &tmp, &fd);
 		if (err) {

@@ -637,7 +637,25 @@ PGS_API uint64_t pgs_result_pages(const struct pgs_result *r);
 enum pgs_format {
 	PGS_FORMAT_TEXT = 0,	/* page_owner_sort's text */
 	PGS_FORMAT_JSON,	/* one JSON document */
+	PGS_FORMAT_NDJSON,	/* one JSON object per group, one per line (0.2) */
+	PGS_FORMAT_CSV,		/* RFC 4180 with a header row (0.2) */
+	PGS_FORMAT_FOLDED,	/* FlameGraph folded stacks (0.2) */
+	PGS_FORMAT_PPROF,	/* gzipped profile.proto (0.2) */
+	PGS_FORMAT_SVG,		/* self-contained interactive flame graph (0.2) */
+	PGS_FORMAT_HTML,	/* the flame graph and the top groups in one page (0.2) */
 };
+
+/* What a flame graph's or folded stack's width counts (0.2). */
+enum pgs_weight {
+	PGS_WEIGHT_PAGES = 0,	/* base pages (default) */
+	PGS_WEIGHT_TIMES,	/* blocks */
+	PGS_WEIGHT_BYTES,	/* pages times the query's page size */
+};
+
+/* pgs_write_opts.flags (0.2) */
+#define PGS_WRITE_HUMAN		(1u << 0)	/* text: pages also as KiB/MiB/GiB */
+#define PGS_WRITE_ICICLE	(1u << 1)	/* svg/html: root at the top */
+#define PGS_WRITE_KEEP_OFFSETS	(1u << 2)	/* folded/svg/html/pprof: keep +0xoff/0xsize */
 
 /*
  * Where output goes: called with consecutive pieces of the report. Return 0
@@ -650,6 +668,10 @@ struct pgs_write_opts {
 	enum pgs_format format;
 	/* JSON only: the "input" object's name; default "-". */
 	const char *input_name;
+	/* Fields below: 0.2. */
+	unsigned flags;			/* PGS_WRITE_* */
+	enum pgs_weight weight;		/* folded, pprof's default sample, svg, html */
+	const char *title;		/* svg/html title; default: the input's name */
 };
 
 /*
@@ -660,6 +682,9 @@ struct pgs_write_opts {
 PGS_API int pgs_result_write(const struct pgs_result *r,
 			     const struct pgs_write_opts *opts,
 			     pgs_write_fn sink, void *user);
+
+/* ------------------------------------------------------------------------ */
+/* Snapshot diff                                                             */
 
 #ifdef __cplusplus
 }

@@ -28,6 +28,22 @@ PGS_API int pgs_result_write(const struct pgs_result *r, const struct pgs_write_
 	case PGS_FORMAT_JSON:
 		write_json(w, r, o.input_name ? o.input_name : r->t->name);
 		break;
+	case PGS_FORMAT_NDJSON:
+		write_ndjson(w, r, &o);
+		break;
+	case PGS_FORMAT_CSV:
+		write_csv(w, r, &o);
+		break;
+	case PGS_FORMAT_FOLDED:
+		write_folded(w, r, &o);
+		break;
+	case PGS_FORMAT_PPROF:
+		write_pprof(w, r, &o);
+		break;
+	case PGS_FORMAT_SVG:
+	case PGS_FORMAT_HTML:
+		write_flame(w, r, &o);
+		break;
 	default:
 		w->err = -EINVAL;
 	}

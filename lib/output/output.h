@@ -28,5 +28,12 @@ void w_json_str(struct writer *w, const char *s, size_t len);
 
 void write_text(struct writer *w, const struct pgs_result *r);
 void write_json(struct writer *w, const struct pgs_result *r, const char *input_name);
+/* The 0.2 formats; each sets w->err on failure. */
+void write_ndjson(struct writer *w, const struct pgs_result *r, const struct pgs_write_opts *o);
+void write_csv(struct writer *w, const struct pgs_result *r, const struct pgs_write_opts *o);
+void write_folded(struct writer *w, const struct pgs_result *r, const struct pgs_write_opts *o);
+void write_pprof(struct writer *w, const struct pgs_result *r, const struct pgs_write_opts *o);
+/* svg, or html (o->format) */
+void write_flame(struct writer *w, const struct pgs_result *r, const struct pgs_write_opts *o);
 
 #endif /* PGS_OUTPUT_H */

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Golden CLI tests: each line of cases.tsv is NAME <TAB> STDIN <TAB> ARGS.
+# Golden CLI tests: each line of cases.tsv (and of cases-*.tsv, one file per
+# topic) is NAME <TAB> STDIN <TAB> ARGS.
 # STDIN is a fixture path, '-' for none (/dev/null), or 'full:' to send
 # stdout to /dev/full. ARGS is split by the shell; @F@ is the fixtures
 # folder. Expected stdout, stderr and exit status are in expected/NAME.{out,err,rc}
@@ -55,7 +56,7 @@ while IFS=$'\t' read -r name stdin args; do
 		echo "FAIL $name: valgrind"
 	fi
 	if [ $ok = 1 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
-done <"$here/cases.tsv"
+done < <(cat "$here"/cases.tsv "$here"/cases-*.tsv 2>/dev/null)
 
 [ "$regen" = --regen ] && { echo "expected files rewritten"; exit 0; }
 echo "$pass passed, $fail failed"
