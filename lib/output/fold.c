@@ -131,6 +131,14 @@ int fold_frames(const struct pgs_result *r, size_t row, unsigned flags, struct f
 			FORWARD_IF_ERROR(push(f, &x));
 		}
 		f->nstack = m->nframes;
+		/* A handle whose frames are elsewhere (print_mode=handle, show_handles). */
+		if (!m->nframes && !(r->s.cull & (1u << K_HANDLE))) {
+			struct kval v;
+
+			key_value(&r->kc, K_HANDLE, row, &v);
+			if (v.type != KV_NULL)
+				FORWARD_IF_ERROR(push_pseudo(r, row, K_HANDLE, strip, f));
+		}
 	}
 	return 0;
 }

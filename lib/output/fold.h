@@ -49,7 +49,8 @@ bool fold_has_stack(const struct pgs_result *r);
  * (reset first): one pseudo frame "KEY:VALUE" (the key's long name) per
  * cull key other than stacktrace, stack and txt, in key order, then, when
  * fold_has_stack(), the stack's frames from the outermost caller to the
- * innermost. Returns 0 or -ENOMEM.
+ * innermost; a stack known only by its handle (no frames) is the pseudo
+ * frame "handle:N". Returns 0 or -ENOMEM.
  */
 int fold_frames(const struct pgs_result *r, size_t row, unsigned flags, struct fold_frames *f);
 void fold_frames_free(struct fold_frames *f);

@@ -213,8 +213,8 @@ static void labels(struct prof *p, size_t row, bool strip)
 		if (!(r->s.cull & (1u << id)) || d->type == KT_STACK || id == K_TXT)
 			continue;
 		s = fold_value_text(r, (enum key_id)id, row, strip, buf, sizeof(buf), &len);
-		if (!s)
-			continue;
+		if (!s || !len)
+			continue;	/* "" is string 0, which pprof reads as no label */
 		pb_uint(&p->sub, L_KEY, intern_cstr(p, d->long_name));
 		pb_uint(&p->sub, L_STR, intern(p, s, len));
 		pb_msg(&p->msg, S_LABEL, &p->sub);
