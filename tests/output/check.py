@@ -131,6 +131,29 @@ def check_folded(pgsort, path, blocks, name):
     check("%s folded pipe = file" % name, piped == run(pgsort, ["--format=folded", path]))
 
 
+def check_every_key(pgsort, path, blocks, name):
+    """Every cull key and every sort key: nothing lost, nothing counted twice."""
+    pages = sum(1 << b["order"] for b in blocks)
+    keys = []
+    for ln in run(pgsort, ["--help-keys"]).decode().splitlines()[1:]:
+        f = ln.split()
+        if len(f) < 4 or f[2] not in ("yes", "no"):
+            continue
+        keys.append((f[1], f[2] == "yes", f[3] == "yes"))
+    have_free = run(pgsort, ["--format=json", path]).find(b'"era": "H"') < 0
+    for key, cull, sort in keys:
+        if key in ("free_ts", "free") and not have_free:
+            continue
+        args = (["--cull=" + key] if cull else []) + (["--sort=-" + key] if sort else [])
+        if not args:
+            continue
+        got, _ = folded(run(pgsort, ["--format=folded", path] + args))
+        check("%s folded %s: pages" % (name, args), sum(got.values()) == pages)
+        p = pprof_decode.decode(run(pgsort, ["--format=pprof", path] + args))
+        check("%s pprof %s: pages" % (name, args),
+              sum(sm["value"][1] for sm in p["sample"]) == pages)
+
+
 def sums(samples, key):
     out = collections.defaultdict(lambda: [0, 0, 0])
     for s in samples:
@@ -217,6 +240,7 @@ def main():
             check("%s has blocks" % name, len(blocks) > 0)
             check_folded(pgsort, path, blocks, name)
             check_pprof(pgsort, path, blocks, name)
+            check_every_key(pgsort, path, blocks, name)
             print("%s: %d blocks, %d pages, %d stacks" % (
                 name, len(blocks), sum(1 << b["order"] for b in blocks),
                 len(collapse(blocks))))
