@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # go tool pprof itself reads pgsort's profiles: its totals of pages and of
 # allocations equal awk's sums over the dump (2^order per block, blocks).
-# Skipped (77) without go (Debian: golang-go).
+# Fails without go: .ci/run and the README install golang-go.
 # Usage: go-pprof.sh PGSORT DUMP...
 set -u
 pgsort=$1
 shift
-command -v go >/dev/null || { echo "no go: skipped"; exit 77; }
+command -v go >/dev/null || { echo "go not found: apt-get install golang-go"; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export HOME=$tmp GOCACHE=$tmp/cache GOFLAGS= PPROF_TMPDIR=$tmp
