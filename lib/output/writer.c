@@ -86,8 +86,7 @@ void w_printf(struct writer *w, const char *fmt, ...)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at s, 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t len)
+size_t utf8_len(const unsigned char *s, size_t len)
 {
 	size_t n, i;
 	uint32_t cp;
