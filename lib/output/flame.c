@@ -263,7 +263,18 @@ static void html_stack_cell(struct writer *w, const struct pgs_result *r, size_t
 	w_str(w, "<td class=\"k\"><details><summary>");
 	w_xml_text(w, sum, slen);
 	w_str(w, "</summary><pre>");
-	w_xml_text(w, s, len);
+	while (len) {
+		const char *eol = memchr(s, '\n', len);
+		size_t n = eol ? (size_t)(eol - s) : len;
+
+		w_xml_text(w, s, n);
+		if (eol) {
+			w_put(w, "\n", 1);
+			n++;
+		}
+		s += n;
+		len -= n;
+	}
 	w_str(w, "</pre></details></td>");
 }
 
