@@ -10,7 +10,8 @@ colours, non-background pixels), a real mouse click zooms (the frame spans
 the full width, its siblings hide, Escape restores), hovering shows pages,
 bytes and share, the search box highlights the matching frames and its
 "Matched" share equals the pages of blocks with a matching frame, counted
-here from the input. Usage: browser.py PGSORT FIXTURE [SCREENSHOT.png]
+here from the input. Usage: browser.py PGSORT FIXTURE [SCREENSHOT.png],
+or browser.py --shot GRAPH.svg OUT.png to take a picture of a graph.
 Fails (never skips) when chromium is missing.
 """
 import base64
@@ -303,13 +304,39 @@ def check_page(c, path, fixture, label, shot=None):
     ok(abs(got - share) < 0.02, "%s: %s, input says %.2f%%" % (label, res[2], share))
 
 
+def shot_only(exe, svg, png):
+    """docs/flamegraph.png: the SVG at its own size, offline."""
+    tmp = tempfile.mkdtemp(prefix="pgsort-shot-")
+    c = Chrome(exe, os.path.join(tmp, "profile"))
+    try:
+        c.blocked = []
+        target = c.send("Target.createTarget", {"url": "about:blank"}, session=False)["targetId"]
+        c.session = c.send("Target.attachToTarget", {"targetId": target, "flatten": True},
+                           session=False)["sessionId"]
+        c.send("Fetch.enable", {"patterns": [{"urlPattern": "http*"}]})
+        c.send("Page.enable")
+        open_page(c, os.path.abspath(svg))
+        w, h = js(c, "[+document.documentElement.getAttribute('width'),"
+                     " +document.documentElement.getAttribute('height')]")
+        c.send("Emulation.setDeviceMetricsOverride", {"width": w, "height": h,
+                                                      "deviceScaleFactor": 1, "mobile": False})
+        with open(png, "wb") as f:
+            f.write(screenshot(c))
+    finally:
+        c.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
 def main():
-    pgsort, fixture = sys.argv[1], os.path.abspath(sys.argv[2])
-    shot = sys.argv[3] if len(sys.argv) > 3 else None
     exe = shutil.which("chromium")
     if not exe:
         print("FAIL chromium is not installed: apt-get install chromium (Debian's package)")
         return 1
+    if sys.argv[1] == "--shot":
+        return shot_only(exe, sys.argv[2], sys.argv[3])
+    pgsort, fixture = sys.argv[1], os.path.abspath(sys.argv[2])
+    shot = sys.argv[3] if len(sys.argv) > 3 else None
     tmp = tempfile.mkdtemp(prefix="pgsort-browser-")
     c = None
     try:
