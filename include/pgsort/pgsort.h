@@ -656,6 +656,12 @@ enum pgs_weight {
 #define PGS_WRITE_HUMAN		(1u << 0)	/* text: pages also as KiB/MiB/GiB */
 #define PGS_WRITE_ICICLE	(1u << 1)	/* svg/html: root at the top */
 #define PGS_WRITE_KEEP_OFFSETS	(1u << 2)	/* folded/svg/html/pprof: keep +0xoff/0xsize */
+/*
+ * svg/html: colour frames by allocator (SLAB, VMALLOC, CMA, OTHERS, mixed:
+ * of the stacks through the frame) instead of by module (the default:
+ * vmlinux warm, each module a hue of its own). Colours are hashes of names.
+ */
+#define PGS_WRITE_COLOR_ALLOCATOR	(1u << 3)
 
 /*
  * Where output goes: called with consecutive pieces of the report. Return 0

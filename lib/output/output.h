@@ -23,10 +23,11 @@ size_t fmt_u64(char *out, uint64_t v);
 /* v in decimal, without printf: millions of groups print it twice each. */
 void w_u64(struct writer *w, uint64_t v);
 
-/* A JSON string literal (quotes included); bytes that are not UTF-8 become \u00XX. */
-void w_json_str(struct writer *w, const char *s, size_t len);
 /* Length of the valid UTF-8 sequence at s (len > 0), 0 if invalid. */
 size_t utf8_len(const unsigned char *s, size_t len);
+
+/* A JSON string literal (quotes included); bytes that are not UTF-8 become \u00XX. */
+void w_json_str(struct writer *w, const char *s, size_t len);
 
 void write_text(struct writer *w, const struct pgs_result *r);
 void write_json(struct writer *w, const struct pgs_result *r, const char *input_name);
