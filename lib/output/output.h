@@ -49,7 +49,7 @@ size_t fmt_iec(char *out, uint64_t bytes);
  * ndjson's members, CSV's columns. With a cull, each cull key (and pid,
  * tgid, name, node when selected by --pid ...) in key order, gfp followed
  * by its names; without, page_owner_sort's allocator and text, or for the
- * page_owner_stacks files the handle and stack.
+ * page_owner_stacks files the handle and stacktrace.
  */
 enum col_kind {
 	COL_KEY,	/* the key id's value */
