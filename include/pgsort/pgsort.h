@@ -634,6 +634,17 @@ PGS_API uint64_t pgs_result_pages(const struct pgs_result *r);
 /* ------------------------------------------------------------------------ */
 /* Output                                                                    */
 
+/*
+ * JSON's groups, ndjson's lines and CSV's rows hold the same fields:
+ * "times", "pages", "bytes" (pages x the query's page size; in JSON since
+ * 0.2), then one per cull key under its long name ("gfp" adds
+ * "gfp_names"), or without a cull "allocator" and "txt" (page_owner) or
+ * "handle" and "stacktrace" (page_owner_stacks files). ndjson: a group's
+ * JSON object per line, nothing else. CSV: a header row, CRLF rows,
+ * unquoted numbers, true/false, a null as an empty field and an empty text
+ * as "", multi-line texts as their lines (leading blanks cut) joined by
+ * ';', quotes only around fields with , " CR or LF; bytes as in the dump.
+ */
 enum pgs_format {
 	PGS_FORMAT_TEXT = 0,	/* page_owner_sort's text */
 	PGS_FORMAT_JSON,	/* one JSON document */
@@ -653,7 +664,7 @@ enum pgs_weight {
 };
 
 /* pgs_write_opts.flags (0.2) */
-#define PGS_WRITE_HUMAN		(1u << 0)	/* text: pages also as KiB/MiB/GiB */
+#define PGS_WRITE_HUMAN		(1u << 0)	/* text: " (1.5 MiB)" after pages */
 #define PGS_WRITE_ICICLE	(1u << 1)	/* svg/html: root at the top */
 #define PGS_WRITE_KEEP_OFFSETS	(1u << 2)	/* folded/svg/html/pprof: keep +0xoff/0xsize */
 /*
