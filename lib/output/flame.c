@@ -2,19 +2,19 @@
 /*
  * --format=svg and html: the result's groups as flame_render() stacks.
  *
- * A group's stack is its cull keys' values as pseudo frames ("pid:42",
- * "name:kworker/0:1"; long key names, in key order) at the root, then its
- * frames from the outermost caller in, when the group has one stack: the
- * default grouping, or a cull with stacktrace or stack. Any other cull
- * (module, callsite, ...) groups rows of many stacks, which the result does
- * not keep, so such a group is its pseudo frames alone. Frames lose their
- * "+0xoff/0xsize" unless PGS_WRITE_KEEP_OFFSETS; equal stacks then merge.
+ * A group's stack is its folded frames (fold.h), the very frames of
+ * --format=folded and pprof: its cull keys' values as grey pseudo frames
+ * ("pid:42") at the root, then, when the group has one stack, its frames
+ * from the outermost caller in, offsets cut unless PGS_WRITE_KEEP_OFFSETS.
+ * Equal stacks merge in flame_render(). html adds a table of the groups.
  */
 #include <stdio.h>	/* snprintf */
-#include <stdlib.h>	/* malloc */
+#include <stdlib.h>	/* calloc, free */
 
 #include "flame.h"
+#include "fold.h"
 
+/* The keys html_table() shows as a stack, folded under its call site. */
 #define STACK_KEYS ((1u << K_STACKTRACE) | (1u << K_STACK))
 
 struct fbuf {
@@ -37,70 +37,16 @@ static int fb_str(struct fbuf *b, const char *s)
 	return fb_put(b, s, strlen(s));
 }
 
-/* A cull key's value of row, as the text report prints it ("-": none). */
-static int value_text(const struct pgs_result *r, unsigned id, size_t row, struct fbuf *b)
-{
-	char buf[64], num[48];
-	const char *s;
-	struct kval v;
-	size_t n;
-
-	key_value(&r->kc, (enum key_id)id, row, &v);
-	if (v.type == KV_NULL)
-		return fb_put(b, "-", 1);
-	s = key_text(&r->kc, (enum key_id)id, row, &v, buf, sizeof(buf), &n);
-	if (id == K_GFP || id == K_PFN) {
-		snprintf(num, sizeof(num), "%#llx", (unsigned long long)v.v);
-		FORWARD_IF_ERROR(fb_str(b, num));
-		if (id == K_GFP) {
-			FORWARD_IF_ERROR(fb_put(b, "(", 1));
-			FORWARD_IF_ERROR(fb_put(b, s ? s : "", s ? n : 0));
-			return fb_put(b, ")", 1);
-		}
-		return 0;
-	}
-	if (v.type == KV_INT) {
-		snprintf(num, sizeof(num), "%lld", (long long)v.v);
-		return fb_str(b, num);
-	}
-	if (s)
-		return fb_put(b, s, n);
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)v.v);
-	return fb_str(b, num);
-}
-
-static const uint32_t *frame_ids(const struct pgs_table *t, const struct st_meta *m, bool keep)
-{
-	const uint32_t *f = !keep && t->frame_strip ? t->frame_strip : t->frames;
-
-	return m->nframes ? f + m->frame_off : NULL;
-}
-
-/* Frames root first, text without the line's indent. */
-static void add_frames(const struct pgs_table *t, const struct st_meta *m, bool keep,
-		       struct flame_frame *out)
-{
-	const uint32_t *ids = frame_ids(t, m, keep);
-	size_t k;
-
-	for (k = 0; k < m->nframes; k++) {
-		uint32_t id = ids[m->nframes - 1 - k];
-		const char *s = strpool_str(&t->strings, id);
-		size_t len = strpool_len(&t->strings, id);
-
-		while (len && (*s == ' ' || *s == '\t'))
-			s++, len--;
-		out[k].s = s;
-		out[k].len = len;
-		out[k].pseudo = false;
-	}
-}
-
+/*
+ * The groups as flame_render() stacks: each group's frames as fold_frames()
+ * makes them for --format=folded, pseudo frames grey. Groups that fold to
+ * the same frames merge in flame_render().
+ */
 struct stacks {
 	struct flame_stack *st;
 	struct flame_frame *fr;
-	size_t n;
-	struct fbuf txt;	/* pseudo frames' texts */
+	size_t n, nfr, fr_cap;
+	struct fbuf txt;	/* pseudo frames' texts, in the order of their frames */
 };
 
 static void stacks_free(struct stacks *s)
@@ -110,110 +56,55 @@ static void stacks_free(struct stacks *s)
 	free(s->txt.p);
 }
 
-/* Without pseudo frames: one stack per distinct stacktrace of the groups. */
-static int stacks_by_st(const struct pgs_result *r, bool keep, struct stacks *out)
+static int group_frames(const struct pgs_result *r, const struct group *g, unsigned flags,
+			struct fold_frames *f, struct stacks *out)
 {
-	const struct pgs_table *t = r->t;
-	struct flame_stack *acc = calloc(t->st_n ? t->st_n : 1, sizeof(*acc));
-	size_t i, nfr = 0, used = 0, k = 0;
+	struct flame_stack *s = &out->st[out->n++];
+	size_t k;
 
-	RETURN_ERROR_IF(!acc, -ENOMEM);
-	for (i = 0; i < r->n; i++) {
-		const struct group *g = result_group(r, i);
-		struct flame_stack *a = &acc[t->c_st[g->first]];
+	FORWARD_IF_ERROR(fold_frames(r, g->first, flags, f));
+	FORWARD_IF_ERROR(pgs__grow(NULL, (void **)&out->fr, &out->fr_cap, out->nfr + f->n,
+				   sizeof(*out->fr)));
+	for (k = 0; k < f->n; k++) {
+		struct flame_frame *x = &out->fr[out->nfr + k];
 
-		if (!a->nframes) {
-			used++;
-			nfr += t->st[t->c_st[g->first]].nframes;
-		}
-		a->after.times += g->times;
-		a->after.pages += g->pages;
-		a->allocator |= t->kind == PGS_KIND_PAGE_OWNER ?
-				table_row_allocator(t, g->first) : 0;
-		a->nframes = 1;	/* seen */
+		x->s = fold_frame_text(r, f, k, &x->len);
+		x->pseudo = !f->f[k].id;
+		/* f's texts are overwritten by the next group: keep a copy. */
+		if (x->pseudo)
+			FORWARD_IF_ERROR(fb_put(&out->txt, x->s, x->len));
 	}
-	out->st = calloc(used ? used : 1, sizeof(*out->st));
-	out->fr = malloc((nfr ? nfr : 1) * sizeof(*out->fr));
-	if (!out->st || !out->fr) {
-		free(acc);
-		return -ENOMEM;
-	}
-	nfr = 0;
-	for (i = 0; i < t->st_n; i++) {
-		if (!acc[i].nframes)
-			continue;
-		out->st[k] = acc[i];
-		out->st[k].frames = out->fr + nfr;
-		out->st[k].nframes = t->st[i].nframes;
-		add_frames(t, &t->st[i], keep, out->fr + nfr);
-		nfr += t->st[i].nframes;
-		k++;
-	}
-	out->n = k;
-	free(acc);
+	out->nfr += f->n;
+	s->nframes = f->n;
+	s->after.times = g->times;
+	s->after.pages = g->pages;
+	s->allocator = r->t->kind == PGS_KIND_PAGE_OWNER ? table_row_allocator(r->t, g->first) : 0;
 	return 0;
 }
 
-/* With pseudo frames: one stack per group. */
-static int stacks_by_group(const struct pgs_result *r, unsigned pseudo, bool with_stack,
-			   bool keep, struct stacks *out)
+static int stacks_build(const struct pgs_result *r, unsigned flags, struct stacks *out)
 {
-	const struct pgs_table *t = r->t;
-	size_t i, nfr = 0, np = 0, k;
-	size_t *off;
-	unsigned id;
+	struct fold_frames f = { 0 };
+	size_t i, at = 0, nfr = 0;
+	int err = 0;
 
-	for (id = 0; id < K__COUNT; id++)
-		np += (pseudo >> id) & 1;
-	for (i = 0; i < r->n; i++)
-		nfr += np + (with_stack ? t->st[t->c_st[result_group(r, i)->first]].nframes : 0);
 	out->st = calloc(r->n ? r->n : 1, sizeof(*out->st));
-	out->fr = malloc((nfr ? nfr : 1) * sizeof(*out->fr));
-	off = malloc((nfr ? nfr : 1) * sizeof(*off));
-	if (!out->st || !out->fr || !off) {
-		free(off);
-		return -ENOMEM;
+	RETURN_ERROR_IF(!out->st, -ENOMEM);
+	for (i = 0; i < r->n && !err; i++)
+		err = group_frames(r, result_group(r, i), flags, &f, out);
+	fold_frames_free(&f);
+	FORWARD_IF_ERROR(err);
+	/* fr and txt stopped moving: point at them. */
+	for (i = 0; i < out->n; i++) {
+		out->st[i].frames = out->fr + nfr;
+		nfr += out->st[i].nframes;
 	}
-	nfr = 0;
-	for (i = 0; i < r->n; i++) {
-		const struct group *g = result_group(r, i);
-		const struct st_meta *m = &t->st[t->c_st[g->first]];
-		struct flame_stack *s = &out->st[i];
-
-		s->frames = out->fr + nfr;
-		s->after.times = g->times;
-		s->after.pages = g->pages;
-		s->allocator = t->kind == PGS_KIND_PAGE_OWNER ? table_row_allocator(t, g->first) : 0;
-		for (id = 0; id < K__COUNT; id++) {
-			const char *name = key_by_id((enum key_id)id)->long_name;
-			size_t at = out->txt.len;
-
-			if (!(pseudo & (1u << id)))
-				continue;
-			if (fb_str(&out->txt, name) < 0 || fb_put(&out->txt, ":", 1) < 0 ||
-			    value_text(r, id, g->first, &out->txt) < 0) {
-				free(off);
-				return -ENOMEM;
-			}
-			off[nfr] = at;
-			out->fr[nfr].len = out->txt.len - at;
-			out->fr[nfr].pseudo = true;
-			nfr++;
-		}
-		if (with_stack) {
-			add_frames(t, m, keep, out->fr + nfr);
-			for (k = 0; k < m->nframes; k++)
-				off[nfr + k] = SIZE_MAX;
-			nfr += m->nframes;
-		}
-		s->nframes = (size_t)(out->fr + nfr - s->frames);
+	for (i = 0; i < out->nfr; i++) {
+		if (!out->fr[i].pseudo)
+			continue;
+		out->fr[i].s = out->txt.p + at;
+		at += out->fr[i].len;
 	}
-	/* The texts stopped moving: point at them. */
-	for (k = 0; k < nfr; k++)
-		if (off[k] != SIZE_MAX)
-			out->fr[k].s = out->txt.p + off[k];
-	out->n = r->n;
-	free(off);
 	return 0;
 }
 
@@ -280,7 +171,7 @@ static void html_stack_cell(struct writer *w, const struct pgs_result *r, size_t
 
 static void html_table(struct writer *w, const struct pgs_result *r, const struct pgs_write_opts *o)
 {
-	struct fbuf b = { 0 };
+	bool strip = !(o->flags & PGS_WRITE_KEEP_OFFSETS);
 	uint64_t ps = r->kc.page_size;
 	unsigned id;
 	size_t i;
@@ -305,19 +196,20 @@ static void html_table(struct writer *w, const struct pgs_result *r, const struc
 			 (unsigned long long)g->pages, (unsigned long long)(g->pages * ps),
 			 (unsigned long long)(h / 100), (unsigned long long)(h % 100));
 		for (id = 0; id < K__COUNT; id++) {
+			char buf[128];
+			const char *s;
+			size_t n;
+
 			if (!(r->s.cull & (1u << id)))
 				continue;
 			if ((1u << id) & STACK_KEYS) {
 				html_stack_cell(w, r, g->first);
 				continue;
 			}
-			b.len = 0;
-			if (value_text(r, id, g->first, &b) < 0) {
-				w->err = -ENOMEM;
-				break;
-			}
+			/* The value as the graph's pseudo frame shows it. */
+			s = fold_value_text(r, (enum key_id)id, g->first, strip, buf, sizeof(buf), &n);
 			w_str(w, "<td class=\"k\">");
-			w_xml_text(w, b.p, b.len);
+			w_xml_text(w, s ? s : "-", s ? n : 1);
 			w_str(w, "</td>");
 		}
 		if (!r->s.cull)
@@ -325,7 +217,6 @@ static void html_table(struct writer *w, const struct pgs_result *r, const struc
 		w_str(w, "</tr>\n");
 	}
 	w_str(w, "</tbody>\n</table>\n");
-	free(b.p);
 }
 
 static const char html_style[] =
@@ -339,9 +230,7 @@ static const char html_style[] =
 void write_flame(struct writer *w, const struct pgs_result *r, const struct pgs_write_opts *o)
 {
 	const struct pgs_table *t = r->t;
-	bool keep = o->flags & PGS_WRITE_KEEP_OFFSETS;
-	unsigned pseudo = r->s.cull & ~STACK_KEYS;
-	bool with_stack = !r->s.cull || (r->s.cull & STACK_KEYS);
+	unsigned flags = o->flags & PGS_WRITE_KEEP_OFFSETS ? 0 : FOLD_STRIP;
 	struct flame_opts fo = { 0 };
 	struct stacks s = { 0 };
 	struct fbuf sub = { 0 };
@@ -351,8 +240,7 @@ void write_flame(struct writer *w, const struct pgs_result *r, const struct pgs_
 
 	if (strcmp(title, "-") == 0)
 		title = "standard input";
-	err = pseudo ? stacks_by_group(r, pseudo, with_stack, keep, &s) :
-		       stacks_by_st(r, keep, &s);
+	err = stacks_build(r, flags, &s);
 	if (!err)
 		err = subtitle(r, o, &sub);
 	if (err) {

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A group as a flame graph sees it: a list of frames, root first, and the
- * FlameGraph "folded" line made of them. Shared by the folded and pprof
- * outputs (and meant for svg/html and a two-weight diff of folded lines):
+ * FlameGraph "folded" line made of them. Shared by the folded, pprof, svg
+ * and html outputs, so all show the same frames (and meant for a two-weight
+ * diff of folded lines):
  *
  *	struct fold_frames f = { 0 };
  *	fold_frames(r, g->first, FOLD_STRIP, &f);	// pseudo frames, then root..leaf

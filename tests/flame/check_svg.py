@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """pgsort --format=svg/html against an independent reading of the input.
 
-Reads each page_owner block with regexes (header's order and comm, pid, frame
-lines; offsets cut like --strip-offsets), builds the flame graph's tree
+Reads each page_owner block with regexes (header's order, gfp mask, comm and
+pid, frame lines; offsets cut like --strip-offsets; pseudo frames written as
+the man page's "Folded stacks" says), builds the flame graph's tree
 itself and compares it with the SVG: well-formed XML, every frame's path,
 blocks and pages in its hover text, rect width = pages * 1180 / total, the
 frames under 0.1 px left out and counted, escaping of hostile names, the
@@ -20,7 +21,8 @@ import xml.etree.ElementTree as ET
 NS = "{http://www.w3.org/2000/svg}"
 INNER = 1180.0
 STRIP = re.compile(rb"\+0x[0-9a-f]+/0x[0-9a-f]+")
-HDR = re.compile(rb"^Page allocated via order (\d+), .*pid (-?\d+), tgid -?\d+ \((.*)\), ts \d+ ns$")
+HDR = re.compile(rb"^Page allocated via order (\d+), mask (0x[0-9a-f]+)\((.*?)\), "
+                 rb"pid (-?\d+), tgid -?\d+ \((.*)\), ts \d+ ns$")
 failures = 0
 checks = 0
 
@@ -50,14 +52,16 @@ def esc(b):
 
 
 def blocks(path, keep=False):
-    """(pid, comm, order, frames innermost first) per block."""
+    """(pid, comm, order, frames innermost first, gfp) per block; gfp as the
+    folded pseudo frame shows it: the mask's names, or the mask in hex."""
     out, cur = [], None
     with open(path, "rb") as f:
         for line in f:
             line = line.rstrip(b"\n")
             m = HDR.match(line)
             if m:
-                cur = [int(m.group(2)), m.group(3), int(m.group(1)), []]
+                cur = [int(m.group(4)), m.group(5), int(m.group(1)), [],
+                       (m.group(3) or m.group(2)).decode()]
                 out.append(cur)
             elif cur is not None and re.match(rb"^ \S", line):
                 fr = line[1:]
@@ -174,6 +178,8 @@ def main():
             tree([(("name:" + esc(b[1]),), 1 << b[2]) for b in blocks(edge)]))
     compare("cull=pid,stacktrace", run([pgsort, "--format=svg", "--cull=pid,stacktrace", small]),
             tree(stack_paths(sb, lambda b: ("pid:%d" % b[0],))))
+    compare("cull=gfp,stacktrace", run([pgsort, "--format=svg", "--cull=gfp,stacktrace", small]),
+            tree(stack_paths(sb, lambda b: ("gfp:" + b[4],))))
 
     # Hostile bytes in a comm and a frame: <, &, quotes, invalid UTF-8, controls.
     with open(edge, "rb") as f:
