@@ -10,7 +10,7 @@
 
 #include "output.h"
 
-static void lines_array(struct writer *w, const char *s, size_t len)
+void lines_array(struct writer *w, const char *s, size_t len)
 {
 	const char *p = s, *end = s + len;
 	bool first = true;
@@ -64,7 +64,7 @@ static void allocator_member(struct writer *w, uint32_t bits)
 }
 
 /* One member per cull key (and per selection), under the key's long name. */
-static void key_members(struct writer *w, const struct pgs_result *r, size_t row)
+void key_members(struct writer *w, const struct pgs_result *r, size_t row)
 {
 	unsigned cull = r->s.cull, id;
 
@@ -104,22 +104,31 @@ static void key_members(struct writer *w, const struct pgs_result *r, size_t row
 	}
 }
 
+void input_object(struct writer *w, const struct pgs_result *r, const char *name)
+{
+	const struct pgs_table *t = r->t;
+
+	w_str(w, "{\"name\": ");
+	w_json_str(w, name, strlen(name));
+	w_printf(w, ", \"kind\": \"%s\", \"era\": \"%s\", \"bytes\": %llu, \"records\": %llu, "
+		 "\"pages\": %llu, \"skipped\": %llu, \"unknown_lines\": %llu, "
+		 "\"selected_records\": %llu, \"selected_pages\": %llu, \"log_prefix\": %s%s%s}",
+		 pgs_kind_name(t->kind), table_era(t), (unsigned long long)t->bytes,
+		 (unsigned long long)t->rows, (unsigned long long)t->pages,
+		 (unsigned long long)t->skipped, (unsigned long long)t->unknown_lines,
+		 (unsigned long long)r->records, (unsigned long long)r->pages,
+		 t->prefix ? "\"" : "", t->prefix ? t->prefix : "null", t->prefix ? "\"" : "");
+}
+
 void write_json(struct writer *w, const struct pgs_result *r, const char *input_name)
 {
 	const struct pgs_table *t = r->t;
 	char *txt = NULL;
 	size_t txt_len, txt_cap = 0, i;
 
-	w_printf(w, "{\"pgsort\": \"%s\", \"input\": {\"name\": ", pgs_version());
-	w_json_str(w, input_name, strlen(input_name));
-	w_printf(w, ", \"kind\": \"%s\", \"era\": \"%s\", \"bytes\": %llu, \"records\": %llu, "
-		 "\"pages\": %llu, \"skipped\": %llu, \"unknown_lines\": %llu, "
-		 "\"selected_records\": %llu, \"selected_pages\": %llu, \"log_prefix\": %s%s%s}, \"cull\": ",
-		 pgs_kind_name(t->kind), table_era(t), (unsigned long long)t->bytes,
-		 (unsigned long long)t->rows, (unsigned long long)t->pages,
-		 (unsigned long long)t->skipped, (unsigned long long)t->unknown_lines,
-		 (unsigned long long)r->records, (unsigned long long)r->pages,
-		 t->prefix ? "\"" : "", t->prefix ? t->prefix : "null", t->prefix ? "\"" : "");
+	w_printf(w, "{\"pgsort\": \"%s\", \"input\": ", pgs_version());
+	input_object(w, r, input_name);
+	w_str(w, ", \"cull\": ");
 	key_list(w, r, false);
 	w_str(w, ", \"sort\": ");
 	key_list(w, r, true);

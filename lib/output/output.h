@@ -27,6 +27,15 @@ void w_u64(struct writer *w, uint64_t v);
 void w_json_str(struct writer *w, const char *s, size_t len);
 
 void write_text(struct writer *w, const struct pgs_result *r);
+/*
+ * The text report's line for a culled group after its counts: ", PID 1",
+ * ", task_comm_name: x", the other cull keys, then ":\n" and its stack.
+ */
+void text_group_keys(struct writer *w, const struct pgs_result *r, size_t row);
+/* JSON pieces: an array of a text's lines; ", \"key\": value" per cull key; "input". */
+void lines_array(struct writer *w, const char *s, size_t len);
+void key_members(struct writer *w, const struct pgs_result *r, size_t row);
+void input_object(struct writer *w, const struct pgs_result *r, const char *name);
 void write_json(struct writer *w, const struct pgs_result *r, const char *input_name);
 /* The 0.2 formats; each sets w->err on failure. */
 void write_ndjson(struct writer *w, const struct pgs_result *r, const struct pgs_write_opts *o);
