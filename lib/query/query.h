@@ -21,6 +21,7 @@ enum key_id {
 #define KEY_CULL 0x1u	/* may group */
 #define KEY_SORT 0x2u	/* may order */
 #define KEY_FILTER 0x4u	/* may be tested by --filter */
+#define KEY_BOOT 0x8u	/* means something only within one boot: no diff across boots */
 
 /* What a key's value is, which decides how it compares, filters and prints. */
 enum key_type {
