@@ -56,6 +56,13 @@ struct cli {
 
 static const char *prog = "pgsort";
 
+static const char *const format_names[] = {
+	[PGS_FORMAT_TEXT] = "text", [PGS_FORMAT_JSON] = "json",
+	[PGS_FORMAT_NDJSON] = "ndjson", [PGS_FORMAT_CSV] = "csv",
+	[PGS_FORMAT_FOLDED] = "folded", [PGS_FORMAT_PPROF] = "pprof",
+	[PGS_FORMAT_SVG] = "svg", [PGS_FORMAT_HTML] = "html",
+};
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -340,18 +347,12 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			what = "--sort takes [+|-]key[,...] (see --help-keys)";
 			break;
 		case OPT_FORMAT: {
-			static const char *const names[] = {
-				[PGS_FORMAT_TEXT] = "text", [PGS_FORMAT_JSON] = "json",
-				[PGS_FORMAT_NDJSON] = "ndjson", [PGS_FORMAT_CSV] = "csv",
-				[PGS_FORMAT_FOLDED] = "folded", [PGS_FORMAT_PPROF] = "pprof",
-				[PGS_FORMAT_SVG] = "svg", [PGS_FORMAT_HTML] = "html",
-			};
 			size_t i;
 
-			for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-				if (strcmp(optarg, names[i]) == 0)
+			for (i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++)
+				if (strcmp(optarg, format_names[i]) == 0)
 					break;
-			if (i == sizeof(names) / sizeof(names[0])) {
+			if (i == sizeof(format_names) / sizeof(format_names[0])) {
 				fprintf(stderr, "%s: unknown --format '%s' (text, json, ndjson, csv, "
 					"folded, pprof, svg or html)\n", prog, optarg);
 				return EXIT_USAGE;
@@ -605,6 +606,11 @@ static int write_report(struct cli *c, const struct pgs_result *r, const struct 
 	pending_tmp = NULL;
 	free(tmp);
 	free(target);
+	if (err == -ENOTSUP && d) {
+		fprintf(stderr, "%s: diff: --format=%s is not available for a diff\n", prog,
+			format_names[c->format]);
+		return EXIT_USAGE;
+	}
 	if (err) {
 		fprintf(stderr, "%s: cannot write %s: %s\n", prog, where,
 			err == PGS_E_WRITE && saved ? strerror(saved) : pgs_strerror(err));

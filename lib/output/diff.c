@@ -58,8 +58,8 @@ static void diff_text(struct writer *w, const struct pgs_diff *d)
 	totals(d, pages, times);
 	w_str(w, "Total: ");
 	text_counts(w, pages, times, "");
-	w_printf(w, "; %zu groups: %zu new, %zu gone, %zu grew, %zu shrank, %zu unchanged",
-		 d->ngroups, d->nnew, d->ngone, d->ngrew, d->nshrank, d->nsame);
+	w_printf(w, "; %zu group%s: %zu new, %zu gone, %zu grew, %zu shrank, %zu unchanged",
+		 d->ngroups, d->ngroups == 1 ? "" : "s", d->nnew, d->ngone, d->ngrew, d->nshrank, d->nsame);
 	if (d->n < d->ngroups)
 		w_printf(w, "; %zu shown", d->n);
 	w_put(w, "\n", 1);
