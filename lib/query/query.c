@@ -535,123 +535,112 @@ struct slot {
 	uint32_t hash;
 };
 
-/* Groups being built: one per thread, then joined. */
+/* One thread's groups: those whose key hash falls in its partition. */
 struct grouper {
 	const struct pgs_result *r;	/* the table and the keys (read only) */
-	struct group *g;
+	struct group *g;	/* borrowed: this partition's part of r->g */
 	size_t n, cap;
 	struct slot *slots;
 	size_t mask;
-	uint64_t records, pages;
 };
 
-static int grouper_init(struct grouper *gr, const struct pgs_result *r, size_t rows)
+/*
+ * Slots for the partition's `rows` (an upper bound on its groups) at most
+ * half full, reserved at once: the table never rehashes, and calloc's
+ * untouched pages cost nothing when there are few groups (--cull=st).
+ */
+static int grouper_init(struct grouper *gr, const struct pgs_result *r, struct group *g,
+			size_t rows)
 {
-	memset(gr, 0, sizeof(*gr));
+	size_t want = 1024;
+
 	gr->r = r;
-	gr->mask = 1023;
-	gr->slots = calloc(gr->mask + 1, sizeof(*gr->slots));
+	gr->g = g;
+	gr->cap = rows;
+	gr->n = 0;
+	while (want < rows * 2 && want < ((size_t)1 << 40))
+		want *= 2;
+	gr->mask = want - 1;
+	gr->slots = calloc(want, sizeof(*gr->slots));
 	RETURN_ERROR_IF(!gr->slots, -ENOMEM);
-	/*
-	 * Never more groups than rows: reserve that once instead of copying
-	 * the array as it doubles. Pages never written are never touched.
-	 */
-	if (rows)
-		FORWARD_IF_ERROR(pgs__grow(NULL, (void **)&gr->g, &gr->cap, rows, sizeof(*gr->g)));
 	return 0;
 }
 
-static void grouper_fini(struct grouper *gr)
+/* Add row `row`, whose key hashes to h, to its group. */
+static int grouper_add(struct grouper *gr, size_t row, uint32_t h, uint64_t pages, uint64_t ts)
 {
-	free(gr->g);
-	free(gr->slots);
-	gr->g = NULL;
-	gr->slots = NULL;
-}
+	struct gkey k, other;
+	struct group *g;
+	size_t s;
+	bool have_key = false;
 
-static int grow_slots(struct slot **slots, size_t *mask)
-{
-	size_t nmask = *mask * 2 + 1, j;
-	struct slot *ns = calloc(nmask + 1, sizeof(*ns));
-
-	RETURN_ERROR_IF(!ns, -ENOMEM);
-	for (j = 0; j <= *mask; j++) {
-		size_t x;
-
-		if (!(*slots)[j].group)
+	for (s = h & gr->mask; gr->slots[s].group; s = (s + 1) & gr->mask) {
+		if (gr->slots[s].hash != h)
 			continue;
-		for (x = (*slots)[j].hash & nmask; ns[x].group; x = (x + 1) & nmask)
-			;
-		ns[x] = (*slots)[j];
+		if (!have_key) {
+			row_key(gr->r, row, &k);
+			have_key = true;
+		}
+		g = &gr->g[gr->slots[s].group - 1];
+		row_key(gr->r, g->first, &other);
+		if (gkey_eq(&other, &k)) {
+			g->times++;
+			g->pages += pages;
+			if (ts < g->ts_min)
+				g->ts_min = ts;
+			return 0;
+		}
 	}
-	free(*slots);
-	*slots = ns;
-	*mask = nmask;
+	/* grouper_init reserved a group per row and twice as many slots. */
+	RETURN_ERROR_IF(gr->n >= gr->cap || gr->n >= UINT32_MAX - 1, -ENOMEM);
+	g = &gr->g[gr->n];
+	g->times = 1;
+	g->pages = pages;
+	g->first = row;
+	g->ts_min = ts;
+	gr->slots[s].group = (uint32_t)++gr->n;
+	gr->slots[s].hash = h;
 	return 0;
 }
 
 /*
- * Add `times` rows, the first of which is `first`, to the group of that
- * row's key: a single row while grouping, a whole group when joining the
- * groups of two threads.
+ * Grouping runs in two parallel passes. First each thread takes a block of
+ * rows, applies the selection and stores each selected row's key hash
+ * (0: not selected). Then each thread takes a partition of the hash space
+ * and groups, in row order, the rows whose hash falls in it: partitions
+ * share no group, so nothing is joined afterwards and every group's
+ * first row is its earliest, whatever the number of threads.
  */
-static int grouper_add(struct grouper *gr, size_t first, uint64_t times, uint64_t pages,
-		       uint64_t ts_min)
-{
-	struct gkey k, other;
-	struct group *g;
-	uint32_t h;
-	size_t s;
-
-	row_key(gr->r, first, &k);
-	h = gkey_hash(&k);
-	for (s = h & gr->mask; gr->slots[s].group; s = (s + 1) & gr->mask) {
-		if (gr->slots[s].hash != h)
-			continue;
-		g = &gr->g[gr->slots[s].group - 1];
-		row_key(gr->r, g->first, &other);
-		if (gkey_eq(&other, &k)) {
-			g->times += times;
-			g->pages += pages;
-			if (ts_min < g->ts_min)
-				g->ts_min = ts_min;
-			return 0;
-		}
-	}
-	RETURN_ERROR_IF(gr->n >= UINT32_MAX - 1, -ENOMEM);
-	FORWARD_IF_ERROR(pgs__grow(NULL, (void **)&gr->g, &gr->cap, gr->n + 1, sizeof(*gr->g)));
-	g = &gr->g[gr->n];
-	memset(g, 0, sizeof(*g));
-	g->times = times;
-	g->pages = pages;
-	g->first = first;
-	g->ts_min = ts_min;
-	gr->slots[s].group = (uint32_t)++gr->n;
-	gr->slots[s].hash = h;
-	if (gr->n * 2 > gr->mask)
-		FORWARD_IF_ERROR(grow_slots(&gr->slots, &gr->mask));
-	return 0;
-}
-
 struct part {
 	struct grouper gr;
 	const struct pgs_query *q;
 	const uint8_t *hsel;	/* per header template: selected */
 	const uint8_t *psel;	/* per PFN template: selected (--node) */
 	const uint8_t *rsel;	/* per row: passed the filters */
-	size_t from, to;	/* rows */
+	uint32_t *hash;		/* per row, shared: written in pass 1, read in pass 2 */
+	size_t from, to;	/* pass 1: rows */
+	unsigned k, n;		/* pass 2: partition k of n */
+	uint64_t records, pages;
+	size_t in_part[16];	/* pass 1: selected rows per partition */
 	int err;
 };
 
-static void *group_rows(void *arg)
+static unsigned partition_of(uint32_t h, unsigned n)
+{
+	return (unsigned)(((uint64_t)(h >> 16) * n) >> 16);
+}
+
+static void *hash_rows(void *arg)
 {
 	struct part *p = arg;
 	const struct pgs_table *t = p->gr.r->t;
+	struct gkey k;
 	size_t i;
 
-	for (i = p->from; i < p->to && !p->err; i++) {
-		uint64_t pages;
+	for (i = p->from; i < p->to; i++) {
+		uint32_t h;
 
+		p->hash[i] = 0;
 		if (p->hsel && !p->hsel[t->c_hdr[i]])
 			continue;
 		if (p->psel && !p->psel[t->c_pfnt[i]])
@@ -661,33 +650,63 @@ static void *group_rows(void *arg)
 		if (p->q->s.unreleased && t->c_fts && t->c_fts[i] != 0 &&
 		    t->c_ts[i] < t->c_fts[i])
 			continue;
-		pages = table_row_pages(t, i);
-		p->gr.records++;
-		p->gr.pages += pages;
-		p->err = grouper_add(&p->gr, i, 1, pages, t->c_ts ? t->c_ts[i] : 0);
+		p->records++;
+		p->pages += table_row_pages(t, i);
+		row_key(p->gr.r, i, &k);
+		h = gkey_hash(&k);
+		h = h ? h : 1;
+		p->hash[i] = h;
+		p->in_part[partition_of(h, p->n)]++;
 	}
 	return NULL;
+}
+
+static void *group_rows(void *arg)
+{
+	struct part *p = arg;
+	const struct pgs_table *t = p->gr.r->t;
+	size_t i;
+
+	for (i = 0; i < t->rows && !p->err; i++) {
+		uint32_t h = p->hash[i];
+
+		if (!h || (p->n > 1 && partition_of(h, p->n) != p->k))
+			continue;
+		p->err = grouper_add(&p->gr, i, h, table_row_pages(t, i),
+				     t->c_ts ? t->c_ts[i] : 0);
+	}
+	return NULL;
+}
+
+/* Run fn on parts[0..n) on n threads (the calling one included). */
+static void run_parts(struct part *parts, unsigned n, void *(*fn)(void *))
+{
+	pthread_t tid[16];
+	bool started[16] = { false };
+	unsigned k;
+
+	for (k = 1; k < n; k++)
+		started[k] = pthread_create(&tid[k], NULL, fn, &parts[k]) == 0;
+	fn(&parts[0]);
+	for (k = 1; k < n; k++) {
+		if (started[k])
+			pthread_join(tid[k], NULL);
+		else
+			fn(&parts[k]);	/* no thread: do it here */
+	}
 }
 
 /* Fewer rows than this are grouped on the calling thread. */
 #define PARALLEL_ROWS 65536
 
-/*
- * Group the rows, on several threads for large tables: each groups a
- * contiguous block of rows, then the blocks' groups are joined in order.
- * Every group of a later block first appears after all rows of an earlier
- * one, so the groups' order of first appearance, and the result, do not
- * depend on the number of threads.
- */
 static int aggregate(struct pgs_result *r, const struct pgs_query *q, unsigned threads)
 {
 	const struct pgs_table *t = r->t;
 	struct part parts[16];
-	pthread_t tid[16];
-	bool started[16] = { false };
 	uint8_t *hsel = NULL, *psel = NULL, *rsel = NULL;
+	uint32_t *hash;
+	size_t ngroups = 0, base = 0, rows_k;
 	unsigned n, k;
-	size_t j;
 	int err = 0;
 
 	if ((q->s.sel_pid || q->s.sel_tgid || q->s.sel_name) && t->kind == PGS_KIND_PAGE_OWNER &&
@@ -698,55 +717,60 @@ static int aggregate(struct pgs_result *r, const struct pgs_query *q, unsigned t
 		return -ENOMEM;
 	}
 	err = select_rows(r, q, &rsel);
+	hash = err ? NULL : malloc(t->rows * sizeof(*hash) + 1);
+	if (!err && !hash)
+		err = -ENOMEM;
 	if (err) {
 		free(hsel);
 		free(psel);
+		free(rsel);
 		return err;
 	}
 	n = t->rows < PARALLEL_ROWS ? 1 : threads < 1 ? 1 : threads > 16 ? 16 : threads;
+	memset(parts, 0, sizeof(parts));
 	for (k = 0; k < n; k++) {
+		parts[k].gr.r = r;
 		parts[k].q = q;
 		parts[k].hsel = hsel;
 		parts[k].psel = psel;
 		parts[k].rsel = rsel;
+		parts[k].hash = hash;
 		parts[k].from = t->rows * k / n;
 		parts[k].to = t->rows * (k + 1) / n;
-		/* The first part receives the others' groups: room for all rows. */
-		parts[k].err = grouper_init(&parts[k].gr, r, k ? parts[k].to - parts[k].from : t->rows);
-		if (parts[k].err)
-			err = parts[k].err;
+		parts[k].k = k;
+		parts[k].n = n;
 	}
-	for (k = 1; !err && k < n; k++)
-		started[k] = pthread_create(&tid[k], NULL, group_rows, &parts[k]) == 0;
-	if (!err)
-		group_rows(&parts[0]);
-	for (k = 1; k < n; k++) {
-		if (started[k])
-			pthread_join(tid[k], NULL);
-		else if (!err)
-			group_rows(&parts[k]);	/* no thread: do it here */
+	run_parts(parts, n, hash_rows);
+	for (k = 0; k < n; k++) {
+		r->records += parts[k].records;
+		r->pages += parts[k].pages;
 	}
-	for (k = 0; !err && k < n; k++)
-		err = parts[k].err;
-	/* Join into the first block's groups, in order. */
-	for (k = 1; !err && k < n; k++) {
-		for (j = 0; !err && j < parts[k].gr.n; j++) {
-			const struct group *x = &parts[k].gr.g[j];
+	/*
+	 * Partition k fills r->g from the number of rows the earlier ones
+	 * hold (a bound on their groups); the groups are packed afterwards.
+	 */
+	if (!(r->g = malloc((size_t)r->records * sizeof(*r->g) + 1)))
+		err = -ENOMEM;
+	for (k = 0; k < n && !err; k++) {
+		unsigned j;
 
-			err = grouper_add(&parts[0].gr, x->first, x->times, x->pages, x->ts_min);
-		}
-		parts[0].gr.records += parts[k].gr.records;
-		parts[0].gr.pages += parts[k].gr.pages;
+		for (j = 0, rows_k = 0; j < n; j++)
+			rows_k += parts[j].in_part[k];
+		err = grouper_init(&parts[k].gr, r, r->g + base, rows_k);
+		base += rows_k;
 	}
-	if (!err) {
-		r->g = parts[0].gr.g;
-		r->ngroups = parts[0].gr.n;
-		r->records = parts[0].gr.records;
-		r->pages = parts[0].gr.pages;
-		parts[0].gr.g = NULL;
+	if (!err)
+		run_parts(parts, n, group_rows);
+	for (k = 0; k < n && !err; k++) {
+		err = parts[k].err;
+		memmove(r->g + ngroups, parts[k].gr.g, parts[k].gr.n * sizeof(*r->g));
+		ngroups += parts[k].gr.n;
 	}
+	if (!err)
+		r->ngroups = ngroups;
 	for (k = 0; k < n; k++)
-		grouper_fini(&parts[k].gr);
+		free(parts[k].gr.slots);
+	free(hash);
 	free(hsel);
 	free(psel);
 	free(rsel);

@@ -115,7 +115,7 @@ struct pgs_result {
 	struct query_spec s;	/* sort points into sort_copy */
 	struct sort_key *sort_copy;
 	bool ts_in_txt;		/* first sort key is alloc_ts: keep ts digits */
-	struct group *g;	/* in order of first appearance */
+	struct group *g;	/* by partition of the key hash, then first appearance */
 	uint32_t *order;	/* g indexes in sort order */
 	size_t n;		/* groups shown (after min_pages and top) */
 	size_t ngroups;		/* groups in g */
