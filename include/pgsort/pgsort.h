@@ -813,7 +813,12 @@ PGS_API int pgs_diff_value(const struct pgs_diff *d, size_t i, const char *key,
  *    ("both", "new", "gone"), its cull keys as in the JSON report, and
  *    pages_before, pages_after, pages_delta, times_before, times_after,
  *    times_delta;
- *  - PGS_FORMAT_NDJSON: those group objects, one per line.
+ *  - PGS_FORMAT_NDJSON: those group objects, one per line;
+ *  - PGS_FORMAT_FOLDED: FlameGraph's difffolded form (difffolded.pl,
+ *    flamegraph.pl's two-column input), "root;...;leaf BEFORE AFTER" per
+ *    group: its cull keys but the stack as the outermost frames, then the
+ *    stack's frames from the outermost in, without offsets unless
+ *    PGS_WRITE_KEEP_OFFSETS; BEFORE and AFTER weigh opts->weight.
  * Other formats return -ENOTSUP. Returns 0, PGS_E_WRITE (the sink failed),
  * -ENOMEM, -EINVAL, -ENOTSUP.
  */

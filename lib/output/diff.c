@@ -7,7 +7,8 @@
  *           ... then "Total: ..." over every selected row;
  *   json:   {"pgsort", "before": {input}, "after": {input}, "cull", "sort",
  *            "totals": {...}, "groups": [{"status", "pages_before", ...}]}
- *   ndjson: the group objects alone, one per line.
+ *   ndjson: the group objects alone, one per line;
+ *   folded: FlameGraph's difffolded "root;...;leaf BEFORE AFTER".
  */
 #include <stdlib.h>	/* malloc */
 
@@ -126,6 +127,85 @@ static void diff_ndjson(struct writer *w, const struct pgs_diff *d)
 	}
 }
 
+/*
+ * A culled key's value as one folded frame: its text (names for gfp,
+ * flags, allocator, migratetypes), else a number in decimal (pfn, handle
+ * and a gfp without names in hex), "-" when missing. ';' and newlines, which
+ * would split the frame, become ':' and ' '.
+ */
+static void folded_key(struct writer *w, const struct pgs_result *r, enum key_id id, size_t row)
+{
+	struct kval v;
+	char buf[64];
+	const char *s;
+	size_t n, i;
+
+	key_value(&r->kc, id, row, &v);
+	s = key_text(&r->kc, id, row, &v, buf, sizeof(buf), &n);
+	if (v.type == KV_NULL) {
+		w_put(w, "-", 1);
+	} else if (s && n) {
+		for (i = 0; i < n; i++)
+			w_put(w, s[i] == ';' ? ":" : s[i] == '\n' ? " " : s + i, 1);
+	} else if (v.type == KV_INT) {
+		w_printf(w, "%lld", (long long)v.v);
+	} else if (id == K_PFN || id == K_GFP || id == K_HANDLE) {
+		w_printf(w, "%#llx", (unsigned long long)v.v);
+	} else {
+		w_u64(w, v.v);
+	}
+}
+
+/*
+ * FlameGraph's difffolded form, "frame;frame;... BEFORE AFTER": per group
+ * its cull keys but the stack, root-most first, then its stack's frames
+ * from the outermost in, then the weight before and after. Frames lose
+ * their offsets unless PGS_WRITE_KEEP_OFFSETS.
+ */
+static void diff_folded(struct writer *w, const struct pgs_diff *d, const struct pgs_write_opts *o)
+{
+	const unsigned stack_keys = (1u << K_STACKTRACE) | (1u << K_STACK);
+	size_t i;
+
+	for (i = 0; i < d->n && !w->err; i++) {
+		const struct dgroup *x = diff_group(d, i);
+		const struct pgs_result *r;
+		const struct group *g = dgroup_rep(d, x, &r);
+		struct keyctx kc = r->kc;
+		const uint32_t *f = NULL;
+		size_t nf = 0, k, parts = 0;
+		unsigned id;
+		int s;
+
+		for (id = 0; id < K__COUNT; id++) {
+			if (!(d->cull & (1u << id)) || (stack_keys & (1u << id)))
+				continue;
+			if (parts++)
+				w_put(w, ";", 1);
+			folded_key(w, r, (enum key_id)id, g->first);
+		}
+		kc.strip = !(o->flags & PGS_WRITE_KEEP_OFFSETS);
+		if (d->cull & stack_keys)
+			f = key_frames(&kc, g->first, &nf);
+		for (k = nf; k-- > 0;) {
+			if (parts++)
+				w_put(w, ";", 1);
+			w_put(w, strpool_str(&r->t->strings, f[k]), strpool_len(&r->t->strings, f[k]));
+		}
+		if (!parts)
+			w_put(w, "-", 1);	/* a stack without frames */
+		for (s = 0; s < 2; s++) {
+			uint64_t v = o->weight == PGS_WEIGHT_TIMES ? x->times[s] :
+				     o->weight == PGS_WEIGHT_BYTES ? x->pages[s] * r->kc.page_size :
+				     x->pages[s];
+
+			w_put(w, " ", 1);
+			w_u64(w, v);
+		}
+		w_put(w, "\n", 1);
+	}
+}
+
 PGS_API int pgs_diff_write(const struct pgs_diff *d, const struct pgs_write_opts *opts,
 			   pgs_write_fn sink, void *user)
 {
@@ -154,8 +234,10 @@ PGS_API int pgs_diff_write(const struct pgs_diff *d, const struct pgs_write_opts
 	case PGS_FORMAT_NDJSON:
 		diff_ndjson(w, d);
 		break;
-	case PGS_FORMAT_CSV:
 	case PGS_FORMAT_FOLDED:
+		diff_folded(w, d, &o);
+		break;
+	case PGS_FORMAT_CSV:
 	case PGS_FORMAT_PPROF:
 	case PGS_FORMAT_SVG:
 	case PGS_FORMAT_HTML:

@@ -11,6 +11,8 @@
 #  - the top growth stacks are the workload's: first the tmpfs writes with
 #    exactly 300 * 256 + 30,000 new pages, then the others charged to
 #    'leaky', among them the stress-ng anonymous faults;
+#  - --format=folded: per stack (frames outermost first, no offsets) the
+#    pages before and after are awk's;
 #  - the same on the show_stacks pair (nr_base_pages per stack);
 #  - two builds: a copy of BEFORE with every +0xoff changed matches AFTER
 #    by no stack with offsets, and with --strip-offsets exactly as BEFORE
@@ -125,6 +127,38 @@ check "top 4: stress-ng's anonymous faults (handle_mm_fault) among them" \
 	grep -q 'handle_mm_fault' <(head -4 "$tmp/got")
 check "by task: stress-ng-vm among the top 3 growers" \
 	grep -q 'task_comm_name: stress-ng-vm$' <("$pgsort" diff --cull=name --top=3 "$B" "$A")
+
+# --format=folded: FlameGraph's difffolded lines, "root;...;leaf BEFORE AFTER".
+# awk: per block its frame lines (those with an indent) without offsets,
+# outermost first; pages summed per such stack in each dump. pgsort prints
+# one line per stacktrace group (frames plus trailers), so lines with the
+# same frames are summed before comparing.
+folded_awk() {
+	awk -v RS= '{
+		n = split($0, l, "\n")
+		split(l[1], h, " ")
+		key = ""
+		for (i = n; i >= 2; i--) {
+			if (l[i] !~ /^ /)
+				continue
+			f = l[i]
+			sub(/^ +/, "", f)
+			gsub(/\+0x[0-9a-f]+\/0x[0-9a-f]+/, "", f)
+			key = key (key == "" ? "" : ";") f
+		}
+		pages[key] += 2 ^ h[5]
+	} END { for (k in pages) printf "%s\t%d\n", k, pages[k] }' "$1"
+}
+join -t$'\t' -a1 -a2 -e0 -o 0,1.2,2.2 <(folded_awk "$B" | sort) <(folded_awk "$A" | sort) |
+	awk -F'\t' '{ printf "%s %d %d\n", $1, $2, $3 }' | sort >"$tmp/fexp"
+"$pgsort" diff --format=folded "$B" "$A" |
+	awk '{ b = $(NF - 1); a = $NF; NF -= 2; s[$0] += b; t[$0] += a }
+		END { for (k in s) printf "%s %d %d\n", k, s[k], t[k] }' | sort >"$tmp/fgot"
+check "folded: every stack's pages before and after are awk's ($(wc -l <"$tmp/fexp") stacks)" \
+	cmp -s "$tmp/fexp" "$tmp/fgot"
+check "folded: the top line is the tmpfs writes, 0 -> 106800" \
+	grep -q '^entry_SYSCALL_64_after_hwframe;.*;shmem_file_write_iter;.*;get_page_from_freelist 0 106800$' \
+	<("$pgsort" diff --format=folded --top=1 "$B" "$A")
 
 # show_stacks, the same way.
 "$pgsort" diff "$tmp/show_stacks.before.txt" "$tmp/show_stacks.after.txt" >"$tmp/sdiff.txt"

@@ -466,10 +466,58 @@ static void test_write(void **state)
 	assert_non_null(strstr(b.s, "\"selected_pages\": 17"));
 	free(b.s);
 
+	/* difffolded: the cull keys as frames, then pages before and after. */
+	b.s = NULL;
+	b.len = 0;
+	wo.format = PGS_FORMAT_FOLDED;
+	assert_int_equal(pgs_diff_write(d, &wo, to_buf, &b), 0);
+	assert_string_equal(b.s, "1;a 2 5\n6;f 1 4\n4;d 0 2\n2;b 4 1\n");
+	free(b.s);
+	b.s = NULL;
+	b.len = 0;
+	wo.weight = PGS_WEIGHT_TIMES;
+	assert_int_equal(pgs_diff_write(d, &wo, to_buf, &b), 0);
+	assert_string_equal(b.s, "1;a 2 5\n6;f 1 1\n4;d 0 1\n2;b 1 1\n");
+	free(b.s);
+
 	assert_int_equal(pgs_diff_write(d, NULL, refuse, NULL), PGS_E_WRITE);
 	wo.format = PGS_FORMAT_PPROF;
 	assert_int_equal(pgs_diff_write(d, &wo, refuse, NULL), -ENOTSUP);
+	wo.format = PGS_FORMAT_CSV;
+	assert_int_equal(pgs_diff_write(d, &wo, refuse, NULL), -ENOTSUP);
 	assert_int_equal(pgs_diff_write(NULL, NULL, refuse, NULL), -EINVAL);
+	pgs_diff_free(d);
+	pgs_query_free(q);
+}
+
+/* Folded stacks: outermost frame first, offsets cut unless asked, weights. */
+static void test_folded(void **state)
+{
+	struct dump *dd = *state;
+	struct pgs_write_opts wo = PGS_INIT(pgs_write_opts);
+	struct pgs_query *q = NULL;
+	struct pgs_diff *d = NULL;
+	struct sinkbuf b = { 0 };
+
+	assert_int_equal(pgs_query_create(&q), 0);
+	pgs_query_set_top(q, 3);
+	assert_int_equal(pgs_diff_run(q, dd->b, dd->a, NULL, &d), 0);
+	wo.format = PGS_FORMAT_FOLDED;
+	assert_int_equal(pgs_diff_write(d, &wo, to_buf, &b), 0);
+	assert_string_equal(b.s, "a_entry;a_caller;get_page_from_freelist 2 5\n"
+				 "f_entry;f_caller;get_page_from_freelist 1 4\n"
+				 "d_entry;d_caller;get_page_from_freelist 0 2\n");
+	free(b.s);
+	b.s = NULL;
+	b.len = 0;
+	wo.flags = PGS_WRITE_KEEP_OFFSETS;
+	wo.weight = PGS_WEIGHT_BYTES;
+	assert_int_equal(pgs_diff_write(d, &wo, to_buf, &b), 0);
+	assert_string_equal(b.s,
+		"a_entry+0x3/0x30;a_caller+0x2/0x20;get_page_from_freelist+0x1/0x10 8192 20480\n"
+		"f_entry+0x3/0x30;f_caller+0x2/0x20;get_page_from_freelist+0x1/0x10 4096 16384\n"
+		"d_entry+0x3/0x30;d_caller+0x2/0x20;get_page_from_freelist+0x1/0x10 0 8192\n");
+	free(b.s);
 	pgs_diff_free(d);
 	pgs_query_free(q);
 }
@@ -524,6 +572,7 @@ int main(void)
 		cmocka_unit_test(test_query_sort_refused),
 		cmocka_unit_test(test_strip_offsets),
 		cmocka_unit_test(test_write),
+		cmocka_unit_test(test_folded),
 		cmocka_unit_test(test_null_and_empty),
 	};
 
