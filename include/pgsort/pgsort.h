@@ -712,7 +712,8 @@ PGS_API int pgs_result_write(const struct pgs_result *r,
  * rarely repeat from one snapshot to the next). Keys whose values mean
  * something only within one boot (pgs_key_info(): PGS_KEY_BOOT; handle,
  * pfn, alloc_ts, free_ts) are refused as cull and sort keys unless the
- * options say both tables come from the same boot.
+ * options say both tables come from the same boot (filters may test them:
+ * they only select each table's rows).
  *
  * Everything else of the query applies to both tables alike: selections,
  * filters, the callsite pattern, the page size, threads. Its top and
