@@ -30,7 +30,8 @@ enum {
 	OPT_PID = 1, OPT_TGID, OPT_NAME, OPT_CULL, OPT_SORT,
 	OPT_FORMAT, OPT_STRICT, OPT_NODE, OPT_TOP, OPT_MIN_PAGES, OPT_STRIP,
 	OPT_PAGE_SIZE, OPT_CS_SKIP, OPT_FILTER, OPT_STACKS, OPT_HELP_KEYS,
-	OPT_WEIGHT, OPT_ICICLE, OPT_HUMAN, OPT_KEEP_OFFSETS, OPT_TITLE, OPT_SAME_BOOT,
+	OPT_WEIGHT, OPT_ICICLE, OPT_HUMAN, OPT_KEEP_OFFSETS, OPT_TITLE,
+	OPT_COLOR, OPT_SAME_BOOT,
 };
 
 struct cli {
@@ -109,6 +110,7 @@ static void usage(FILE *f)
 "  --keep-offsets      folded/pprof/svg/html: keep +0xoff/0xsize in frames\n"
 "  --icicle            svg/html: root at the top\n"
 "  --title TEXT        svg/html title (default: the input's name)\n"
+"  --color C           svg/html frame colours: module (default) or allocator\n"
 "  --strict            exit 2 if any record or line was not understood, or a\n"
 "                      handle not found in --stacks FILE\n"
 "  -j N                worker threads (default: online CPUs)\n"
@@ -283,6 +285,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		{ "human", no_argument, NULL, OPT_HUMAN },
 		{ "keep-offsets", no_argument, NULL, OPT_KEEP_OFFSETS },
 		{ "title", required_argument, NULL, OPT_TITLE },
+		{ "color", required_argument, NULL, OPT_COLOR },
 		{ "same-boot", no_argument, NULL, OPT_SAME_BOOT },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'd' },
@@ -384,6 +387,17 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			break;
 		case OPT_TITLE:
 			c->title = optarg;
+			break;
+		case OPT_COLOR:
+			if (strcmp(optarg, "module") == 0) {
+				c->write_flags &= ~PGS_WRITE_COLOR_ALLOCATOR;
+			} else if (strcmp(optarg, "allocator") == 0) {
+				c->write_flags |= PGS_WRITE_COLOR_ALLOCATOR;
+			} else {
+				fprintf(stderr, "%s: unknown --color '%s' (module or allocator)\n",
+					prog, optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case OPT_STRICT:
 			c->strict = true;

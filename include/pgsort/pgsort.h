@@ -635,6 +635,17 @@ PGS_API uint64_t pgs_result_pages(const struct pgs_result *r);
 /* ------------------------------------------------------------------------ */
 /* Output                                                                    */
 
+/*
+ * JSON's groups, ndjson's lines and CSV's rows hold the same fields:
+ * "times", "pages", "bytes" (pages x the query's page size; in JSON since
+ * 0.2), then one per cull key under its long name ("gfp" adds
+ * "gfp_names"), or without a cull "allocator" and "txt" (page_owner) or
+ * "handle" and "stacktrace" (page_owner_stacks files). ndjson: a group's
+ * JSON object per line, nothing else. CSV: a header row, CRLF rows,
+ * unquoted numbers, true/false, a null as an empty field and an empty text
+ * as "", multi-line texts as their lines (leading blanks cut) joined by
+ * ';', quotes only around fields with , " CR or LF; bytes as in the dump.
+ */
 enum pgs_format {
 	PGS_FORMAT_TEXT = 0,	/* page_owner_sort's text */
 	PGS_FORMAT_JSON,	/* one JSON document */
@@ -654,9 +665,15 @@ enum pgs_weight {
 };
 
 /* pgs_write_opts.flags (0.2) */
-#define PGS_WRITE_HUMAN		(1u << 0)	/* text: pages also as KiB/MiB/GiB */
+#define PGS_WRITE_HUMAN		(1u << 0)	/* text: " (1.5 MiB)" after pages */
 #define PGS_WRITE_ICICLE	(1u << 1)	/* svg/html: root at the top */
 #define PGS_WRITE_KEEP_OFFSETS	(1u << 2)	/* folded/svg/html/pprof: keep +0xoff/0xsize */
+/*
+ * svg/html: colour frames by allocator (SLAB, VMALLOC, CMA, OTHERS, mixed:
+ * of the stacks through the frame) instead of by module (the default:
+ * vmlinux warm, each module a hue of its own). Colours are hashes of names.
+ */
+#define PGS_WRITE_COLOR_ALLOCATOR	(1u << 3)
 
 /*
  * Where output goes: called with consecutive pieces of the report. Return 0
@@ -815,13 +832,22 @@ PGS_API int pgs_diff_value(const struct pgs_diff *d, size_t i, const char *key,
  *    pages_before, pages_after, pages_delta, times_before, times_after,
  *    times_delta;
  *  - PGS_FORMAT_NDJSON: those group objects, one per line;
+ *  - PGS_FORMAT_CSV: a header row "status,pages_before,pages_after,
+ *    pages_delta,times_before,times_after,times_delta," then the CSV
+ *    report's columns, one row per group;
  *  - PGS_FORMAT_FOLDED: FlameGraph's difffolded form (difffolded.pl,
- *    flamegraph.pl's two-column input), "root;...;leaf BEFORE AFTER" per
- *    group: its cull keys but the stack as the outermost frames, then the
- *    stack's frames from the outermost in, without offsets unless
- *    PGS_WRITE_KEEP_OFFSETS; BEFORE and AFTER weigh opts->weight.
- * Other formats return -ENOTSUP. Returns 0, PGS_E_WRITE (the sink failed),
- * -ENOMEM, -EINVAL, -ENOTSUP.
+ *    flamegraph.pl's two-column input): the folded report's stacks
+ *    ("KEY:VALUE" pseudo frames for the cull keys but the stack, then the
+ *    frames from the outermost in, without offsets unless
+ *    PGS_WRITE_KEEP_OFFSETS), each followed by its weight (opts->weight)
+ *    before and after; groups with the same stack are summed;
+ *  - PGS_FORMAT_SVG: a differential flame graph of those stacks: widths
+ *    after, red where a frame grew, blue where it shrank; opts->title
+ *    (default "BEFORE -> AFTER"), PGS_WRITE_ICICLE.
+ * The input names are those given when the tables were parsed
+ * (opts->input_name is not used). Returns 0, PGS_E_WRITE (the sink
+ * failed), -ENOMEM, -EINVAL (a NULL d or sink, an unknown format or
+ * weight), -ENOTSUP (PGS_FORMAT_PPROF, PGS_FORMAT_HTML).
  */
 PGS_API int pgs_diff_write(const struct pgs_diff *d, const struct pgs_write_opts *opts,
 			   pgs_write_fn sink, void *user);

@@ -2,31 +2,27 @@
 /*
  * One JSON document:
  *   {"pgsort": VERSION, "input": {...}, "cull": [...], "sort": [...],
- *    "groups": [{"times": N, "pages": N, <one member per cull key>}, ...]}
+ *    "groups": [{"times": N, "pages": N, "bytes": N, <columns>}, ...]}
  * Multi-line texts (stacktrace, txt) are arrays of their lines with leading
- * whitespace removed. Numbers are JSON numbers.
+ * whitespace removed. Numbers are JSON numbers. The columns are
+ * result_columns()'s; ndjson writes the same group objects, one per line.
  */
 #include <stdlib.h>	/* free */
 
 #include "output.h"
 
-void lines_array(struct writer *w, const char *s, size_t len)
+static void lines_array(struct writer *w, const char *s, size_t len)
 {
-	const char *p = s, *end = s + len;
+	const char *p = s, *end = s + len, *l;
+	size_t n;
 	bool first = true;
 
 	w_put(w, "[", 1);
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end;
-
-		while (p < le && (*p == ' ' || *p == '\t'))
-			p++;
+	while (line_next(&p, end, &l, &n)) {
 		if (!first)
 			w_put(w, ", ", 2);
 		first = false;
-		w_json_str(w, p, (size_t)(le - p));
-		p = nl ? nl + 1 : end;
+		w_json_str(w, l, n);
 	}
 	w_put(w, "]", 1);
 }
@@ -51,57 +47,61 @@ static void key_list(struct writer *w, const struct pgs_result *r, bool sort)
 	w_put(w, "]", 1);
 }
 
-/* page_owner_sort's allocator label ("SLAB VMALLOC"), as JSON 0.1 defined it. */
-static void allocator_member(struct writer *w, uint32_t bits)
+void json_columns(struct writer *w, const struct pgs_result *r, size_t row,
+		  const struct column *cols, size_t ncols, char **txt, size_t *cap)
 {
-	char label[40];
-	size_t n;
+	size_t i;
 
-	allocator_label(bits, label, sizeof(label));
-	n = strlen(label);
-	w_str(w, ", \"allocator\": ");
-	w_json_str(w, label, n ? n - 1 : 0);	/* without the trailing space */
-}
+	for (i = 0; i < ncols; i++) {
+		struct cell c;
 
-/* One member per cull key (and per selection), under the key's long name. */
-void key_members(struct writer *w, const struct pgs_result *r, size_t row)
-{
-	unsigned cull = r->s.cull, id;
-
-	for (id = 0; id < K__COUNT; id++) {
-		char buf[64];
-		const char *s;
-		struct kval v;
-		size_t n;
-		bool sel = (id == K_PID && r->s.sel_pid) || (id == K_TGID && r->s.sel_tgid) ||
-			   (id == K_NAME && r->s.sel_name) || (id == K_NODE && r->s.sel_node);
-
-		if (!(cull & (1u << id)) && !sel)
-			continue;
-		key_value(&r->kc, (enum key_id)id, row, &v);
-		if (id == K_ALLOCATOR && v.type != KV_NULL) {
-			allocator_member(w, (uint32_t)v.v);
-			continue;
+		if (column_cell(r, row, &cols[i], &c, txt, cap) < 0) {
+			w->err = -ENOMEM;
+			return;
 		}
-		w_printf(w, ", \"%s\": ", key_by_id((enum key_id)id)->long_name);
-		s = key_text(&r->kc, (enum key_id)id, row, &v, buf, sizeof(buf), &n);
-		if (v.type == KV_NULL)
+		if (cols[i].kind == COL_GFP_NAMES && c.type == CELL_NULL)
+			continue;
+		w_str(w, ", \"");
+		w_str(w, cols[i].name);
+		w_str(w, "\": ");
+		switch (c.type) {
+		case CELL_NULL:
 			w_str(w, "null");
-		else if (id == K_FREE)
-			w_str(w, v.v ? "true" : "false");
-		else if (id == K_STACKTRACE || id == K_STACK)
-			lines_array(w, s, n);
-		else if (v.type == KV_INT)
-			w_printf(w, "%lld", (long long)v.v);
-		else if (v.type == KV_STR || id == K_MT || id == K_BMT)
-			w_json_str(w, s ? s : "", s ? n : 0);
-		else
-			w_u64(w, v.v);
-		if (id == K_GFP && v.type != KV_NULL) {
-			w_str(w, ", \"gfp_names\": ");
-			w_json_str(w, s ? s : "", s ? n : 0);
+			break;
+		case CELL_BOOL:
+			w_str(w, c.u ? "true" : "false");
+			break;
+		case CELL_INT:
+			w_printf(w, "%lld", (long long)c.u);
+			break;
+		case CELL_UINT:
+			w_u64(w, c.u);
+			break;
+		case CELL_STR:
+			w_json_str(w, c.s, c.len);
+			break;
+		case CELL_LINES:
+			lines_array(w, c.s, c.len);
+			break;
 		}
 	}
+}
+
+/*
+ * One group as a JSON object: {"times": N, "pages": N, "bytes": N, <columns>}.
+ * gfp_names is left out when gfp is null.
+ */
+static void json_group(struct writer *w, const struct pgs_result *r, const struct group *g,
+		       const struct column *cols, size_t ncols, char **txt, size_t *cap)
+{
+	w_str(w, "{\"times\": ");
+	w_u64(w, g->times);
+	w_str(w, ", \"pages\": ");
+	w_u64(w, g->pages);
+	w_str(w, ", \"bytes\": ");
+	w_u64(w, g->pages * r->kc.page_size);
+	json_columns(w, r, g->first, cols, ncols, txt, cap);
+	w_put(w, "}", 1);
 }
 
 void input_object(struct writer *w, const struct pgs_result *r, const char *name)
@@ -122,9 +122,9 @@ void input_object(struct writer *w, const struct pgs_result *r, const char *name
 
 void write_json(struct writer *w, const struct pgs_result *r, const char *input_name)
 {
-	const struct pgs_table *t = r->t;
+	struct column cols[COLUMNS_MAX];
 	char *txt = NULL;
-	size_t txt_len, txt_cap = 0, i;
+	size_t txt_cap = 0, ncols, i;
 
 	w_printf(w, "{\"pgsort\": \"%s\", \"input\": ", pgs_version());
 	input_object(w, r, input_name);
@@ -133,32 +133,26 @@ void write_json(struct writer *w, const struct pgs_result *r, const char *input_
 	w_str(w, ", \"sort\": ");
 	key_list(w, r, true);
 	w_str(w, ", \"groups\": [");
+	ncols = result_columns(r, cols);
 	for (i = 0; i < r->n && !w->err; i++) {
-		const struct group *g = result_group(r, i);
-
-		w_printf(w, "%s\n{\"times\": %llu, \"pages\": %llu", i ? "," : "",
-			 (unsigned long long)g->times, (unsigned long long)g->pages);
-		if (r->s.cull) {
-			key_members(w, r, g->first);
-		} else if (t->kind != PGS_KIND_PAGE_OWNER) {
-			uint32_t text = key_st_text(&r->kc, g->first);
-
-			if (t->kind != PGS_KIND_SHOW_STACKS)
-				w_printf(w, ", \"handle\": %u", t->c_handle[g->first]);
-			w_str(w, ", \"stacktrace\": ");
-			lines_array(w, strpool_str(&t->strings, text), strpool_len(&t->strings, text));
-		} else {
-			txt_len = 0;
-			if (render_txt(r, g->first, &txt, &txt_len, &txt_cap) < 0) {
-				w->err = -ENOMEM;
-				break;
-			}
-			allocator_member(w, table_row_allocator(t, g->first));
-			w_str(w, ", \"txt\": ");
-			lines_array(w, txt, txt_len);
-		}
-		w_put(w, "}", 1);
+		w_str(w, i ? ",\n" : "\n");
+		json_group(w, r, result_group(r, i), cols, ncols, &txt, &txt_cap);
 	}
 	w_str(w, "\n]}\n");
+	free(txt);
+}
+
+/* ndjson: the groups of write_json(), one per line, nothing around them. */
+void write_ndjson(struct writer *w, const struct pgs_result *r, const struct pgs_write_opts *o)
+{
+	struct column cols[COLUMNS_MAX];
+	char *txt = NULL;
+	size_t txt_cap = 0, ncols = result_columns(r, cols), i;
+
+	(void)o;
+	for (i = 0; i < r->n && !w->err; i++) {
+		json_group(w, r, result_group(r, i), cols, ncols, &txt, &txt_cap);
+		w_put(w, "\n", 1);
+	}
 	free(txt);
 }

@@ -23,7 +23,7 @@ PGS_API int pgs_result_write(const struct pgs_result *r, const struct pgs_write_
 	w->n = 0;
 	switch (o.format) {
 	case PGS_FORMAT_TEXT:
-		write_text(w, r);
+		write_text(w, r, &o);
 		break;
 	case PGS_FORMAT_JSON:
 		write_json(w, r, o.input_name ? o.input_name : r->t->name);

@@ -5,7 +5,8 @@
  *   cull:     "%d times, %d pages[, PID %d][, TGID %d][, task_comm_name: %s]
  *              [, allocated by <labels>][ (UNRELEASED|RELEASED)][:\n<stacktrace>]\n"
  * where txt is the block minus its PFN line, the ts digits cut unless the
- * first sort key is alloc_ts.
+ * first sort key is alloc_ts. PGS_WRITE_HUMAN adds " (1.5 MiB)" after the
+ * pages (pages x the query's page size).
  */
 #include <stdlib.h>	/* free */
 
@@ -132,13 +133,29 @@ void text_group_keys(struct writer *w, const struct pgs_result *r, size_t row)
 	group_stack(w, r, row);
 }
 
-static void stacks_group(struct writer *w, const struct pgs_result *r, const struct group *g)
+/* "N times, M pages", and with human " (X MiB)". */
+static void counts(struct writer *w, const struct pgs_result *r, const struct group *g, bool human)
+{
+	char b[32];
+
+	w_u64(w, g->times);
+	w_str(w, " times, ");
+	w_u64(w, g->pages);
+	w_str(w, " pages");
+	if (human) {
+		w_str(w, " (");
+		w_put(w, b, fmt_iec(b, g->pages * r->kc.page_size));
+		w_put(w, ")", 1);
+	}
+}
+
+static void stacks_group(struct writer *w, const struct pgs_result *r, const struct group *g,
+			 bool human)
 {
 	const struct pgs_table *t = r->t;
 	uint32_t text = key_st_text(&r->kc, g->first);
 
-	w_printf(w, "%llu times, %llu pages", (unsigned long long)g->times,
-		 (unsigned long long)g->pages);
+	counts(w, r, g, human);
 	if (!r->s.cull && t->kind != PGS_KIND_SHOW_STACKS)
 		w_printf(w, ", handle %u", t->c_handle[g->first]);
 	if (!r->s.cull) {
@@ -152,10 +169,11 @@ static void stacks_group(struct writer *w, const struct pgs_result *r, const str
 	w_put(w, "\n", 1);
 }
 
-void write_text(struct writer *w, const struct pgs_result *r)
+void write_text(struct writer *w, const struct pgs_result *r, const struct pgs_write_opts *o)
 {
 	const struct pgs_table *t = r->t;
 	unsigned cull = r->s.cull;
+	bool human = o->flags & PGS_WRITE_HUMAN;
 	char *txt = NULL, label[40];
 	size_t txt_len, txt_cap = 0, i;
 
@@ -163,13 +181,10 @@ void write_text(struct writer *w, const struct pgs_result *r)
 		const struct group *g = result_group(r, i);
 
 		if (t->kind != PGS_KIND_PAGE_OWNER) {
-			stacks_group(w, r, g);
+			stacks_group(w, r, g, human);
 			continue;
 		}
-		w_u64(w, g->times);
-		w_str(w, " times, ");
-		w_u64(w, g->pages);
-		w_str(w, " pages");
+		counts(w, r, g, human);
 		if (!cull) {
 			w_str(w, ", allocated by ");
 			w_str(w, allocator_label(table_row_allocator(t, g->first), label,

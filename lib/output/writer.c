@@ -86,8 +86,7 @@ void w_printf(struct writer *w, const char *fmt, ...)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at s, 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t len)
+size_t utf8_len(const unsigned char *s, size_t len)
 {
 	size_t n, i;
 	uint32_t cp;
@@ -154,4 +153,115 @@ void w_json_str(struct writer *w, const char *str, size_t len)
 	}
 	w_put(w, s + i - run, run);
 	w_put(w, "\"", 1);
+}
+
+bool line_next(const char **p, const char *end, const char **s, size_t *len)
+{
+	const char *nl, *le;
+
+	if (*p >= end)
+		return false;
+	nl = memchr(*p, '\n', (size_t)(end - *p));
+	le = nl ? nl : end;
+	while (*p < le && (**p == ' ' || **p == '\t'))
+		(*p)++;
+	*s = *p;
+	*len = (size_t)(le - *p);
+	*p = nl ? nl + 1 : end;
+	return true;
+}
+
+/* Whether s[0..len) needs quotes in CSV; with lines, '\n' is a separator. */
+static bool csv_needs_quotes(const char *s, size_t len, bool lines)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || (s[i] == '\n' && !lines))
+			return true;
+	return false;
+}
+
+/* s[0..len) with each '"' doubled. */
+static void csv_put_quoted(struct writer *w, const char *s, size_t len)
+{
+	const char *q;
+
+	while ((q = memchr(s, '"', len))) {
+		w_put(w, s, (size_t)(q - s) + 1);
+		w_put(w, "\"", 1);
+		len -= (size_t)(q - s) + 1;
+		s = q + 1;
+	}
+	w_put(w, s, len);
+}
+
+void w_csv_str(struct writer *w, const char *s, size_t len, bool lines)
+{
+	const char *p = s, *end = s + len, *l;
+	size_t n, count = 0;
+	bool quote;
+
+	if (!lines) {
+		if (len && !csv_needs_quotes(s, len, false)) {
+			w_put(w, s, len);
+			return;
+		}
+		w_put(w, "\"", 1);
+		csv_put_quoted(w, s, len);
+		w_put(w, "\"", 1);
+		return;
+	}
+	/* Lines: quoted if any kept byte needs it, or if there is no line. */
+	quote = true;
+	while (line_next(&p, end, &l, &n)) {
+		if (count++ == 0)
+			quote = false;
+		if (csv_needs_quotes(l, n, true))
+			quote = true;
+	}
+	if (quote)
+		w_put(w, "\"", 1);
+	for (p = s, count = 0; line_next(&p, end, &l, &n); count++) {
+		if (count)
+			w_put(w, ";", 1);
+		if (quote)
+			csv_put_quoted(w, l, n);
+		else
+			w_put(w, l, n);
+	}
+	if (quote)
+		w_put(w, "\"", 1);
+}
+
+size_t fmt_iec(char *out, uint64_t bytes)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	unsigned k = 0, shift;
+	uint64_t whole, rem, tenths;
+	size_t n;
+
+	while (k + 1 < sizeof(unit) / sizeof(unit[0]) && bytes >> (10 * (k + 1)))
+		k++;
+	shift = 10 * k;
+	whole = bytes >> shift;
+	rem = shift ? bytes & ((UINT64_C(1) << shift) - 1) : 0;
+	/* Tenths rounded half up; rem * 10 fits: rem < 2^60. */
+	tenths = shift ? (rem * 10 + (UINT64_C(1) << (shift - 1))) >> shift : 0;
+	if (tenths == 10) {
+		whole++;
+		tenths = 0;
+	}
+	if (whole == 1024 && k + 1 < sizeof(unit) / sizeof(unit[0])) {
+		whole = 1;
+		k++;
+	}
+	n = fmt_u64(out, whole);
+	if (tenths) {
+		out[n++] = '.';
+		out[n++] = (char)('0' + tenths);
+	}
+	out[n++] = ' ';
+	memcpy(out + n, unit[k], strlen(unit[k]) + 1);
+	return n + strlen(unit[k]);
 }

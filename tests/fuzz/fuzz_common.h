@@ -516,6 +516,35 @@ FZ_FN void fz_check_result(const struct pgs_table *t, const struct pgs_result *r
 			   out.len, (int)(out.len - (bad - 1) < 80 ? out.len - (bad - 1) : 80),
 			   out.p + bad - 1);
 	}
+	/* ndjson: each of its n lines is a JSON value; CSV: a header and n rows. */
+	for (i = 0; i < 2; i++) {
+		size_t lines = 0, k, start = 0;
+
+		out.len = 0;
+		out.calls = 0;
+		wo.format = i ? PGS_FORMAT_CSV : PGS_FORMAT_NDJSON;
+		err = pgs_result_write(r, &wo, fz_sink, &out);
+		FUZZ_CHECK(err == 0 || err == -ENOMEM, "%s write: %d", i ? "csv" : "ndjson", err);
+		if (err)
+			continue;
+		for (k = 0; k < out.len; k++) {
+			if (out.p[k] != '\n')
+				continue;
+			lines++;
+			if (!i) {
+				size_t bad = fz_json_check(out.p + start, k - start);
+
+				FUZZ_CHECK(bad == 0, "ndjson line %zu broken at byte %zu", lines, bad - 1);
+			} else {
+				FUZZ_CHECK(k > 0 && out.p[k - 1] == '\r', "csv row %zu not ended by CRLF",
+					   lines);
+			}
+			start = k + 1;
+		}
+		FUZZ_CHECK(start == out.len, "%s does not end in a newline", i ? "csv" : "ndjson");
+		FUZZ_CHECK(lines == n + (i ? 1 : 0), "%s: %zu lines for %zu groups",
+			   i ? "csv" : "ndjson", lines, n);
+	}
 	/* A sink that fails: PGS_E_WRITE, nothing else (and no leak). */
 	if (fail_at) {
 		unsigned calls = out.calls;
@@ -531,7 +560,7 @@ FZ_FN void fz_check_result(const struct pgs_table *t, const struct pgs_result *r
 			FUZZ_CHECK(err == 0 || err == PGS_E_WRITE || err == -ENOMEM,
 				   "failing sink: %d", err);
 	}
-	wo.format = (enum pgs_format)7;
+	wo.format = (enum pgs_format)(PGS_FORMAT_HTML + 1);
 	FUZZ_CHECK(pgs_result_write(r, &wo, fz_sink, &out) == -EINVAL, "unknown format accepted");
 	free(out.p);
 }

@@ -220,7 +220,10 @@ def main():
             if pages != sorted(pages, reverse=True):
                 fail(name + " --sort=-bytes: not by pages descending")
             compare(name + " --sort=-bytes", want, got(doc, "callsite"))
-            top = pgsort(exe, path, "--cull=callsite", "--sort=-bytes,callsite", "--top=3")
+            if any(x["bytes"] != x["pages"] * 16384 for x in doc["groups"]):
+                fail(name + " --page-size=16K: a group's bytes is not pages x 16384")
+            top = pgsort(exe, path, "--cull=callsite", "--sort=-bytes,callsite", "--top=3",
+                         "--page-size=16K")
             if top and top["groups"] != doc["groups"][:3]:
                 fail(name + " --top=3: not the first three groups")
             cut = sorted(v[1] for v in want.values())[len(want) // 2]

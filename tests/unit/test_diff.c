@@ -107,6 +107,31 @@ static void describe(const struct pgs_diff *d, char *out, size_t outsz)
 	}
 }
 
+struct sinkbuf {
+	char *s;
+	size_t len;
+};
+
+static int to_buf(const void *p, size_t n, void *user)
+{
+	struct sinkbuf *b = user;
+
+	b->s = realloc(b->s, b->len + n + 1);
+	assert_non_null(b->s);
+	memcpy(b->s + b->len, p, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+	return 0;
+}
+
+static int refuse(const void *p, size_t n, void *user)
+{
+	(void)p;
+	(void)n;
+	(void)user;
+	return 1;
+}
+
 struct dcase {
 	const char *cull, *qsort, *dsort;
 	int top, min_pages;
@@ -364,6 +389,8 @@ static void test_strip_offsets(void **state)
 	struct pgs_query *q = NULL;
 	struct pgs_diff *d = NULL;
 	struct pgs_value v = PGS_INIT(pgs_value);
+	struct pgs_write_opts wo = PGS_INIT(pgs_write_opts);
+	struct sinkbuf b = { 0 };
 	char got[256];
 
 	(void)state;
@@ -382,9 +409,23 @@ static void test_strip_offsets(void **state)
 	assert_int_equal(pgs_diff_value(d, 0, "stacktrace", &v), 0);
 	assert_int_equal(v.len, strlen(" get_page_from_freelist\n x_caller\n"));
 	assert_memory_equal(v.str, " get_page_from_freelist\n x_caller\n", v.len);
+	pgs_diff_free(d);
+	d = NULL;
+	/*
+	 * Matched with offsets, folded without: x's new and vanished groups
+	 * fold to one line, their weights summed.
+	 */
+	pgs_query_set_strip_offsets(q, 0);
+	assert_int_equal(pgs_diff_run(q, t1, t2, NULL, &d), 0);
+	wo.format = PGS_FORMAT_FOLDED;
+	assert_int_equal(pgs_diff_write(d, &wo, to_buf, &b), 0);
+	assert_string_equal(b.s, "x_caller;get_page_from_freelist 1 2\n"
+				 "y_caller;get_page_from_freelist 1 0\n");
+	free(b.s);
 	/* callsite and stack keys strip too */
 	pgs_diff_free(d);
 	d = NULL;
+	pgs_query_set_strip_offsets(q, 1);
 	assert_int_equal(pgs_query_set_cull(q, "cs"), 0);
 	assert_int_equal(pgs_diff_run(q, t1, t2, NULL, &d), 0);
 	assert_int_equal(pgs_diff_count(d), 2);
@@ -392,31 +433,6 @@ static void test_strip_offsets(void **state)
 	pgs_query_free(q);
 	pgs_table_free(t1);
 	pgs_table_free(t2);
-}
-
-struct sinkbuf {
-	char *s;
-	size_t len;
-};
-
-static int to_buf(const void *p, size_t n, void *user)
-{
-	struct sinkbuf *b = user;
-
-	b->s = realloc(b->s, b->len + n + 1);
-	assert_non_null(b->s);
-	memcpy(b->s + b->len, p, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-	return 0;
-}
-
-static int refuse(const void *p, size_t n, void *user)
-{
-	(void)p;
-	(void)n;
-	(void)user;
-	return 1;
 }
 
 static void test_write(void **state)
@@ -466,25 +482,58 @@ static void test_write(void **state)
 	assert_non_null(strstr(b.s, "\"selected_pages\": 17"));
 	free(b.s);
 
-	/* difffolded: the cull keys as frames, then pages before and after. */
+	/* difffolded: the cull keys as pseudo frames, then pages before and after. */
 	b.s = NULL;
 	b.len = 0;
 	wo.format = PGS_FORMAT_FOLDED;
 	assert_int_equal(pgs_diff_write(d, &wo, to_buf, &b), 0);
-	assert_string_equal(b.s, "1;a 2 5\n6;f 1 4\n4;d 0 2\n2;b 4 1\n");
+	assert_string_equal(b.s, "pid:1;name:a 2 5\npid:6;name:f 1 4\npid:4;name:d 0 2\n"
+				 "pid:2;name:b 4 1\n");
 	free(b.s);
 	b.s = NULL;
 	b.len = 0;
 	wo.weight = PGS_WEIGHT_TIMES;
 	assert_int_equal(pgs_diff_write(d, &wo, to_buf, &b), 0);
-	assert_string_equal(b.s, "1;a 2 5\n6;f 1 1\n4;d 0 1\n2;b 1 1\n");
+	assert_string_equal(b.s, "pid:1;name:a 2 5\npid:6;name:f 1 1\npid:4;name:d 0 1\n"
+				 "pid:2;name:b 1 1\n");
+	free(b.s);
+	b.s = NULL;
+	b.len = 0;
+
+	/* CSV: the diff's counts, then the CSV report's columns. */
+	wo.format = PGS_FORMAT_CSV;
+	assert_int_equal(pgs_diff_write(d, &wo, to_buf, &b), 0);
+	assert_string_equal(b.s,
+		"status,pages_before,pages_after,pages_delta,times_before,times_after,times_delta,"
+		"pid,name\r\n"
+		"both,2,5,3,2,5,3,1,a\r\n"
+		"both,1,4,3,1,1,0,6,f\r\n"
+		"new,0,2,2,0,1,1,4,d\r\n"
+		"both,4,1,-3,1,1,0,2,b\r\n");
+	free(b.s);
+	b.s = NULL;
+	b.len = 0;
+
+	/* A differential flame graph: after's widths, before in the hover text. */
+	wo.format = PGS_FORMAT_SVG;
+	wo.weight = PGS_WEIGHT_PAGES;
+	assert_int_equal(pgs_diff_write(d, &wo, to_buf, &b), 0);
+	assert_non_null(strstr(b.s, "<svg "));
+	assert_non_null(strstr(b.s, "<title>pid:1\n5 blocks, 5 pages,"));
+	assert_non_null(strstr(b.s, "before: 2 blocks, 2 pages; change: +3 pages"));
+	assert_non_null(strstr(b.s, "<title>name:b\n1 blocks, 1 pages,"));
+	assert_non_null(strstr(b.s, "before: 1 blocks, 4 pages; change: -3 pages"));
+	assert_non_null(strstr(b.s, "</svg>"));
 	free(b.s);
 
 	assert_int_equal(pgs_diff_write(d, NULL, refuse, NULL), PGS_E_WRITE);
 	wo.format = PGS_FORMAT_PPROF;
 	assert_int_equal(pgs_diff_write(d, &wo, refuse, NULL), -ENOTSUP);
-	wo.format = PGS_FORMAT_CSV;
+	wo.format = PGS_FORMAT_HTML;
 	assert_int_equal(pgs_diff_write(d, &wo, refuse, NULL), -ENOTSUP);
+	wo.format = PGS_FORMAT_FOLDED;
+	wo.weight = (enum pgs_weight)7;
+	assert_int_equal(pgs_diff_write(d, &wo, refuse, NULL), -EINVAL);
 	assert_int_equal(pgs_diff_write(NULL, NULL, refuse, NULL), -EINVAL);
 	pgs_diff_free(d);
 	pgs_query_free(q);

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A group as a record: which fields JSON, ndjson and CSV print after the
+ * counts, and each one's typed value. One plan for the three formats, so
+ * that a CSV row and an ndjson line of the same group hold the same fields
+ * under the same names.
+ */
+#include "output.h"
+
+size_t result_columns(const struct pgs_result *r, struct column *out)
+{
+	const struct query_spec *s = &r->s;
+	size_t n = 0;
+	unsigned id;
+
+	if (!s->cull) {
+		if (r->t->kind == PGS_KIND_PAGE_OWNER) {
+			out[n++] = (struct column){ "allocator", K_ALLOCATOR, COL_ALLOCATOR };
+			out[n++] = (struct column){ "txt", K_TXT, COL_TXT };
+			return n;
+		}
+		if (r->t->kind != PGS_KIND_SHOW_STACKS)
+			out[n++] = (struct column){ "handle", K_HANDLE, COL_HANDLE };
+		out[n++] = (struct column){ "stacktrace", K_STACKTRACE, COL_STACKTRACE };
+		return n;
+	}
+	for (id = 0; id < K__COUNT; id++) {
+		bool sel = (id == K_PID && s->sel_pid) || (id == K_TGID && s->sel_tgid) ||
+			   (id == K_NAME && s->sel_name) || (id == K_NODE && s->sel_node);
+
+		if (!(s->cull & (1u << id)) && !sel)
+			continue;
+		out[n++] = (struct column){ key_by_id((enum key_id)id)->long_name, (enum key_id)id,
+					    COL_KEY };
+		if (id == K_GFP)
+			out[n++] = (struct column){ "gfp_names", K_GFP, COL_GFP_NAMES };
+	}
+	return n;
+}
+
+/* page_owner_sort's allocator label ("SLAB VMALLOC"), as JSON 0.1 defined it. */
+static void allocator_cell(uint32_t bits, struct cell *out)
+{
+	size_t n;
+
+	allocator_label(bits, out->buf, sizeof(out->buf));
+	n = strlen(out->buf);
+	out->type = CELL_STR;
+	out->s = out->buf;
+	out->len = n ? n - 1 : 0;	/* without the trailing space */
+}
+
+int column_cell(const struct pgs_result *r, size_t row, const struct column *c,
+		struct cell *out, char **txt, size_t *cap)
+{
+	const struct pgs_table *t = r->t;
+	struct kval v;
+	size_t len = 0;
+
+	out->type = CELL_NULL;
+	out->u = 0;
+	out->s = NULL;
+	out->len = 0;
+	switch (c->kind) {
+	case COL_ALLOCATOR:
+		allocator_cell(table_row_allocator(t, row), out);
+		return 0;
+	case COL_TXT:
+		FORWARD_IF_ERROR(render_txt(r, row, txt, &len, cap));
+		out->type = CELL_LINES;
+		out->s = *txt;
+		out->len = len;
+		return 0;
+	case COL_HANDLE:
+		out->type = CELL_UINT;
+		out->u = t->c_handle[row];
+		return 0;
+	case COL_STACKTRACE: {
+		uint32_t text = key_st_text(&r->kc, row);
+
+		out->type = CELL_LINES;
+		out->s = strpool_str(&t->strings, text);
+		out->len = strpool_len(&t->strings, text);
+		return 0;
+	}
+	case COL_GFP_NAMES:
+	case COL_KEY:
+		break;
+	}
+	key_value(&r->kc, c->id, row, &v);
+	if (v.type == KV_NULL)
+		return 0;
+	if (c->id == K_ALLOCATOR) {
+		allocator_cell((uint32_t)v.v, out);
+		return 0;
+	}
+	out->s = key_text(&r->kc, c->id, row, &v, out->buf, sizeof(out->buf), &out->len);
+	out->u = v.v;
+	if (c->kind == COL_GFP_NAMES || v.type == KV_STR || c->id == K_MT || c->id == K_BMT) {
+		out->type = c->id == K_STACKTRACE || c->id == K_STACK ? CELL_LINES : CELL_STR;
+		if (!out->s)
+			out->s = "", out->len = 0;
+	} else if (c->id == K_FREE) {
+		out->type = CELL_BOOL;
+	} else {
+		out->type = v.type == KV_INT ? CELL_INT : CELL_UINT;
+	}
+	return 0;
+}

@@ -1,0 +1,248 @@
+#!/usr/bin/env python3
+"""pgsort --format=svg/html against an independent reading of the input.
+
+Reads each page_owner block with regexes (header's order and comm, pid, frame
+lines; offsets cut like --strip-offsets), builds the flame graph's tree
+itself and compares it with the SVG: well-formed XML, every frame's path,
+blocks and pages in its hover text, rect width = pages * 1180 / total, the
+frames under 0.1 px left out and counted, escaping of hostile names, the
+icicle layout, html's table and --top, and no URL the page would fetch.
+Usage: check_svg.py PGSORT FIXTURES_DIR
+"""
+import codecs
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+
+NS = "{http://www.w3.org/2000/svg}"
+INNER = 1180.0
+STRIP = re.compile(rb"\+0x[0-9a-f]+/0x[0-9a-f]+")
+HDR = re.compile(rb"^Page allocated via order (\d+), .*pid (-?\d+), tgid -?\d+ \((.*)\), ts \d+ ns$")
+failures = 0
+checks = 0
+
+codecs.register_error("pgsx", lambda e: ("".join("\\x%02x" % b for b in e.object[e.start:e.end]), e.end))
+
+
+def ok(cond, msg):
+    global failures, checks
+    checks += 1
+    if not cond:
+        failures += 1
+        print("FAIL", msg)
+
+
+def esc(b):
+    """What the SVG shows for bytes b: UTF-8 kept, anything else \\xNN."""
+    s = b.decode("utf-8", errors="pgsx")
+    out = []
+    for c in s:
+        if ord(c) < 0x20 or ord(c) == 0x7F:
+            out.append("\\x%02x" % ord(c))
+        elif c in "\ufffe\uffff":
+            out.append("".join("\\x%02x" % x for x in c.encode()))
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def blocks(path, keep=False):
+    """(pid, comm, order, frames innermost first) per block."""
+    out, cur = [], None
+    with open(path, "rb") as f:
+        for line in f:
+            line = line.rstrip(b"\n")
+            m = HDR.match(line)
+            if m:
+                cur = [int(m.group(2)), m.group(3), int(m.group(1)), []]
+                out.append(cur)
+            elif cur is not None and re.match(rb"^ \S", line):
+                fr = line[1:]
+                cur[3].append(fr if keep else STRIP.sub(b"", fr))
+            elif not line:
+                cur = None
+    return out
+
+
+def tree(paths):
+    """{path tuple: [blocks, pages]} for every prefix, root = ()."""
+    t = {}
+    for path, pages in paths:
+        for d in range(len(path) + 1):
+            n = t.setdefault(tuple(path[:d]), [0, 0])
+            n[0] += 1
+            n[1] += pages
+    return t
+
+
+def run(args, stdin=None):
+    p = subprocess.run(args, input=stdin, capture_output=True)
+    ok(p.returncode == 0, "%s: exit %d %s" % (args, p.returncode, p.stderr[:300]))
+    return p.stdout
+
+
+def svg_nodes(root):
+    """{path: (blocks, pages, x, width, y)} from nested <g class="f">."""
+    out = {}
+
+    def walk(g, path):
+        title = g.find(NS + "title").text
+        name, figs = title.split("\n", 1)
+        m = re.match(r"(\d+) blocks, (\d+) pages, (\d+) bytes", figs)
+        r = g.find(NS + "rect")
+        p = path + (name,) if path is not None else ()
+        ok(p not in out, "path twice: %r" % (p,))
+        out[p] = (int(m.group(1)), int(m.group(2)), float(r.get("x")), float(r.get("width")),
+                  int(r.get("y")), int(m.group(3)))
+        for c in g.findall(NS + "g"):
+            walk(c, p)
+
+    gs = [g for g in root.findall(NS + "g") if g.get("class") == "f"]
+    ok(len(gs) == 1, "one root frame")
+    walk(gs[0], None)
+    return out
+
+
+def compare(label, svg, expect, weight=1, page_size=4096):
+    """expect: {path: [blocks, pages]} with names as the SVG shows them."""
+    try:
+        root = ET.fromstring(svg)
+    except ET.ParseError as e:
+        ok(False, "%s: not well-formed XML: %s" % (label, e))
+        return None
+    got = svg_nodes(root)
+    total = expect[()][weight]
+    drawn = {p for p, v in expect.items() if p == () or v[weight] * INNER / total >= 0.1}
+    ok(set(got) == drawn, "%s: frames differ: missing %s, extra %s" % (
+        label, sorted(drawn - set(got))[:3], sorted(set(got) - drawn)[:3]))
+    bad = 0
+    for p in drawn & set(got):
+        b, pg, x, w, y, by = got[p]
+        want = expect[p][weight] * INNER / total if p else INNER
+        if b != expect[p][0] or pg != expect[p][1] or by != pg * page_size or abs(w - want) > 0.0051:
+            bad += 1
+            if bad < 4:
+                print("  %s %r: got %d blocks %d pages width %.2f, want %d %d %.4f" % (
+                    label, p[-3:], b, pg, w, expect[p][0], expect[p][1], want))
+    ok(bad == 0, "%s: %d frames with wrong figures or width" % (label, bad))
+    # Children of a frame tile it from its left edge, without gap or overlap.
+    for p in got:
+        kids = sorted((q for q in got if len(q) == len(p) + 1 and q[:len(p)] == p),
+                      key=lambda q: got[q][2])
+        x = got[p][2]
+        for q in kids:
+            ok(abs(got[q][2] - x) < 0.011, "%s: %r starts at %.2f, not %.2f" % (label, q[-1], got[q][2], x))
+            x += expect[q][weight] * INNER / total
+    dropped = len(expect) - len(drawn)
+    note = re.search(rb"(\d+) frames narrower than 0.1 px left out", svg)
+    ok((int(note.group(1)) if note else 0) == dropped, "%s: note says %s left out, want %d" % (
+        label, note.group(1) if note else 0, dropped))
+    print("ok %s: %d frames drawn, %d left out, total %d" % (label, len(drawn), dropped, total))
+    return root, got
+
+
+def stack_paths(bl, pre=lambda b: ()):
+    return [(pre(b) + tuple(esc(f) for f in reversed(b[3])), 1 << b[2]) for b in bl]
+
+
+def main():
+    pgsort, fx = sys.argv[1], sys.argv[2]
+    small = os.path.join(fx, "real/small.txt")
+    mods = os.path.join(fx, "real/modules.txt")
+    edge = os.path.join(fx, "real/edgecomm.txt")
+    sb = blocks(small)
+
+    # Default grouping: the frames alone; file and pipe give the same bytes.
+    svg = run([pgsort, "--format=svg", small])
+    compare("small", svg, tree(stack_paths(sb)))
+    ok(run([pgsort, "--format=svg", "--title", small, "-"], open(small, "rb").read()) == svg,
+       "a pipe gives the file's bytes")
+    compare("modules", run([pgsort, "--format=svg", mods]), tree(stack_paths(blocks(mods))))
+    compare("keep-offsets", run([pgsort, "--format=svg", "--keep-offsets", small]),
+            tree(stack_paths(blocks(small, keep=True))))
+    # Widths by blocks.
+    compare("weight=times", run([pgsort, "--format=svg", "--weight=times", small]),
+            tree(stack_paths(sb)), weight=0)
+    # A filter: only blocks of order >= 1.
+    compare("filter", run([pgsort, "--format=svg", "--filter", "order>=1", small]),
+            tree(stack_paths([b for b in sb if b[2] >= 1])))
+    # Non-stack culls become pseudo frames at the root.
+    compare("cull=name", run([pgsort, "--format=svg", "--cull=name", edge]),
+            tree([(("name:" + esc(b[1]),), 1 << b[2]) for b in blocks(edge)]))
+    compare("cull=pid,stacktrace", run([pgsort, "--format=svg", "--cull=pid,stacktrace", small]),
+            tree(stack_paths(sb, lambda b: ("pid:%d" % b[0],))))
+
+    # Hostile bytes in a comm and a frame: <, &, quotes, invalid UTF-8, controls.
+    with open(edge, "rb") as f:
+        text = f.read()
+    first = text.split(b"\n\n")[0] + b"\n\n"
+    hostile = first.replace(b"(swapper)", b"(<a&b\"c'\xff\xfe\x01\xef\xbf\xbe\xc3\xa9>)", 1)
+    hostile = re.sub(rb"\n (\w+)\+", b"\n <x&\xe2\x82y>\\1+", hostile, count=1)
+    with tempfile.NamedTemporaryFile(suffix=".txt") as tmp:
+        tmp.write(hostile)
+        tmp.flush()
+        hb = blocks(tmp.name)
+        ok(len(hb) == 1 and hb[0][1].startswith(b"<a&"), "hostile fixture made")
+        for fmt in ("svg", "html"):
+            out = run([pgsort, "--format=" + fmt, "--cull=name,stacktrace", tmp.name])
+            part = out[out.index(b"<svg"):out.index(b"</svg>") + 6] if fmt == "html" else out
+            compare("hostile " + fmt, part,
+                    tree(stack_paths(hb, lambda b: ("name:" + esc(b[1]),))))
+            ok(b"\xff" not in out and b"\x01" not in out, "hostile %s: raw bytes escaped" % fmt)
+            if fmt == "html":
+                ok(b"<td class=\"k\">&lt;a&amp;b&quot;c&#39;\\xff\\xfe\\x01\\xef\\xbf\\xbe\xc3\xa9&gt;</td>" in out,
+                   "hostile html: table cell escaped")
+
+    # Frames under 0.1 px: 40 blocks of 512 pages beside 3 of one page each.
+    big = text.split(b"\n\n")[1]
+    big = re.sub(rb"order \d+,", b"order 9,", big, count=1)
+    tiny = b"Page allocated via order 0, mask 0x0(), pid 1, tgid 1 (t), ts 1 ns\n%s\n\n"
+    with tempfile.NamedTemporaryFile(suffix=".txt") as tmp:
+        tmp.write((big + b"\n\n") * 40)
+        for k in range(3):
+            tmp.write(tiny % (b" tiny_%d+0x1/0x2\n tiny_root+0x1/0x2" % k))
+        tmp.flush()
+        tb = blocks(tmp.name)
+        ok(len(tb) == 43, "tiny fixture made")
+        compare("narrow", run([pgsort, "--format=svg", tmp.name]), tree(stack_paths(tb)))
+
+    # Icicle: the root at the top, one level every 16 px below.
+    root, got = compare("icicle", run([pgsort, "--format=svg", "--icicle", small]),
+                        tree(stack_paths(sb)))
+    ok(all(v[4] == 70 + 16 * len(p) for p, v in got.items()), "icicle: y = 70 + 16 * depth")
+    _, got = compare("flame", svg, tree(stack_paths(sb)))
+    deep = max(len(p) for p in got)
+    ok(all(v[4] == 70 + 16 * (deep - len(p)) for p, v in got.items()), "flame: root at the bottom")
+
+    # Colours: allocator mode fills differ from module mode, both deterministic.
+    alloc = run([pgsort, "--format=svg", "--color=allocator", small])
+    ok(alloc != svg and alloc == run([pgsort, "--format=svg", "--color=allocator", small]),
+       "allocator colours differ from module colours, same bytes twice")
+    ok(b">SLAB</text>" in alloc and b">SLAB</text>" not in svg, "allocator legend")
+
+    # html: the graph and a table of the top groups in sort order.
+    html = run([pgsort, "--format=html", "--top", "7", small])
+    rows = re.findall(rb"<tr><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>", html)
+    ok([int(r[0]) for r in rows] == list(range(1, 8)), "html: --top 7 gives 7 rows")
+    ok(all(int(a[1]) >= int(b[1]) for a, b in zip(rows, rows[1:])), "html: rows by times, descending")
+    ok(all(int(r[3]) == 4096 * int(r[2]) for r in rows), "html: bytes = 4096 * pages")
+    groot = ET.fromstring(html[html.index(b"<svg"):html.index(b"</svg>") + 6])
+    allp = svg_nodes(groot)[()]
+    ok(allp[1] == sum(int(r[2]) for r in rows), "html: graph total = the 7 rows' pages")
+
+    # Self-contained: nothing to fetch.
+    for name, doc in (("svg", svg), ("html", html)):
+        urls = set(re.findall(rb"(?:https?|ftp)://[^\s\"'<>)]*", doc))
+        ok(urls <= {b"http://www.w3.org/2000/svg", b"http://www.w3.org/1999/xhtml"},
+           "%s: URLs besides namespaces: %s" % (name, urls))
+        ok(not re.search(rb"(?:href|src)\s*=|url\(|@import", doc), "%s: no href/src/url()" % name)
+
+    print("%d checks, %d failures" % (checks, failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
