@@ -13,6 +13,8 @@
 #    'leaky', among them the stress-ng anonymous faults;
 #  - --format=folded: per stack (frames outermost first, no offsets) the
 #    pages before and after are awk's;
+#  - --format=svg: the root holds awk's totals, frames that grew are red,
+#    those that shrank blue, the tmpfs writes' frame red with 106800 pages;
 #  - the same on the show_stacks pair (nr_base_pages per stack);
 #  - two builds: a copy of BEFORE with every +0xoff changed matches AFTER
 #    by no stack with offsets, and with --strip-offsets exactly as BEFORE
@@ -159,6 +161,55 @@ check "folded: every stack's pages before and after are awk's ($(wc -l <"$tmp/fe
 check "folded: the top line is the tmpfs writes, 0 -> 106800" \
 	grep -q '^entry_SYSCALL_64_after_hwframe;.*;shmem_file_write_iter;.*;get_page_from_freelist 0 106800$' \
 	<("$pgsort" diff --format=folded --top=1 "$B" "$A")
+
+# --format=svg: the differential flame graph of the same stacks. Its root
+# holds awk's totals; every frame is red when its pages grew, blue when they
+# shrank, neutral when equal (read from its own hover text). On the leak
+# pair the tmpfs writes' frame is red with its 106800 new pages; shrinking
+# stacks are too thin to draw there (a few pages of 233639), so blue is
+# checked by task on the excerpts in tests/fixtures/diff, where
+# kworker/u8:2 went from 60 to 6 pages.
+svg_check() {
+	python3 - "$@" <<'PY'
+import re, sys
+import xml.etree.ElementTree as ET
+NS = "{http://www.w3.org/2000/svg}"
+svg, pb, pa, want = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+nums = re.compile(r"^(.*)\n(\d+) blocks, (\d+) pages,.*\nbefore: (\d+) blocks, (\d+) pages; change: ", re.S)
+bad, red, blue, found = 0, 0, 0, False
+for g in ET.parse(svg).getroot().iter(NS + "g"):
+    if g.get("class") != "f":
+        continue
+    m = nums.match(g.find(NS + "title").text)
+    fill = g.find(NS + "rect").get("fill")
+    r, gg, b = (int(fill[i:i + 2], 16) for i in (1, 3, 5))
+    name, after, before = m.group(1), int(m.group(3)), int(m.group(5))
+    if name == "all" and (before, after) != (pb, pa):
+        bad += 1
+        print("root:", before, after)
+    if after > before:
+        red += 1
+        bad += not (r == 255 and gg == b and b < 255)
+    elif after < before:
+        blue += 1
+        bad += not (b == 255 and r == gg and r < 255)
+    else:
+        bad += (r, gg, b) != (240, 240, 240)
+    wname, wb, wa = want.rsplit(":", 2)
+    if name == wname and (before, after) == (int(wb), int(wa)):
+        found = (r == 255) if after > before else (b == 255)
+print("frames grown %d, shrunk %d, wrong %d" % (red, blue, bad))
+sys.exit(0 if not bad and found else 1)
+PY
+}
+"$pgsort" diff --format=svg "$B" "$A" >"$tmp/diff.svg"
+read -r _ _ pb pa _ _ <<<"$(awk_totals "$tmp/exp")"
+check "svg: colours follow each frame's change, root $pb -> $pa pages, tmpfs writes red" \
+	svg_check "$tmp/diff.svg" "$pb" "$pa" "shmem_file_write_iter:0:106800"
+"$pgsort" diff --format=svg --cull=name "$here/../fixtures/diff/before.txt" \
+	"$here/../fixtures/diff/after.txt" >"$tmp/name.svg"
+check "svg by task: colours follow each frame's change, kworker/u8:2 blue" \
+	svg_check "$tmp/name.svg" 163 150 "name:kworker/u8:2:60:6"
 
 # show_stacks, the same way.
 "$pgsort" diff "$tmp/show_stacks.before.txt" "$tmp/show_stacks.after.txt" >"$tmp/sdiff.txt"
