@@ -31,11 +31,16 @@ enum {
 	OPT_FORMAT, OPT_STRICT, OPT_NODE, OPT_TOP, OPT_MIN_PAGES, OPT_STRIP,
 	OPT_PAGE_SIZE, OPT_CS_SKIP, OPT_FILTER, OPT_STACKS, OPT_HELP_KEYS,
 	OPT_WEIGHT, OPT_ICICLE, OPT_HUMAN, OPT_KEEP_OFFSETS, OPT_TITLE,
-	OPT_COLOR,
+	OPT_COLOR, OPT_SAME_BOOT,
 };
 
 struct cli {
 	const char *input, *output;
+	/* pgsort diff BEFORE AFTER: input is BEFORE */
+	bool diff, same_boot;
+	const char *after;
+	const char *cull;	/* --cull as given, to name a refused key */
+	char *sort;		/* diff: every sort key given, comma-separated */
 	const char *stacks;	/* --stacks FILE: show_stacks_handles */
 	struct pgs_query *q;
 	enum pgs_format format;
@@ -52,10 +57,18 @@ struct cli {
 
 static const char *prog = "pgsort";
 
+static const char *const format_names[] = {
+	[PGS_FORMAT_TEXT] = "text", [PGS_FORMAT_JSON] = "json",
+	[PGS_FORMAT_NDJSON] = "ndjson", [PGS_FORMAT_CSV] = "csv",
+	[PGS_FORMAT_FOLDED] = "folded", [PGS_FORMAT_PPROF] = "pprof",
+	[PGS_FORMAT_SVG] = "svg", [PGS_FORMAT_HTML] = "html",
+};
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: pgsort [OPTIONS] [INPUT [OUTPUT]]\n"
+"       pgsort diff [OPTIONS] BEFORE AFTER [OUTPUT]\n"
 "Group and sort Linux page_owner output (a drop-in for page_owner_sort).\n"
 "INPUT is /sys/kernel/debug/page_owner text, a page_owner_stacks file, or\n"
 "'-' (the default) for standard input. OUTPUT defaults to standard output.\n"
@@ -105,6 +118,12 @@ static void usage(FILE *f)
 "  -d, --verbose       also say what the input is (kind, era, counts)\n"
 "  --help-keys         list the keys\n"
 "  -h, --help          this text;  -V, --version  the version\n"
+"Snapshot diff (pgsort diff BEFORE AFTER): the options above apply to both\n"
+"inputs (one may be '-'); groups (default --cull=stacktrace) are matched by\n"
+"their keys' values and sorted by growth (--sort also takes pages_before,\n"
+"pages_after, pages_delta, times_before, times_after, times_delta).\n"
+"  --same-boot         both inputs come from one boot: allow handle, pfn,\n"
+"                      alloc_ts and free_ts as keys\n"
 "Exit status: 0 ok, 1 usage, 2 bad input, 3 output error.\n");
 }
 
@@ -193,9 +212,53 @@ static int parse_count(const char *s, bool k, unsigned long long *out)
 	return 0;
 }
 
+/*
+ * A sort key list: the query's, or in diff mode kept for the diff, whose
+ * keys (pages_delta...) the query does not know; pgs_diff_run() checks them.
+ */
 static int add_short_sort(struct cli *c, const char *key)
 {
-	return pgs_query_add_sort(c->q, key);
+	size_t have, n = strlen(key);
+	char *more;
+
+	if (!c->diff)
+		return pgs_query_add_sort(c->q, key);
+	have = c->sort ? strlen(c->sort) : 0;
+	more = realloc(c->sort, have + n + 2);
+	if (!more)
+		return -ENOMEM;
+	if (have)
+		more[have++] = ',';
+	memcpy(more + have, key, n + 1);
+	c->sort = more;
+	return 0;
+}
+
+/* pgsort diff's operands: BEFORE AFTER [OUTPUT]. */
+static int diff_args(struct cli *c, int n, char **args)
+{
+	if (n < 2 || n > 3) {
+		fprintf(stderr, "%s: diff takes BEFORE AFTER [OUTPUT], %s\nTry '%s --help'.\n",
+			prog, n < 2 ? "not fewer" : "not more", prog);
+		return EXIT_USAGE;
+	}
+	c->input = args[0];
+	c->after = args[1];
+	c->output = n == 3 ? args[2] : "-";
+	if (strcmp(c->input, "-") == 0 && strcmp(c->after, "-") == 0) {
+		fprintf(stderr, "%s: diff: BEFORE and AFTER cannot both be standard input\n", prog);
+		return EXIT_USAGE;
+	}
+	if (c->stacks && strcmp(c->stacks, "-") == 0) {
+		fprintf(stderr, "%s: diff: --stacks FILE is read for each input, so it cannot be "
+			"standard input\n", prog);
+		return EXIT_USAGE;
+	}
+	if ((strcmp(c->input, "-") == 0 || strcmp(c->after, "-") == 0) && isatty(0)) {
+		fprintf(stderr, "%s: diff: '-' is standard input, which is a terminal\n", prog);
+		return EXIT_USAGE;
+	}
+	return 0;
 }
 
 static int parse_args(struct cli *c, int argc, char **argv)
@@ -223,6 +286,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		{ "keep-offsets", no_argument, NULL, OPT_KEEP_OFFSETS },
 		{ "title", required_argument, NULL, OPT_TITLE },
 		{ "color", required_argument, NULL, OPT_COLOR },
+		{ "same-boot", no_argument, NULL, OPT_SAME_BOOT },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
@@ -278,25 +342,20 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			break;
 		case OPT_CULL:
 			err = pgs_query_set_cull(c->q, optarg);
+			c->cull = optarg;
 			what = "--cull takes keys that can group, such as stacktrace, pid, name, module, callsite (see --help-keys)";
 			break;
 		case OPT_SORT:
-			err = pgs_query_add_sort(c->q, optarg);
+			err = add_short_sort(c, optarg);
 			what = "--sort takes [+|-]key[,...] (see --help-keys)";
 			break;
 		case OPT_FORMAT: {
-			static const char *const names[] = {
-				[PGS_FORMAT_TEXT] = "text", [PGS_FORMAT_JSON] = "json",
-				[PGS_FORMAT_NDJSON] = "ndjson", [PGS_FORMAT_CSV] = "csv",
-				[PGS_FORMAT_FOLDED] = "folded", [PGS_FORMAT_PPROF] = "pprof",
-				[PGS_FORMAT_SVG] = "svg", [PGS_FORMAT_HTML] = "html",
-			};
 			size_t i;
 
-			for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-				if (strcmp(optarg, names[i]) == 0)
+			for (i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++)
+				if (strcmp(optarg, format_names[i]) == 0)
 					break;
-			if (i == sizeof(names) / sizeof(names[0])) {
+			if (i == sizeof(format_names) / sizeof(format_names[0])) {
 				fprintf(stderr, "%s: unknown --format '%s' (text, json, ndjson, csv, "
 					"folded, pprof, svg or html)\n", prog, optarg);
 				return EXIT_USAGE;
@@ -342,6 +401,13 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			break;
 		case OPT_STRICT:
 			c->strict = true;
+			break;
+		case OPT_SAME_BOOT:
+			if (!c->diff) {
+				fprintf(stderr, "%s: --same-boot is an option of 'pgsort diff'\n", prog);
+				return EXIT_USAGE;
+			}
+			c->same_boot = true;
 			break;
 		case OPT_NODE:
 			err = pgs_query_select_node(c->q, optarg);
@@ -419,6 +485,8 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (c->diff)
+		return diff_args(c, argc - optind, argv + optind);
 	if (argc - optind > 2) {
 		fprintf(stderr, "%s: too many arguments (at most INPUT and OUTPUT)\nTry '%s --help'.\n",
 			prog, prog);
@@ -514,7 +582,8 @@ static int open_output(const char *path, char **target, char **tmp, int *fd)
 	return 0;
 }
 
-static int write_report(struct cli *c, const struct pgs_result *r)
+/* The report of r, or of the diff d, to OUTPUT. */
+static int write_report(struct cli *c, const struct pgs_result *r, const struct pgs_diff *d)
 {
 	struct pgs_write_opts wo = PGS_INIT(pgs_write_opts);
 	char *target = NULL, *tmp = NULL;
@@ -536,7 +605,7 @@ static int write_report(struct cli *c, const struct pgs_result *r)
 			return EXIT_OUTPUT;
 		}
 	}
-	err = pgs_result_write(r, &wo, fd_sink, &fd);
+	err = d ? pgs_diff_write(d, &wo, fd_sink, &fd) : pgs_result_write(r, &wo, fd_sink, &fd);
 	saved = errno;
 	if (fd != 1) {
 		if (!err && tmp && fsync(fd) < 0 && errno != EINVAL)
@@ -551,6 +620,11 @@ static int write_report(struct cli *c, const struct pgs_result *r)
 	pending_tmp = NULL;
 	free(tmp);
 	free(target);
+	if (err == -ENOTSUP && d) {
+		fprintf(stderr, "%s: diff: --format=%s is not available for a diff\n", prog,
+			format_names[c->format]);
+		return EXIT_USAGE;
+	}
 	if (err) {
 		fprintf(stderr, "%s: cannot write %s: %s\n", prog, where,
 			err == PGS_E_WRITE && saved ? strerror(saved) : pgs_strerror(err));
@@ -610,10 +684,158 @@ static int join_stacks(struct cli *c, struct pgs_table *t, const struct pgs_pars
 	return 0;
 }
 
+/*
+ * Read path into *t with the options of po (its name set here), joining
+ * --stacks FILE. Returns 0 or an exit status, the reason printed.
+ */
+static int open_input(struct cli *c, const char *path, struct pgs_parse_opts *po,
+		      struct pgs_table **t)
+{
+	int err;
+
+	po->name = strcmp(path, "-") ? path : "<stdin>";
+	c->error_shown = false;
+	c->last_progress = 0;
+	err = pgs_table_open_file(t, path, po);
+	if (c->last_progress)
+		fprintf(stderr, "\r\033[K");
+	if (err) {
+		if (!c->error_shown)
+			fprintf(stderr, "%s: %s: %s\n", prog, po->name, pgs_strerror(err));
+		return err == -ENOMEM ? EXIT_OUTPUT : EXIT_INPUT;
+	}
+	return c->stacks ? join_stacks(c, *t, po) : 0;
+}
+
+static void no_field(const char *name, const struct pgs_table *t)
+{
+	struct pgs_table_info info = PGS_INIT(pgs_table_info);
+
+	pgs_table_info(t, &info);
+	fprintf(stderr, "%s: %s: the options need a field this %s dump (era %s) "
+		"does not have (free_ts exists only in kernels 5.14-6.6; the page_owner_stacks "
+		"files have only stacktrace, stack, callsite, module and handle)\n",
+		prog, name, pgs_kind_name(info.kind), info.era);
+}
+
+/* --strict: exit 2 when the input (or --stacks FILE) was not all understood. */
+static int check_strict(const struct cli *c, const char *name, const struct pgs_table *t)
+{
+	struct pgs_table_info info = PGS_INIT(pgs_table_info);
+
+	pgs_table_info(t, &info);
+	if (c->strict && (info.skipped || info.unknown_lines)) {
+		fprintf(stderr, "%s: %s: --strict: %llu records skipped, %llu lines not understood\n",
+			prog, name, (unsigned long long)info.skipped,
+			(unsigned long long)info.unknown_lines);
+		return EXIT_INPUT;
+	}
+	if (c->strict && c->stacks_damage) {
+		fprintf(stderr, "%s: %s: --strict: %llu records skipped or lines not understood\n",
+			prog, c->stacks, (unsigned long long)c->stacks_damage);
+		return EXIT_INPUT;
+	}
+	if (c->strict && c->unresolved) {
+		fprintf(stderr, "%s: %s: --strict: %llu handle%s not found\n", prog, c->stacks,
+			(unsigned long long)c->unresolved, c->unresolved == 1 ? "" : "s");
+		return EXIT_INPUT;
+	}
+	return 0;
+}
+
+/* The first key of the comma-separated list that depends on the boot, or NULL. */
+static const char *boot_key(const char *list, char *buf, size_t bufsz)
+{
+	const char *p = list;
+	struct pgs_key_info k = PGS_INIT(pgs_key_info);
+	size_t i, n;
+
+	while (p && *p) {
+		const char *comma = strchr(p, ',');
+
+		p += *p == '-' || *p == '+';
+		n = comma ? (size_t)(comma - p) : strlen(p);
+		for (i = 0; pgs_key_info(i, &k) == 0; i++) {
+			if (!(k.use & PGS_KEY_BOOT) || n >= bufsz)
+				continue;
+			if ((strlen(k.short_name) == n && strncmp(k.short_name, p, n) == 0) ||
+			    (strlen(k.long_name) == n && strncmp(k.long_name, p, n) == 0)) {
+				memcpy(buf, p, n);
+				buf[n] = '\0';
+				return buf;
+			}
+		}
+		p = comma ? comma + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* pgsort diff BEFORE AFTER: the query on both, then the diff's report. */
+static int run_diff(struct cli *c, struct pgs_parse_opts *po)
+{
+	struct pgs_diff_opts o = PGS_INIT(pgs_diff_opts);
+	struct pgs_table *t[2] = { NULL, NULL };
+	const char *path[2] = { c->input, c->after };
+	char *name[2] = { NULL, NULL };
+	struct pgs_diff *d = NULL;
+	int status = 0, strict = 0, err, k;
+
+	for (k = 0; k < 2 && !status; k++) {
+		status = open_input(c, path[k], po, &t[k]);
+		if (!status && !(name[k] = strdup(po->name)))
+			status = EXIT_OUTPUT;
+		if (!status && !strict)
+			strict = check_strict(c, po->name, t[k]);
+		c->unresolved = c->stacks_damage = 0;
+	}
+	if (status)
+		goto out;
+	o.flags = c->same_boot ? PGS_DIFF_SAME_BOOT : 0;
+	o.sort = c->sort;
+	err = pgs_diff_run(c->q, t[0], t[1], &o, &d);
+	if (err == PGS_E_KEY) {
+		char buf[32];
+		const char *key = boot_key(c->cull, buf, sizeof(buf));
+
+		if (!key)
+			key = boot_key(c->sort, buf, sizeof(buf));
+		if (key)
+			fprintf(stderr, "%s: diff: key '%s' means something only within one boot "
+				"(handle, pfn, alloc_ts, free_ts); if BEFORE and AFTER come from "
+				"the same boot, add --same-boot\n", prog, key);
+		else
+			fprintf(stderr, "%s: diff: wrong argument '%s': --sort takes [+|-]key[,...] of "
+				"--help-keys but txt, or pages_before, pages_after, pages_delta, "
+				"times_before, times_after, times_delta\n", prog, c->sort);
+		status = EXIT_USAGE;
+	} else if (err == PGS_E_NOFIELD) {
+		struct pgs_result *r = NULL;
+
+		/* Which of the two lacks it: the query alone tells (but for sort keys). */
+		k = pgs_query_run(c->q, t[0], &r) == PGS_E_NOFIELD ? 0 : 1;
+		pgs_result_free(r);
+		no_field(name[k], t[k]);
+		status = EXIT_USAGE;
+	} else if (err) {
+		fprintf(stderr, "%s: %s\n", prog, pgs_strerror(err));
+		status = EXIT_OUTPUT;
+	}
+	if (!status)
+		status = write_report(c, NULL, d);
+	if (!status)
+		status = strict;
+out:
+	pgs_diff_free(d);
+	pgs_table_free(t[0]);
+	pgs_table_free(t[1]);
+	free(name[0]);
+	free(name[1]);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct pgs_parse_opts po = PGS_INIT(pgs_parse_opts);
-	struct pgs_table_info info = PGS_INIT(pgs_table_info);
 	struct cli c = { 0 };
 	struct pgs_table *t = NULL;
 	struct pgs_result *r = NULL;
@@ -623,12 +845,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: out of memory\n", prog);
 		return EXIT_OUTPUT;
 	}
+	/* pgsort diff ...: the same options, two inputs. */
+	if (argc > 1 && strcmp(argv[1], "diff") == 0) {
+		c.diff = true;
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
 	status = parse_args(&c, argc, argv);
 	if (status)
 		goto out;
 	catch_signals();
 
-	po.name = strcmp(c.input, "-") ? c.input : "<stdin>";
 	po.diag = c.quiet ? NULL : on_diag;
 	po.diag_user = &c;
 	po.diag_level = c.verbose ? PGS_DIAG_DEBUG : PGS_DIAG_WARN;
@@ -637,53 +865,28 @@ int main(int argc, char **argv)
 		po.progress = on_progress;
 		po.progress_user = &c;
 	}
-	err = pgs_table_open_file(&t, c.input, &po);
-	if (c.last_progress)
-		fprintf(stderr, "\r\033[K");
-	if (err) {
-		if (!c.error_shown)
-			fprintf(stderr, "%s: %s: %s\n", prog, po.name, pgs_strerror(err));
-		status = err == -ENOMEM ? EXIT_OUTPUT : EXIT_INPUT;
+	pgs_query_set_threads(c.q, c.threads);
+	if (c.diff) {
+		status = run_diff(&c, &po);
 		goto out;
 	}
-	if (c.stacks) {
-		status = join_stacks(&c, t, &po);
-		if (status)
-			goto out;
-	}
-	pgs_query_set_threads(c.q, c.threads);
+	status = open_input(&c, c.input, &po, &t);
+	if (status)
+		goto out;
 	err = pgs_query_run(c.q, t, &r);
 	if (err) {
-		pgs_table_info(t, &info);
 		if (err == PGS_E_NOFIELD)
-			fprintf(stderr, "%s: %s: the options need a field this %s dump (era %s) "
-				"does not have (free_ts exists only in kernels 5.14-6.6; the page_owner_stacks "
-				"files have only stacktrace, stack, callsite, module and handle)\n",
-				prog, po.name, pgs_kind_name(info.kind), info.era);
+			no_field(po.name, t);
 		else
 			fprintf(stderr, "%s: %s\n", prog, pgs_strerror(err));
 		status = err == PGS_E_NOFIELD ? EXIT_USAGE : EXIT_OUTPUT;
 		goto out;
 	}
-	status = write_report(&c, r);
-	pgs_table_info(t, &info);
-	if (!status && c.strict && (info.skipped || info.unknown_lines)) {
-		fprintf(stderr, "%s: %s: --strict: %llu records skipped, %llu lines not understood\n",
-			prog, po.name, (unsigned long long)info.skipped,
-			(unsigned long long)info.unknown_lines);
-		status = EXIT_INPUT;
-	}
-	if (!status && c.strict && c.stacks_damage) {
-		fprintf(stderr, "%s: %s: --strict: %llu records skipped or lines not understood\n",
-			prog, c.stacks, (unsigned long long)c.stacks_damage);
-		status = EXIT_INPUT;
-	}
-	if (!status && c.strict && c.unresolved) {
-		fprintf(stderr, "%s: %s: --strict: %llu handle%s not found\n", prog, c.stacks,
-			(unsigned long long)c.unresolved, c.unresolved == 1 ? "" : "s");
-		status = EXIT_INPUT;
-	}
+	status = write_report(&c, r, NULL);
+	if (!status)
+		status = check_strict(&c, po.name, t);
 out:
+	free(c.sort);
 	pgs_result_free(r);
 	pgs_table_free(t);
 	pgs_query_free(c.q);

@@ -433,6 +433,7 @@ PGS_API int pgs_table_join_stacks(struct pgs_table *t, const struct pgs_table *m
 #define PGS_KEY_CULL	0x1u	/* pgs_query_set_cull() */
 #define PGS_KEY_SORT	0x2u	/* pgs_query_add_sort() */
 #define PGS_KEY_FILTER	0x4u	/* filters */
+#define PGS_KEY_BOOT	0x8u	/* means something only within one boot (0.2) */
 
 struct pgs_key_info {
 	size_t sz;
@@ -702,6 +703,154 @@ PGS_API int pgs_result_write(const struct pgs_result *r,
 
 /* ------------------------------------------------------------------------ */
 /* Snapshot diff                                                             */
+
+/*
+ * What grew between two snapshots: the same query run on a table read
+ * before and one read after, groups matched across the two by the values
+ * of their cull keys, and per group pages and times before, after and the
+ * difference. (Since libpgsort 0.2, symbol version LIBPGSORT_0.2.)
+ *
+ *	struct pgs_diff *d = NULL;
+ *	struct pgs_diff_group g = PGS_INIT(pgs_diff_group);
+ *
+ *	pgs_query_set_cull(q, "stacktrace");
+ *	if (pgs_diff_run(q, before, after, NULL, &d) == 0 &&
+ *	    pgs_diff_group(d, 0, &g) == 0)
+ *		printf("%+lld pages\n", (long long)g.pages_delta);
+ *	pgs_diff_free(d);
+ *
+ * Two groups match when every cull key has the same value in both: the
+ * same text for strings (task names, stacks, module names...), the same
+ * number otherwise; never by string id, which means something only within
+ * one table. With pgs_query_set_strip_offsets() stacks compare without
+ * "+0xoff/0xsize", so stacks of two builds of one kernel match by symbol
+ * names. A query without cull keys groups by stacktrace here (the whole
+ * block text, the query's default, holds pids and time stamps, which
+ * rarely repeat from one snapshot to the next). Keys whose values mean
+ * something only within one boot (pgs_key_info(): PGS_KEY_BOOT; handle,
+ * pfn, alloc_ts, free_ts) are refused as cull and sort keys unless the
+ * options say both tables come from the same boot (filters may test them:
+ * they only select each table's rows).
+ *
+ * Everything else of the query applies to both tables alike: selections,
+ * filters, the callsite pattern, the page size, threads. Its top and
+ * min_pages apply to the diff's groups: min_pages keeps the groups whose
+ * pages changed by at least that many (|pages_delta| >= min_pages), then
+ * top keeps the first top of them in sort order.
+ *
+ * Sort: by the options' sort keys, else by the query's, else by growth
+ * ("-pages_delta"). Diff sort keys are the query's sort keys, each on the
+ * value of the group's first row in AFTER (in BEFORE for a group that
+ * vanished), plus pages_before, pages_after, pages_delta, times_before,
+ * times_after and times_delta; times, pages and bytes stand for their
+ * deltas. Ties are broken by -pages_delta, then -times_delta, then the
+ * order of first appearance: AFTER's groups first, then those only in
+ * BEFORE.
+ */
+struct pgs_diff;
+
+/* pgs_diff_opts.flags */
+#define PGS_DIFF_SAME_BOOT	(1u << 0)	/* allow PGS_KEY_BOOT keys */
+
+struct pgs_diff_opts {
+	size_t sz;
+	unsigned flags;		/* PGS_DIFF_* */
+	/*
+	 * Comma-separated diff sort keys ("-pages_after,name"), in place of
+	 * the query's; NULL: the query's. Copied by pgs_diff_run().
+	 */
+	const char *sort;
+};
+
+/*
+ * Run q on before and on after and match their groups. Returns 0 and a new
+ * diff in *out (free it with pgs_diff_free()), or: -EINVAL (a NULL
+ * argument, opts->sz too small); PGS_E_KEY when a cull or sort key is
+ * boot-dependent (PGS_KEY_BOOT) and PGS_DIFF_SAME_BOOT is not set, or a
+ * sort key of opts->sort is unknown; PGS_E_NOFIELD when a key needs a field
+ * one of the tables lacks; -ENOMEM. The diff borrows both tables: free it
+ * before them. It holds no pointer into q or opts.
+ */
+PGS_API int pgs_diff_run(const struct pgs_query *q, const struct pgs_table *before,
+			 const struct pgs_table *after, const struct pgs_diff_opts *opts,
+			 struct pgs_diff **out);
+PGS_API void pgs_diff_free(struct pgs_diff *d);
+
+/* Number of groups shown (after min_pages and top). 0 for NULL. */
+PGS_API size_t pgs_diff_count(const struct pgs_diff *d);
+
+enum pgs_diff_status {
+	PGS_DIFF_BOTH = 0,	/* in both tables */
+	PGS_DIFF_NEW,		/* only in after */
+	PGS_DIFF_GONE,		/* only in before (vanished) */
+};
+
+/* One group of a diff. The deltas are after minus before. */
+struct pgs_diff_group {
+	size_t sz;
+	uint64_t pages_before, pages_after;
+	int64_t pages_delta;
+	uint64_t times_before, times_after;
+	int64_t times_delta;
+	enum pgs_diff_status status;
+};
+
+/*
+ * Fill *g with group i in sort order (0 <= i < pgs_diff_count()).
+ * Returns 0 or -ERANGE. Initialise g with PGS_INIT(pgs_diff_group).
+ */
+PGS_API int pgs_diff_group(const struct pgs_diff *d, size_t i,
+			   struct pgs_diff_group *g);
+
+/*
+ * Totals over every row the query selected in each table (every group,
+ * shown or not); status is PGS_DIFF_BOTH. Returns 0 or -EINVAL.
+ */
+PGS_API int pgs_diff_totals(const struct pgs_diff *d, struct pgs_diff_group *g);
+
+/*
+ * The value of key for group i in sort order, as pgs_result_value() gives
+ * it for the group's first row in after (in before for a PGS_DIFF_GONE
+ * group): every cull key has that value on both sides. times, pages and
+ * bytes give the deltas (PGS_VALUE_INT); pages_before, pages_after,
+ * times_before, times_after (PGS_VALUE_UINT) and pages_delta, times_delta
+ * (PGS_VALUE_INT) are accepted too. Strings point into the table the value
+ * comes from. Returns 0, -ERANGE (no group i), PGS_E_KEY (no such key, or
+ * txt/frame).
+ */
+PGS_API int pgs_diff_value(const struct pgs_diff *d, size_t i, const char *key,
+			   struct pgs_value *v);
+
+/*
+ * Write the diff through sink. Formats:
+ *  - PGS_FORMAT_TEXT: per group "+N pages (+M times) [new]: A -> B pages,
+ *    C -> D times" then the cull keys as the text report prints them, and
+ *    a "Total:" line at the end;
+ *  - PGS_FORMAT_JSON: {"pgsort", "before": {input}, "after": {input},
+ *    "cull", "sort", "totals", "groups": [...]}, each group with "status"
+ *    ("both", "new", "gone"), its cull keys as in the JSON report, and
+ *    pages_before, pages_after, pages_delta, times_before, times_after,
+ *    times_delta;
+ *  - PGS_FORMAT_NDJSON: those group objects, one per line;
+ *  - PGS_FORMAT_CSV: a header row "status,pages_before,pages_after,
+ *    pages_delta,times_before,times_after,times_delta," then the CSV
+ *    report's columns, one row per group;
+ *  - PGS_FORMAT_FOLDED: FlameGraph's difffolded form (difffolded.pl,
+ *    flamegraph.pl's two-column input): the folded report's stacks
+ *    ("KEY:VALUE" pseudo frames for the cull keys but the stack, then the
+ *    frames from the outermost in, without offsets unless
+ *    PGS_WRITE_KEEP_OFFSETS), each followed by its weight (opts->weight)
+ *    before and after; groups with the same stack are summed;
+ *  - PGS_FORMAT_SVG: a differential flame graph of those stacks: widths
+ *    after, red where a frame grew, blue where it shrank; opts->title
+ *    (default "BEFORE -> AFTER"), PGS_WRITE_ICICLE.
+ * The input names are those given when the tables were parsed
+ * (opts->input_name is not used). Returns 0, PGS_E_WRITE (the sink
+ * failed), -ENOMEM, -EINVAL (a NULL d or sink, an unknown format or
+ * weight), -ENOTSUP (PGS_FORMAT_PPROF, PGS_FORMAT_HTML).
+ */
+PGS_API int pgs_diff_write(const struct pgs_diff *d, const struct pgs_write_opts *opts,
+			   pgs_write_fn sink, void *user);
 
 #ifdef __cplusplus
 }

@@ -12,6 +12,27 @@
 
 #include "output.h"
 
+void w_csv_cell(struct writer *w, const struct cell *c)
+{
+	switch (c->type) {
+	case CELL_NULL:
+		break;
+	case CELL_BOOL:
+		w_str(w, c->u ? "true" : "false");
+		break;
+	case CELL_INT:
+		w_printf(w, "%lld", (long long)c->u);
+		break;
+	case CELL_UINT:
+		w_u64(w, c->u);
+		break;
+	case CELL_STR:
+	case CELL_LINES:
+		w_csv_str(w, c->s, c->len, c->type == CELL_LINES);
+		break;
+	}
+}
+
 void write_csv(struct writer *w, const struct pgs_result *r, const struct pgs_write_opts *o)
 {
 	struct column cols[COLUMNS_MAX];
@@ -41,23 +62,7 @@ void write_csv(struct writer *w, const struct pgs_result *r, const struct pgs_wr
 				break;
 			}
 			w_put(w, ",", 1);
-			switch (c.type) {
-			case CELL_NULL:
-				break;
-			case CELL_BOOL:
-				w_str(w, c.u ? "true" : "false");
-				break;
-			case CELL_INT:
-				w_printf(w, "%lld", (long long)c.u);
-				break;
-			case CELL_UINT:
-				w_u64(w, c.u);
-				break;
-			case CELL_STR:
-			case CELL_LINES:
-				w_csv_str(w, c.s, c.len, c.type == CELL_LINES);
-				break;
-			}
+			w_csv_cell(w, &c);
 		}
 		w_put(w, "\r\n", 2);
 	}

@@ -47,25 +47,15 @@ static void key_list(struct writer *w, const struct pgs_result *r, bool sort)
 	w_put(w, "]", 1);
 }
 
-/*
- * One group as a JSON object: {"times": N, "pages": N, "bytes": N, <columns>}.
- * gfp_names is left out when gfp is null.
- */
-static void json_group(struct writer *w, const struct pgs_result *r, const struct group *g,
-		       const struct column *cols, size_t ncols, char **txt, size_t *cap)
+void json_columns(struct writer *w, const struct pgs_result *r, size_t row,
+		  const struct column *cols, size_t ncols, char **txt, size_t *cap)
 {
 	size_t i;
 
-	w_str(w, "{\"times\": ");
-	w_u64(w, g->times);
-	w_str(w, ", \"pages\": ");
-	w_u64(w, g->pages);
-	w_str(w, ", \"bytes\": ");
-	w_u64(w, g->pages * r->kc.page_size);
 	for (i = 0; i < ncols; i++) {
 		struct cell c;
 
-		if (column_cell(r, g->first, &cols[i], &c, txt, cap) < 0) {
+		if (column_cell(r, row, &cols[i], &c, txt, cap) < 0) {
 			w->err = -ENOMEM;
 			return;
 		}
@@ -95,26 +85,50 @@ static void json_group(struct writer *w, const struct pgs_result *r, const struc
 			break;
 		}
 	}
+}
+
+/*
+ * One group as a JSON object: {"times": N, "pages": N, "bytes": N, <columns>}.
+ * gfp_names is left out when gfp is null.
+ */
+static void json_group(struct writer *w, const struct pgs_result *r, const struct group *g,
+		       const struct column *cols, size_t ncols, char **txt, size_t *cap)
+{
+	w_str(w, "{\"times\": ");
+	w_u64(w, g->times);
+	w_str(w, ", \"pages\": ");
+	w_u64(w, g->pages);
+	w_str(w, ", \"bytes\": ");
+	w_u64(w, g->pages * r->kc.page_size);
+	json_columns(w, r, g->first, cols, ncols, txt, cap);
 	w_put(w, "}", 1);
 }
 
-void write_json(struct writer *w, const struct pgs_result *r, const char *input_name)
+void input_object(struct writer *w, const struct pgs_result *r, const char *name)
 {
 	const struct pgs_table *t = r->t;
-	struct column cols[COLUMNS_MAX];
-	char *txt = NULL;
-	size_t txt_cap = 0, ncols, i;
 
-	w_printf(w, "{\"pgsort\": \"%s\", \"input\": {\"name\": ", pgs_version());
-	w_json_str(w, input_name, strlen(input_name));
+	w_str(w, "{\"name\": ");
+	w_json_str(w, name, strlen(name));
 	w_printf(w, ", \"kind\": \"%s\", \"era\": \"%s\", \"bytes\": %llu, \"records\": %llu, "
 		 "\"pages\": %llu, \"skipped\": %llu, \"unknown_lines\": %llu, "
-		 "\"selected_records\": %llu, \"selected_pages\": %llu, \"log_prefix\": %s%s%s}, \"cull\": ",
+		 "\"selected_records\": %llu, \"selected_pages\": %llu, \"log_prefix\": %s%s%s}",
 		 pgs_kind_name(t->kind), table_era(t), (unsigned long long)t->bytes,
 		 (unsigned long long)t->rows, (unsigned long long)t->pages,
 		 (unsigned long long)t->skipped, (unsigned long long)t->unknown_lines,
 		 (unsigned long long)r->records, (unsigned long long)r->pages,
 		 t->prefix ? "\"" : "", t->prefix ? t->prefix : "null", t->prefix ? "\"" : "");
+}
+
+void write_json(struct writer *w, const struct pgs_result *r, const char *input_name)
+{
+	struct column cols[COLUMNS_MAX];
+	char *txt = NULL;
+	size_t txt_cap = 0, ncols, i;
+
+	w_printf(w, "{\"pgsort\": \"%s\", \"input\": ", pgs_version());
+	input_object(w, r, input_name);
+	w_str(w, ", \"cull\": ");
 	key_list(w, r, false);
 	w_str(w, ", \"sort\": ");
 	key_list(w, r, true);

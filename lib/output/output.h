@@ -101,6 +101,18 @@ int column_cell(const struct pgs_result *r, size_t row, const struct column *c,
 
 /* opts: PGS_WRITE_HUMAN */
 void write_text(struct writer *w, const struct pgs_result *r, const struct pgs_write_opts *o);
+/*
+ * The text report's line for a culled group after its counts: ", PID 1",
+ * ", task_comm_name: x", the other cull keys, then ":\n" and its stack.
+ */
+void text_group_keys(struct writer *w, const struct pgs_result *r, size_t row);
+/* JSON: ", \"name\": value" per column of the group whose first row is row. */
+void json_columns(struct writer *w, const struct pgs_result *r, size_t row,
+		  const struct column *cols, size_t ncols, char **txt, size_t *cap);
+/* CSV: one cell as write_csv() writes it (a null is nothing). */
+void w_csv_cell(struct writer *w, const struct cell *c);
+/* JSON: the "input" object of r's table under name. */
+void input_object(struct writer *w, const struct pgs_result *r, const char *name);
 void write_json(struct writer *w, const struct pgs_result *r, const char *input_name);
 /* The 0.2 formats; each sets w->err on failure. ndjson: in json.c. */
 void write_ndjson(struct writer *w, const struct pgs_result *r, const struct pgs_write_opts *o);

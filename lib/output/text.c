@@ -106,6 +106,33 @@ static void group_stack(struct writer *w, const struct pgs_result *r, size_t row
 		      strpool_len(&r->t->strings, (uint32_t)v.v));
 }
 
+void text_group_keys(struct writer *w, const struct pgs_result *r, size_t row)
+{
+	const struct pgs_table *t = r->t;
+	unsigned cull = r->s.cull;
+
+	if (t->kind == PGS_KIND_PAGE_OWNER) {
+		const struct hdr_meta *h = table_row_hdr(t, row);
+		char label[40];
+
+		if (cull & (1u << K_PID) || r->s.sel_pid)
+			w_printf(w, ", PID %d", h->pid);
+		if (cull & (1u << K_TGID) || r->s.sel_tgid)
+			w_printf(w, ", TGID %d", h->tgid);
+		if (cull & (1u << K_NAME) || r->s.sel_name) {
+			w_str(w, ", task_comm_name: ");
+			w_put(w, strpool_str(&t->strings, h->comm), strpool_len(&t->strings, h->comm));
+		}
+		if (cull & (1u << K_ALLOCATOR))
+			w_printf(w, ", allocated by %s",
+				 allocator_label(table_row_allocator(t, row), label, sizeof(label)));
+		if (cull & (1u << K_FREE))
+			w_str(w, t->c_fts && t->c_fts[row] ? " (UNRELEASED)" : " (RELEASED)");
+	}
+	new_keys(w, r, row);
+	group_stack(w, r, row);
+}
+
 /* "N times, M pages", and with human " (X MiB)". */
 static void counts(struct writer *w, const struct pgs_result *r, const struct group *g, bool human)
 {
@@ -137,8 +164,7 @@ static void stacks_group(struct writer *w, const struct pgs_result *r, const str
 			w_put(w, strpool_str(&t->strings, text), strpool_len(&t->strings, text));
 		}
 	} else {
-		new_keys(w, r, g->first);
-		group_stack(w, r, g->first);
+		text_group_keys(w, r, g->first);
 	}
 	w_put(w, "\n", 1);
 }
@@ -153,18 +179,16 @@ void write_text(struct writer *w, const struct pgs_result *r, const struct pgs_w
 
 	for (i = 0; i < r->n && !w->err; i++) {
 		const struct group *g = result_group(r, i);
-		const struct hdr_meta *h;
 
 		if (t->kind != PGS_KIND_PAGE_OWNER) {
 			stacks_group(w, r, g, human);
 			continue;
 		}
-		h = table_row_hdr(t, g->first);
-		allocator_label(table_row_allocator(t, g->first), label, sizeof(label));
 		counts(w, r, g, human);
 		if (!cull) {
 			w_str(w, ", allocated by ");
-			w_str(w, label);
+			w_str(w, allocator_label(table_row_allocator(t, g->first), label,
+						 sizeof(label)));
 			w_str(w, ":\n");
 			txt_len = 0;
 			if (render_txt(r, g->first, &txt, &txt_len, &txt_cap) < 0) {
@@ -175,20 +199,7 @@ void write_text(struct writer *w, const struct pgs_result *r, const struct pgs_w
 			w_put(w, "\n", 1);
 			continue;
 		}
-		if (cull & (1u << K_PID) || r->s.sel_pid)
-			w_printf(w, ", PID %d", h->pid);
-		if (cull & (1u << K_TGID) || r->s.sel_tgid)
-			w_printf(w, ", TGID %d", h->tgid);
-		if (cull & (1u << K_NAME) || r->s.sel_name) {
-			w_str(w, ", task_comm_name: ");
-			w_put(w, strpool_str(&t->strings, h->comm), strpool_len(&t->strings, h->comm));
-		}
-		if (cull & (1u << K_ALLOCATOR))
-			w_printf(w, ", allocated by %s", label);
-		if (cull & (1u << K_FREE))
-			w_str(w, t->c_fts && t->c_fts[g->first] ? " (UNRELEASED)" : " (RELEASED)");
-		new_keys(w, r, g->first);
-		group_stack(w, r, g->first);
+		text_group_keys(w, r, g->first);
 		w_put(w, "\n", 1);
 	}
 	free(txt);

@@ -782,40 +782,10 @@ static int cmp_u64(uint64_t a, uint64_t b)
 	return a < b ? -1 : a > b;
 }
 
-/* Bytewise order (unsigned, then shorter first), for texts that may hold NUL. */
-static int cmp_bytes(const char *a, size_t la, const char *b, size_t lb)
-{
-	int c = memcmp(a, b, la < lb ? la : lb);
-
-	return c ? c : cmp_u64(la, lb);
-}
-
 /* Group a against b on a per-row key: the values of their first rows. */
 static int cmp_value(const struct pgs_result *r, enum key_id id, size_t ia, size_t ib)
 {
-	struct kval a, b;
-
-	key_value(&r->kc, id, ia, &a);
-	key_value(&r->kc, id, ib, &b);
-	if (a.type == KV_NULL || b.type == KV_NULL)
-		return (a.type != KV_NULL) - (b.type != KV_NULL);	/* missing first */
-	if (a.type == KV_STR) {
-		const struct strpool *sp = &r->t->strings;
-
-		if (a.v == b.v)
-			return 0;
-		return cmp_bytes(strpool_str(sp, (uint32_t)a.v), strpool_len(sp, (uint32_t)a.v),
-				 strpool_str(sp, (uint32_t)b.v), strpool_len(sp, (uint32_t)b.v));
-	}
-	if (a.type == KV_INT)
-		return ((int64_t)a.v > (int64_t)b.v) - ((int64_t)a.v < (int64_t)b.v);
-	if (id == K_MT || id == K_BMT) {
-		char ba[16], bb[16];
-		const char *na = key_mt_name(a.v, ba, sizeof(ba)), *nb = key_mt_name(b.v, bb, sizeof(bb));
-
-		return cmp_bytes(na, strlen(na), nb, strlen(nb));
-	}
-	return cmp_u64(a.v, b.v);
+	return key_cmp(&r->kc, ia, &r->kc, ib, id);
 }
 
 static int cmp_key(const struct pgs_result *r, enum key_id id,
@@ -982,21 +952,14 @@ PGS_API void pgs_result_free(struct pgs_result *r)
 	free(r);
 }
 
-PGS_API int pgs_result_value(const struct pgs_result *r, size_t i, const char *key,
-			     struct pgs_value *out)
+int result_value_of(const struct pgs_result *r, const struct group *g,
+		    const struct key_def *k, struct pgs_value *out)
 {
-	const struct key_def *k;
-	const struct group *g;
 	struct pgs_value v;
 	struct kval kv;
 	char buf[16];
 	size_t sz;
 
-	if (!r || !out || i >= r->n)
-		return -ERANGE;
-	RETURN_ERROR_IF(!key || !(k = key_lookup(key, strlen(key))) || k->id == K_TXT ||
-			k->id == K_FRAME, PGS_E_KEY);
-	g = result_group(r, i);
 	memset(&v, 0, sizeof(v));
 	switch (k->id) {
 	case K_TIMES:
@@ -1029,6 +992,18 @@ PGS_API int pgs_result_value(const struct pgs_result *r, size_t i, const char *k
 	v.sz = out->sz;
 	memcpy(out, &v, sz);
 	return 0;
+}
+
+PGS_API int pgs_result_value(const struct pgs_result *r, size_t i, const char *key,
+			     struct pgs_value *out)
+{
+	const struct key_def *k;
+
+	if (!r || !out || i >= r->n)
+		return -ERANGE;
+	RETURN_ERROR_IF(!key || !(k = key_lookup(key, strlen(key))) || k->id == K_TXT ||
+			k->id == K_FRAME, PGS_E_KEY);
+	return result_value_of(r, result_group(r, i), k, out);
 }
 
 PGS_API size_t pgs_result_count(const struct pgs_result *r)

@@ -21,6 +21,7 @@ enum key_id {
 #define KEY_CULL 0x1u	/* may group */
 #define KEY_SORT 0x2u	/* may order */
 #define KEY_FILTER 0x4u	/* may be tested by --filter */
+#define KEY_BOOT 0x8u	/* means something only within one boot: no diff across boots */
 
 /* What a key's value is, which decides how it compares, filters and prints. */
 enum key_type {
@@ -137,6 +138,13 @@ static inline const struct group *result_group(const struct pgs_result *r, size_
  * Appends to *buf; returns 0 or -ENOMEM.
  */
 int render_txt(const struct pgs_result *r, size_t i, char **buf, size_t *len, size_t *cap);
+
+/*
+ * A key's value for group g of r, as pgs_result_value() returns it (k is
+ * neither txt nor frame). Returns 0.
+ */
+int result_value_of(const struct pgs_result *r, const struct group *g,
+		    const struct key_def *k, struct pgs_value *out);
 
 /* page_owner_sort's allocator text: "CMA SLAB " ... with trailing space. */
 const char *allocator_label(uint32_t bits, char *out, size_t outsz);

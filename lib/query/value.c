@@ -178,6 +178,47 @@ const char *key_mt_name(uint64_t v, char *buf, size_t bufsz)
 	return pgs_migratetype_name((enum pgs_migratetype)v);
 }
 
+static int cmp_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+/* Bytewise order (unsigned, then shorter first), for texts that may hold NUL. */
+static int cmp_bytes(const char *a, size_t la, const char *b, size_t lb)
+{
+	int c = memcmp(a, b, la < lb ? la : lb);
+
+	return c ? c : cmp_u64(la, lb);
+}
+
+int key_cmp(const struct keyctx *ca, size_t ra, const struct keyctx *cb, size_t rb,
+	    enum key_id k)
+{
+	struct kval a, b;
+
+	key_value(ca, k, ra, &a);
+	key_value(cb, k, rb, &b);
+	if (a.type == KV_NULL || b.type == KV_NULL)
+		return (a.type != KV_NULL) - (b.type != KV_NULL);	/* missing first */
+	if (a.type == KV_STR) {
+		const struct strpool *sa = &ca->t->strings, *sb = &cb->t->strings;
+
+		if (a.v == b.v && ca->t == cb->t)
+			return 0;
+		return cmp_bytes(strpool_str(sa, (uint32_t)a.v), strpool_len(sa, (uint32_t)a.v),
+				 strpool_str(sb, (uint32_t)b.v), strpool_len(sb, (uint32_t)b.v));
+	}
+	if (a.type == KV_INT)
+		return ((int64_t)a.v > (int64_t)b.v) - ((int64_t)a.v < (int64_t)b.v);
+	if (k == K_MT || k == K_BMT) {
+		char ba[16], bb[16];
+		const char *na = key_mt_name(a.v, ba, sizeof(ba)), *nb = key_mt_name(b.v, bb, sizeof(bb));
+
+		return cmp_bytes(na, strlen(na), nb, strlen(nb));
+	}
+	return cmp_u64(a.v, b.v);
+}
+
 const char *key_text(const struct keyctx *c, enum key_id k, size_t row,
 		     const struct kval *v, char *buf, size_t bufsz, size_t *len)
 {

@@ -15,6 +15,14 @@ void key_value(const struct keyctx *c, enum key_id k, size_t row, struct kval *v
 const char *key_text(const struct keyctx *c, enum key_id k, size_t row,
 		     const struct kval *v, char *buf, size_t bufsz, size_t *len);
 
+/*
+ * Order of key k's values on row ra (of ca's table) and row rb (of cb's,
+ * the same table or another): missing first, strings bytewise, signed
+ * numbers as signed, migratetypes by name. <0, 0 or >0.
+ */
+int key_cmp(const struct keyctx *ca, size_t ra, const struct keyctx *cb, size_t rb,
+	    enum key_id k);
+
 /* A migratetype value's name (a number for eras A1/B). */
 const char *key_mt_name(uint64_t v, char *buf, size_t bufsz);
 

@@ -2,7 +2,8 @@
 # meson install into a scratch root; check what was installed; build the
 # examples against it with nothing but pkg-config (shared, and the static
 # library), and run them on a real dump. Expected figures: page_owner_sort
-# -m --cull=st and --cull=pid,name on real/small.txt, and awk's totals.
+# -m --cull=st and --cull=pid,name on real/small.txt, and awk's totals (and
+# awk's per-stack pages of the diff excerpts for examples/diff.c).
 # Usage: install.sh SRCDIR BUILDDIR
 set -u
 src=$1 build=$2
@@ -24,7 +25,7 @@ check "the pgsort program" [ -n "$(find "$root" -path '*/bin/pgsort')" ]
 export PKG_CONFIG_PATH=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR=$root
 cflags=$(pkg-config --cflags libpgsort) libs=$(pkg-config --libs libpgsort)
 fx=$src/tests/fixtures/real/small.txt
-for ex in top_stacks stream; do
+for ex in top_stacks stream diff; do
 	# shellcheck disable=SC2086
 	check "$ex builds against the installed library" \
 		cc -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror $cflags \
@@ -35,6 +36,12 @@ check "top_stacks: page_owner_sort's top stack (12 times, 6144 pages)" grep -q '
 LD_LIBRARY_PATH=$libdir "$root/stream" <"$fx" >"$root/out2" 2>&1
 check "stream: awk's totals" grep -q '^page_owner (era H): 311 records, 9163 pages' "$root/out2"
 check "stream: page_owner_sort's top task (6202 pages, pid 1)" grep -q '^6202 pages: pid 1 (swapper/0)' "$root/out2"
+# awk over the two excerpts of the leak pair: the stack that grew most went
+# from 0 to 83 pages; 163 pages before, 150 after.
+LD_LIBRARY_PATH=$libdir "$root/diff" "$src/tests/fixtures/diff/before.txt" \
+	"$src/tests/fixtures/diff/after.txt" >"$root/out4" 2>&1
+check "diff: awk's top growth first (+83 pages, new)" [ "$(head -1 "$root/out4")" = "+83 pages (0 -> 83) new:" ]
+check "diff: awk's totals" grep -q '^total: -13 pages (163 -> 150)$' "$root/out4"
 
 # Static: the archive plus the libraries pkg-config lists as private.
 # shellcheck disable=SC2086

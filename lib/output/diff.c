@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A snapshot diff's reports. Each group prints its counts before, after and
+ * the change, then its cull keys exactly as the single report prints them,
+ * from the group's first row in AFTER (in BEFORE when it vanished):
+ *   text:   "+N pages (+M times) [new]: A -> B pages, C -> D times, PID 1:\n<stack>\n"
+ *           ... then "Total: ..." over every selected row;
+ *   json:   {"pgsort", "before": {input}, "after": {input}, "cull", "sort",
+ *            "totals": {...}, "groups": [{"status", "pages_before", ...}]}
+ *   ndjson: the group objects alone, one per line;
+ *   csv:    status,pages_before,...,times_delta,<the CSV report's columns>;
+ *   folded: FlameGraph's difffolded "root;...;leaf BEFORE AFTER", the
+ *           folded report's stacks (fold.h) with two weights;
+ *   svg:    the differential flame graph of those stacks (flame.h).
+ */
+#include <stdio.h>	/* snprintf */
+#include <stdlib.h>	/* malloc */
+
+#include "../query/diff.h"
+#include "flame.h"
+#include "fold.h"
+
+static const char *const status_name[] = { "both", "new", "gone" };
+
+static enum pgs_diff_status status_of(const struct dgroup *x)
+{
+	return x->g[0] == D_NONE ? PGS_DIFF_NEW : x->g[1] == D_NONE ? PGS_DIFF_GONE :
+	       PGS_DIFF_BOTH;
+}
+
+/* "+12 pages (-3 times)[ mark]: 4 -> 16 pages, 9 -> 6 times" */
+static void text_counts(struct writer *w, const uint64_t pages[2], const uint64_t times[2],
+			const char *mark)
+{
+	w_printf(w, "%+lld pages (%+lld times)%s: %llu -> %llu pages, %llu -> %llu times",
+		 (long long)(pages[1] - pages[0]), (long long)(times[1] - times[0]), mark,
+		 (unsigned long long)pages[0], (unsigned long long)pages[1],
+		 (unsigned long long)times[0], (unsigned long long)times[1]);
+}
+
+static void totals(const struct pgs_diff *d, uint64_t pages[2], uint64_t times[2])
+{
+	pages[0] = d->r[0]->pages;
+	pages[1] = d->r[1]->pages;
+	times[0] = d->r[0]->records;
+	times[1] = d->r[1]->records;
+}
+
+static void diff_text(struct writer *w, const struct pgs_diff *d)
+{
+	static const char *const mark[] = { "", " [new]", " [gone]" };
+	uint64_t pages[2], times[2];
+	size_t i;
+
+	for (i = 0; i < d->n && !w->err; i++) {
+		const struct dgroup *x = diff_group(d, i);
+		const struct pgs_result *r;
+		const struct group *g = dgroup_rep(d, x, &r);
+
+		text_counts(w, x->pages, x->times, mark[status_of(x)]);
+		text_group_keys(w, r, g->first);
+		w_put(w, "\n", 1);
+	}
+	totals(d, pages, times);
+	w_str(w, "Total: ");
+	text_counts(w, pages, times, "");
+	w_printf(w, "; %zu group%s: %zu new, %zu gone, %zu grew, %zu shrank, %zu unchanged",
+		 d->ngroups, d->ngroups == 1 ? "" : "s", d->nnew, d->ngone, d->ngrew, d->nshrank, d->nsame);
+	if (d->n < d->ngroups)
+		w_printf(w, "; %zu shown", d->n);
+	w_put(w, "\n", 1);
+}
+
+static void json_counts(struct writer *w, const uint64_t pages[2], const uint64_t times[2])
+{
+	w_printf(w, "\"pages_before\": %llu, \"pages_after\": %llu, \"pages_delta\": %lld, "
+		 "\"times_before\": %llu, \"times_after\": %llu, \"times_delta\": %lld",
+		 (unsigned long long)pages[0], (unsigned long long)pages[1],
+		 (long long)(pages[1] - pages[0]), (unsigned long long)times[0],
+		 (unsigned long long)times[1], (long long)(times[1] - times[0]));
+}
+
+/* A group's columns, as the single report's: the same for both results. */
+struct cols {
+	struct column c[COLUMNS_MAX];
+	size_t n;
+	char *txt;
+	size_t cap;
+};
+
+static void json_group(struct writer *w, const struct pgs_diff *d, const struct dgroup *x,
+		       struct cols *c)
+{
+	const struct pgs_result *r;
+	const struct group *g = dgroup_rep(d, x, &r);
+
+	w_printf(w, "{\"status\": \"%s\", ", status_name[status_of(x)]);
+	json_counts(w, x->pages, x->times);
+	json_columns(w, r, g->first, c->c, c->n, &c->txt, &c->cap);
+	w_put(w, "}", 1);
+}
+
+static void diff_json(struct writer *w, const struct pgs_diff *d)
+{
+	struct cols c = { .txt = NULL };
+	uint64_t pages[2], times[2];
+	size_t i;
+	unsigned id;
+
+	w_printf(w, "{\"pgsort\": \"%s\", \"before\": ", pgs_version());
+	input_object(w, d->r[0], d->r[0]->t->name);
+	w_str(w, ", \"after\": ");
+	input_object(w, d->r[1], d->r[1]->t->name);
+	w_str(w, ", \"cull\": [");
+	for (id = 0, i = 0; id < K__COUNT; id++)
+		if (d->cull & (1u << id))
+			w_printf(w, "%s\"%s\"", i++ ? ", " : "", key_by_id((enum key_id)id)->long_name);
+	w_str(w, "], \"sort\": [");
+	for (i = 0; i < d->nsort; i++)
+		w_printf(w, "%s\"%s%s\"", i ? ", " : "", d->sort[i].sign < 0 ? "-" : "",
+			 dkey_name(d->sort[i].id));
+	w_str(w, "], \"totals\": {");
+	totals(d, pages, times);
+	json_counts(w, pages, times);
+	w_printf(w, ", \"groups\": %zu, \"new\": %zu, \"gone\": %zu, \"grew\": %zu, "
+		 "\"shrank\": %zu, \"unchanged\": %zu, \"shown\": %zu}, \"groups\": [",
+		 d->ngroups, d->nnew, d->ngone, d->ngrew, d->nshrank, d->nsame, d->n);
+	c.n = result_columns(d->r[1], c.c);
+	for (i = 0; i < d->n && !w->err; i++) {
+		w_str(w, i ? ",\n" : "\n");
+		json_group(w, d, diff_group(d, i), &c);
+	}
+	w_str(w, "\n]}\n");
+	free(c.txt);
+}
+
+static void diff_ndjson(struct writer *w, const struct pgs_diff *d)
+{
+	struct cols c = { .txt = NULL };
+	size_t i;
+
+	c.n = result_columns(d->r[1], c.c);
+	for (i = 0; i < d->n && !w->err; i++) {
+		json_group(w, d, diff_group(d, i), &c);
+		w_put(w, "\n", 1);
+	}
+	free(c.txt);
+}
+
+static void diff_csv(struct writer *w, const struct pgs_diff *d)
+{
+	struct cols c = { .txt = NULL };
+	size_t i, j;
+
+	c.n = result_columns(d->r[1], c.c);
+	w_str(w, "status,pages_before,pages_after,pages_delta,times_before,times_after,times_delta");
+	for (j = 0; j < c.n; j++) {
+		w_put(w, ",", 1);
+		w_str(w, c.c[j].name);
+	}
+	w_put(w, "\r\n", 2);
+	for (i = 0; i < d->n && !w->err; i++) {
+		const struct dgroup *x = diff_group(d, i);
+		const struct pgs_result *r;
+		const struct group *g = dgroup_rep(d, x, &r);
+
+		w_printf(w, "%s,%llu,%llu,%lld,%llu,%llu,%lld", status_name[status_of(x)],
+			 (unsigned long long)x->pages[0], (unsigned long long)x->pages[1],
+			 (long long)(x->pages[1] - x->pages[0]), (unsigned long long)x->times[0],
+			 (unsigned long long)x->times[1], (long long)(x->times[1] - x->times[0]));
+		for (j = 0; j < c.n; j++) {
+			struct cell cell;
+
+			if (column_cell(r, g->first, &c.c[j], &cell, &c.txt, &c.cap) < 0) {
+				w->err = -ENOMEM;
+				break;
+			}
+			w_put(w, ",", 1);
+			w_csv_cell(w, &cell);
+		}
+		w_put(w, "\r\n", 2);
+	}
+	free(c.txt);
+}
+
+static uint64_t weight_of(const struct pgs_diff *d, const struct dgroup *x, int side,
+			  enum pgs_weight wt)
+{
+	return wt == PGS_WEIGHT_TIMES ? x->times[side] :
+	       wt == PGS_WEIGHT_BYTES ? x->pages[side] * d->r[1]->kc.page_size : x->pages[side];
+}
+
+/*
+ * The shown groups as folded stacks (the folded report's, fold.h) with
+ * their weights before and after; groups that fold to the same stack sum.
+ * Returns 0 or -ENOMEM.
+ */
+static int fold_diff(const struct pgs_diff *d, const struct pgs_write_opts *o,
+		     enum pgs_weight weight, struct fold_set *set)
+{
+	unsigned flags = o->flags & PGS_WRITE_KEEP_OFFSETS ? 0 : FOLD_STRIP;
+	struct fold_frames f = { 0 };
+	char *line = NULL;
+	size_t len, cap = 0, i;
+	int err = fold_set_init(set);
+
+	for (i = 0; !err && i < d->n; i++) {
+		const struct dgroup *x = diff_group(d, i);
+		const struct pgs_result *r;
+		const struct group *g = dgroup_rep(d, x, &r);
+		uint64_t wt[FOLD_NW] = { weight_of(d, x, 0, weight), weight_of(d, x, 1, weight) };
+
+		len = 0;
+		err = fold_frames(r, g->first, flags, &f);
+		if (!err)
+			err = fold_join(r, &f, &line, &len, &cap);
+		if (!err)
+			err = fold_set_add(set, line, len, wt);
+	}
+	fold_frames_free(&f);
+	free(line);
+	return err;
+}
+
+/* FlameGraph's difffolded form: "root;...;leaf BEFORE AFTER". */
+static void diff_folded(struct writer *w, const struct pgs_diff *d, const struct pgs_write_opts *o)
+{
+	struct fold_set set;
+	size_t i;
+	int err = fold_diff(d, o, o->weight, &set);
+
+	for (i = 1; !err && i < fold_set_count(&set) && !w->err; i++) {
+		w_put(w, strpool_str(&set.lines, (uint32_t)i), strpool_len(&set.lines, (uint32_t)i));
+		w_put(w, " ", 1);
+		w_u64(w, set.w[i][0]);
+		w_put(w, " ", 1);
+		w_u64(w, set.w[i][1]);
+		w_put(w, "\n", 1);
+	}
+	if (err)
+		w->err = err;
+	fold_set_fini(&set);
+}
+
+/*
+ * The differential flame graph: the folded stacks split back into frames
+ * (fold_join() turned any ';' inside a frame into ':'), widths after,
+ * colours by change. The cull keys but the stack are the grey pseudo
+ * frames at the root, as in the single graph.
+ */
+static void diff_svg(struct writer *w, const struct pgs_diff *d, const struct pgs_write_opts *o)
+{
+	const unsigned stack_keys = (1u << K_STACKTRACE) | (1u << K_STACK) | (1u << K_TXT);
+	struct flame_opts fo = { 0 };
+	struct flame_stack *st = NULL;
+	struct flame_frame *fr = NULL;
+	struct fold_set set, times;
+	size_t i, n = 0, nfr = 0, npseudo = 0;
+	char title[512], sub[512];
+	unsigned id;
+	int err = fold_diff(d, o, PGS_WEIGHT_PAGES, &set);
+
+	/* The same lines in the same order: their blocks, for the hover text. */
+	if (!err)
+		err = fold_diff(d, o, PGS_WEIGHT_TIMES, &times);
+	else
+		fold_set_init(&times);
+
+	for (id = 0; id < K__COUNT; id++)
+		npseudo += (d->cull & ~stack_keys) >> id & 1;
+	for (i = 1; !err && i < fold_set_count(&set); i++) {
+		const char *s = strpool_str(&set.lines, (uint32_t)i);
+		size_t len = strpool_len(&set.lines, (uint32_t)i), k;
+
+		for (k = 0, nfr++; k < len; k++)
+			nfr += s[k] == ';';
+	}
+	if (!err && (!(st = calloc(fold_set_count(&set) + 1, sizeof(*st))) ||
+		     !(fr = malloc((nfr + 1) * sizeof(*fr)))))
+		err = -ENOMEM;
+	for (i = 1, nfr = 0; !err && i < fold_set_count(&set); i++) {
+		const char *s = strpool_str(&set.lines, (uint32_t)i), *p = s;
+		size_t len = strpool_len(&set.lines, (uint32_t)i);
+		struct flame_stack *x = &st[n++];
+
+		x->frames = fr + nfr;
+		while (p <= s + len) {
+			const char *semi = memchr(p, ';', (size_t)(s + len - p));
+			const char *e = semi ? semi : s + len;
+
+			fr[nfr].s = p;
+			fr[nfr].len = (size_t)(e - p);
+			fr[nfr].pseudo = x->nframes < npseudo;
+			nfr++;
+			x->nframes++;
+			p = e + 1;
+		}
+		x->before.pages = set.w[i][0];
+		x->after.pages = set.w[i][1];
+		x->before.times = times.w[i][0];
+		x->after.times = times.w[i][1];
+	}
+	if (err) {
+		w->err = err;
+	} else {
+		snprintf(title, sizeof(title), "%s -> %s", d->r[0]->t->name, d->r[1]->t->name);
+		snprintf(sub, sizeof(sub), "%s after; red grew, blue shrank since before; "
+			 "%zu of %zu groups; root (outermost caller) at the %s",
+			 o->weight == PGS_WEIGHT_TIMES ? "blocks" :
+			 o->weight == PGS_WEIGHT_BYTES ? "bytes" : "pages",
+			 d->n, d->ngroups, o->flags & PGS_WRITE_ICICLE ? "top" : "bottom");
+		fo.title = o->title ? o->title : title;
+		fo.subtitle = sub;
+		fo.weight = o->weight;
+		fo.page_size = d->r[1]->kc.page_size;
+		fo.icicle = o->flags & PGS_WRITE_ICICLE;
+		fo.differential = true;
+		flame_render(w, st, n, &fo);
+	}
+	free(st);
+	free(fr);
+	fold_set_fini(&set);
+	fold_set_fini(&times);
+}
+
+PGS_API int pgs_diff_write(const struct pgs_diff *d, const struct pgs_write_opts *opts,
+			   pgs_write_fn sink, void *user)
+{
+	struct pgs_write_opts o = PGS_INIT(pgs_write_opts);
+	struct writer *w;
+	int err;
+
+	RETURN_ERROR_IF(!d || !sink, -EINVAL);
+	if (opts) {
+		RETURN_ERROR_IF(opts->sz < sizeof(size_t), -EINVAL);
+		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	}
+	w = malloc(sizeof(*w));
+	RETURN_ERROR_IF(!w, -ENOMEM);
+	w->sink = sink;
+	w->user = user;
+	w->err = 0;
+	w->n = 0;
+	if ((unsigned)o.weight > PGS_WEIGHT_BYTES)
+		w->err = -EINVAL;
+	switch (w->err ? -1 : (int)o.format) {
+	case -1:
+		break;
+	case PGS_FORMAT_TEXT:
+		diff_text(w, d);
+		break;
+	case PGS_FORMAT_JSON:
+		diff_json(w, d);
+		break;
+	case PGS_FORMAT_NDJSON:
+		diff_ndjson(w, d);
+		break;
+	case PGS_FORMAT_CSV:
+		diff_csv(w, d);
+		break;
+	case PGS_FORMAT_FOLDED:
+		diff_folded(w, d, &o);
+		break;
+	case PGS_FORMAT_SVG:
+		diff_svg(w, d, &o);
+		break;
+	case PGS_FORMAT_PPROF:
+	case PGS_FORMAT_HTML:
+		w->err = -ENOTSUP;
+		break;
+	default:
+		w->err = -EINVAL;
+	}
+	w_flush(w);
+	err = w->err;
+	free(w);
+	return err;
+}
