@@ -7,15 +7,13 @@
  * first lines of an input carry one, it is stripped from every line before
  * the line is classified. Only such inputs pay for a regular expression.
  */
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-#include <stdlib.h>	/* free */
-
+#include "../regex.h"
 #include "parse.h"
 
 struct prefix {
 	pcre2_code *re;
 	const char *name;
+	const struct pgs_allocator *al;	/* of the context that detected it */
 };
 
 static const struct {
@@ -47,31 +45,38 @@ void prefix_free(struct prefix *px)
 	if (!px)
 		return;
 	pcre2_code_free(px->re);
-	free(px);
+	pgs__free(px->al, px);
 }
 
 /*
  * The prefix that all of the first non-blank lines of buf carry and that
  * leaves page_owner text behind, or NULL.
  */
-struct prefix *prefix_detect(const char *buf, size_t len)
+int prefix_detect(const struct pgs_allocator *al, const char *buf, size_t len,
+		  struct prefix **out)
 {
 	size_t k;
 
+	*out = NULL;
 	for (k = 0; k < ARRAY_SIZE(known); k++) {
 		pcre2_match_data *md;
-		struct prefix px = { NULL, known[k].name };
+		struct prefix px = { NULL, known[k].name, al };
 		const char *p = buf, *end = buf + len;
 		unsigned seen = 0, carry = 0, useful = 0;
-		int errcode;
-		PCRE2_SIZE erroff;
+		int errcode, err;
+		size_t erroff;
 
-		px.re = pcre2_compile((PCRE2_SPTR)known[k].pattern, PCRE2_ZERO_TERMINATED,
-				      0, &errcode, &erroff, NULL);
-		if (!px.re)
+		err = re_compile(al, known[k].pattern, PCRE2_ZERO_TERMINATED, 0, &px.re,
+				 &errcode, &erroff);
+		RETURN_ERROR_IF(err == -ENOMEM, -ENOMEM);
+		if (err)
 			continue;
-		md = pcre2_match_data_create_from_pattern(px.re, NULL);
-		while (md && p < end && seen < SAMPLE) {
+		md = re_match_data(px.re);
+		if (!md) {
+			pcre2_code_free(px.re);
+			return -ENOMEM;
+		}
+		while (p < end && seen < SAMPLE) {
 			const char *nl = memchr(p, '\n', (size_t)(end - p));
 			size_t l = (size_t)((nl ? nl : end) - p), n;
 
@@ -90,17 +95,20 @@ struct prefix *prefix_detect(const char *buf, size_t len)
 		}
 		pcre2_match_data_free(md);
 		if (seen && carry == seen && useful * 2 >= seen) {
-			struct prefix *out = malloc(sizeof(*out));
+			struct prefix *found = pgs__malloc(al, sizeof(*found));
 
-			if (out) {
-				pcre2_jit_compile(px.re, PCRE2_JIT_COMPLETE);
-				*out = px;
-				return out;
+			if (!found) {
+				pcre2_code_free(px.re);
+				return -ENOMEM;
 			}
+			pcre2_jit_compile(px.re, PCRE2_JIT_COMPLETE);
+			*found = px;
+			*out = found;
+			return 0;
 		}
 		pcre2_code_free(px.re);
 	}
-	return NULL;
+	return 0;
 }
 
 /*
@@ -115,7 +123,7 @@ int prefix_strip(struct parse_ctx *c, const char *buf, size_t len, const char **
 	size_t n = 0;
 
 	if (!c->prefix_md) {
-		c->prefix_md = pcre2_match_data_create_from_pattern(c->prefix->re, NULL);
+		c->prefix_md = re_match_data(c->prefix->re);
 		RETURN_ERROR_IF(!c->prefix_md, -ENOMEM);
 	}
 	FORWARD_IF_ERROR(buf_reserve(c->al, &c->unprefixed, len));
