@@ -28,11 +28,15 @@ static const struct {
 /* Lines looked at to decide, and how many of those must carry the prefix. */
 #define SAMPLE 40
 
-size_t prefix_len(const struct prefix *px, pcre2_match_data *md, const char *s, size_t len)
+/* The length of s's prefix into *n (0: none). Returns 0 or -ENOMEM. */
+static int prefix_len(const struct prefix *px, pcre2_match_data *md, const char *s, size_t len,
+		      size_t *n)
 {
-	if (pcre2_match(px->re, (PCRE2_SPTR)s, len, 0, PCRE2_ANCHORED, md, NULL) < 0)
-		return 0;
-	return pcre2_get_ovector_pointer(md)[1];
+	int rc = pcre2_match(px->re, (PCRE2_SPTR)s, len, 0, PCRE2_ANCHORED, md, NULL);
+
+	RETURN_ERROR_IF(rc == PCRE2_ERROR_NOMEMORY, -ENOMEM);
+	*n = rc < 0 ? 0 : pcre2_get_ovector_pointer(md)[1];
+	return 0;
 }
 
 const char *prefix_name(const struct prefix *px)
@@ -63,7 +67,7 @@ int prefix_detect(const struct pgs_allocator *al, const char *buf, size_t len,
 		struct prefix px = { NULL, known[k].name, al };
 		const char *p = buf, *end = buf + len;
 		unsigned seen = 0, carry = 0, useful = 0;
-		int errcode, err;
+		int errcode, err = 0;
 		size_t erroff;
 
 		err = re_compile(al, known[k].pattern, PCRE2_ZERO_TERMINATED, 0, &px.re,
@@ -76,7 +80,7 @@ int prefix_detect(const struct pgs_allocator *al, const char *buf, size_t len,
 			pcre2_code_free(px.re);
 			return -ENOMEM;
 		}
-		while (p < end && seen < SAMPLE) {
+		while (!err && p < end && seen < SAMPLE) {
 			const char *nl = memchr(p, '\n', (size_t)(end - p));
 			size_t l = (size_t)((nl ? nl : end) - p), n;
 
@@ -84,8 +88,8 @@ int prefix_detect(const struct pgs_allocator *al, const char *buf, size_t len,
 				l--;
 			if (l) {
 				seen++;
-				n = prefix_len(&px, md, p, l);
-				if (n) {
+				err = prefix_len(&px, md, p, l, &n);
+				if (!err && n) {
 					carry++;
 					if (classify_line(p + n, l - n) != LC_UNKNOWN)
 						useful++;
@@ -94,6 +98,10 @@ int prefix_detect(const struct pgs_allocator *al, const char *buf, size_t len,
 			p = nl ? nl + 1 : end;
 		}
 		pcre2_match_data_free(md);
+		if (err) {
+			pcre2_code_free(px.re);
+			return err;
+		}
 		if (seen && carry == seen && useful * 2 >= seen) {
 			struct prefix *found = pgs__malloc(al, sizeof(*found));
 
@@ -130,8 +138,9 @@ int prefix_strip(struct parse_ctx *c, const char *buf, size_t len, const char **
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t l = (size_t)((nl ? nl + 1 : end) - p);
-		size_t skip = prefix_len(c->prefix, c->prefix_md, p, l);
+		size_t skip;
 
+		FORWARD_IF_ERROR(prefix_len(c->prefix, c->prefix_md, p, l, &skip));
 		memcpy(c->unprefixed.p + n, p + skip, l - skip);
 		n += l - skip;
 		p += l;

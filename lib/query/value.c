@@ -347,7 +347,7 @@ int key_callsites(struct keyctx *c, const struct pgs_allocator *al, const char *
 		pgs__free(al, cs);
 		return -ENOMEM;
 	}
-	for (i = 1; i < t->st_n; i++) {
+	for (i = 1; i < t->st_n && !err; i++) {
 		const struct st_meta *m = &t->st[i];
 		uint32_t k;
 
@@ -356,9 +356,15 @@ int key_callsites(struct keyctx *c, const struct pgs_allocator *al, const char *
 			const char *s = strpool_str(&t->strings, stripped);
 			size_t n = strpool_len(&t->strings, stripped);
 			const char *sp = memchr(s, ' ', n);	/* " [module]" */
+			int rc = pcre2_match(re, (PCRE2_SPTR)s, sp ? (size_t)(sp - s) : n, 0, 0,
+					     md, NULL);
 
-			if (pcre2_match(re, (PCRE2_SPTR)s, sp ? (size_t)(sp - s) : n, 0, 0, md,
-					NULL) < 0) {
+			/* Out of memory is no "does not match": that would pick this frame. */
+			if (rc == PCRE2_ERROR_NOMEMORY) {
+				err = -ENOMEM;
+				break;
+			}
+			if (rc < 0) {
 				cs[i] = c->strip ? stripped : t->frames[m->frame_off + k];
 				break;
 			}
@@ -366,6 +372,10 @@ int key_callsites(struct keyctx *c, const struct pgs_allocator *al, const char *
 	}
 	pcre2_match_data_free(md);
 	pcre2_code_free(re);
+	if (err) {
+		pgs__free(al, cs);
+		return err;
+	}
 	pgs__free(al, c->cs_own);
 	c->cs = c->cs_own = cs;
 	return 0;
