@@ -28,7 +28,7 @@ struct pb {
 
 static void pb_put(struct pb *b, const void *s, size_t len)
 {
-	if (b->err)
+	if (b->err || !len)
 		return;
 	if (pgs__grow(b->al, (void **)&b->p, &b->cap, b->n + len, 1) < 0) {
 		b->err = -ENOMEM;
