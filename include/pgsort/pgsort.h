@@ -183,7 +183,7 @@ typedef void (*pgs_progress_fn)(uint64_t done, uint64_t total, void *user);
  *
  * What does not go through them: the stacks and internals of the threads
  * the library starts (pthread_create), the temporary buffer glibc's qsort
- * and qsort_r may allocate while sorting groups, PCRE2's JIT-compiled code
+ * and qsort_r may allocate while sorting (groups, handles), PCRE2's JIT code
  * (pages it maps itself), and a regular file's mapping (mmap).
  */
 struct pgs_allocator {
