@@ -16,6 +16,8 @@ void *pgs__calloc(const struct pgs_allocator *a, size_t n, size_t size)
 {
 	void *p;
 
+	if (!a || !a->malloc_fn)
+		return n && size ? calloc(n, size) : calloc(1, 1);	/* fresh pages stay untouched */
 	if (size && n > SIZE_MAX / size)
 		return NULL;
 	p = pgs__malloc(a, n * size);
@@ -39,6 +41,22 @@ void pgs__free(const struct pgs_allocator *a, void *p)
 		a->free_fn(p, a->user);
 	else
 		free(p);
+}
+
+char *pgs__strndup(const struct pgs_allocator *a, const char *s, size_t n)
+{
+	char *p = pgs__malloc(a, n + 1);
+
+	if (p) {
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+char *pgs__strdup(const struct pgs_allocator *a, const char *s)
+{
+	return pgs__strndup(a, s, strlen(s));
 }
 
 int pgs__grow(const struct pgs_allocator *a, void **arr, size_t *cap,

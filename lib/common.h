@@ -32,6 +32,22 @@ void *pgs__malloc(const struct pgs_allocator *a, size_t n);
 void *pgs__calloc(const struct pgs_allocator *a, size_t n, size_t size);
 void *pgs__realloc(const struct pgs_allocator *a, void *p, size_t n);
 void pgs__free(const struct pgs_allocator *a, void *p);
+/* A copy of s[0..n) (strdup: of the whole of s), NUL-terminated; NULL if out of memory. */
+char *pgs__strndup(const struct pgs_allocator *a, const char *s, size_t n);
+char *pgs__strdup(const struct pgs_allocator *a, const char *s);
+
+/*
+ * What an object keeps of the caller's hook: a copy in *own, since the
+ * caller's struct may go away, and the pointer to pass (NULL: malloc).
+ */
+static inline const struct pgs_allocator *pgs__keep(struct pgs_allocator *own,
+						    const struct pgs_allocator *a)
+{
+	if (!a)
+		return NULL;
+	*own = *a;
+	return own;
+}
 
 /*
  * Grow *arr (of elements of size) so that it holds at least need elements;

@@ -158,10 +158,33 @@ typedef void (*pgs_progress_fn)(uint64_t done, uint64_t total, void *user);
 /* Allocator hook                                                            */
 
 /*
- * Memory for a table and a parser (rows, interned strings, parse buffers)
- * comes from these functions when set (all three or none); they must behave
- * like malloc, realloc and free. In this version queries, results, output
- * buffers and the worker threads' read buffers still use malloc.
+ * Every block of memory the library allocates comes from these functions
+ * when they are set (all three or none); they must behave like malloc,
+ * realloc and free (a NULL return is an allocation failure, which the call
+ * reports as -ENOMEM and recovers from without a leak). Who uses which:
+ *
+ * - parse options' allocator (pgs_parse_opts.allocator): the table and all
+ *   it holds, the parser, parse buffers, the worker threads' shards and
+ *   the pool's jobs and read buffers (pgs_table_open_fd), the regular
+ *   expressions of log prefixes; later pgs_table_join_stacks() on it;
+ * - the query's (pgs_query_opts.allocator): the query, its keys and
+ *   selections, its filters, their memos and regular expressions;
+ * - a table's: the results of queries on it, with their temporaries (hash
+ *   arrays, selections), and everything pgs_result_write() allocates for
+ *   them (the writer, text, folded, pprof and flame graph buffers);
+ * - the AFTER table's: a diff, its temporaries and pgs_diff_write()'s
+ *   buffers (its BEFORE result: the BEFORE table's).
+ *
+ * PCRE2 gets the functions through a general context, so compiled
+ * patterns, match data and their match-time frames use them too. The
+ * struct is copied, never kept; user must stay valid while any object made
+ * with it lives. With threads, the functions are called from several
+ * threads at once (parse workers make their shards in parallel).
+ *
+ * What does not go through them: the stacks and internals of the threads
+ * the library starts (pthread_create), the temporary buffer glibc's qsort
+ * and qsort_r may allocate while sorting (groups, handles), PCRE2's JIT code
+ * (pages it maps itself), and a regular file's mapping (mmap).
  */
 struct pgs_allocator {
 	void *(*malloc_fn)(size_t size, void *user);
@@ -450,6 +473,22 @@ PGS_API int pgs_key_info(size_t i, struct pgs_key_info *info);
 
 struct pgs_query;
 
+struct pgs_query_opts {
+	size_t sz;
+	/*
+	 * The query's own memory: the object, its keys and selections, its
+	 * filters and their regular expressions. NULL: malloc/realloc/free.
+	 * Copied; results and diffs use their tables' allocator instead.
+	 */
+	const struct pgs_allocator *allocator;
+};
+
+/*
+ * A new empty query in *out (free it with pgs_query_free()). Returns 0,
+ * -EINVAL (opts->sz too small, an allocator without all three functions),
+ * -ENOMEM. pgs_query_create(out) is pgs_query_create_opts(out, NULL). (0.2)
+ */
+PGS_API int pgs_query_create_opts(struct pgs_query **out, const struct pgs_query_opts *opts);
 PGS_API int pgs_query_create(struct pgs_query **out);
 PGS_API void pgs_query_free(struct pgs_query *q);
 
@@ -567,7 +606,8 @@ struct pgs_result;
 /*
  * Run q on t. Returns 0 and a new result in *out, or PGS_E_NOFIELD when a
  * key needs a field the table lacks (free_ts on a dump without it), -ENOMEM.
- * The result borrows t: free the result before the table.
+ * The result borrows t: free the result before the table. Its memory, and
+ * what pgs_result_write() allocates for it, comes from t's allocator.
  */
 PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
 			  struct pgs_result **out);
@@ -769,7 +809,9 @@ struct pgs_diff_opts {
  * boot-dependent (PGS_KEY_BOOT) and PGS_DIFF_SAME_BOOT is not set, or a
  * sort key of opts->sort is unknown; PGS_E_NOFIELD when a key needs a field
  * one of the tables lacks; -ENOMEM. The diff borrows both tables: free it
- * before them. It holds no pointer into q or opts.
+ * before them. It holds no pointer into q or opts. Its memory, its two
+ * results' and pgs_diff_write()'s come from after's allocator (and from
+ * before's for the BEFORE result).
  */
 PGS_API int pgs_diff_run(const struct pgs_query *q, const struct pgs_table *before,
 			 const struct pgs_table *after, const struct pgs_diff_opts *opts,

@@ -51,7 +51,7 @@ static void allocator_cell(uint32_t bits, struct cell *out)
 }
 
 int column_cell(const struct pgs_result *r, size_t row, const struct column *c,
-		struct cell *out, char **txt, size_t *cap)
+		struct cell *out, const struct pgs_allocator *al, char **txt, size_t *cap)
 {
 	const struct pgs_table *t = r->t;
 	struct kval v;
@@ -66,7 +66,7 @@ int column_cell(const struct pgs_result *r, size_t row, const struct column *c,
 		allocator_cell(table_row_allocator(t, row), out);
 		return 0;
 	case COL_TXT:
-		FORWARD_IF_ERROR(render_txt(r, row, txt, &len, cap));
+		FORWARD_IF_ERROR(render_txt(r, row, al, txt, &len, cap));
 		out->type = CELL_LINES;
 		out->s = *txt;
 		out->len = len;

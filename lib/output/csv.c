@@ -8,7 +8,6 @@
  * whitespace joined by ';'. A field holding ',', '"', CR or LF is quoted;
  * bytes are written as the dump has them (comms need not be UTF-8).
  */
-#include <stdlib.h>	/* free */
 
 #include "output.h"
 
@@ -57,7 +56,7 @@ void write_csv(struct writer *w, const struct pgs_result *r, const struct pgs_wr
 		for (j = 0; j < ncols; j++) {
 			struct cell c;
 
-			if (column_cell(r, g->first, &cols[j], &c, &txt, &txt_cap) < 0) {
+			if (column_cell(r, g->first, &cols[j], &c, w->al, &txt, &txt_cap) < 0) {
 				w->err = -ENOMEM;
 				break;
 			}
@@ -66,5 +65,5 @@ void write_csv(struct writer *w, const struct pgs_result *r, const struct pgs_wr
 		}
 		w_put(w, "\r\n", 2);
 	}
-	free(txt);
+	pgs__free(w->al, txt);
 }

@@ -14,7 +14,6 @@
  *   svg:    the differential flame graph of those stacks (flame.h).
  */
 #include <stdio.h>	/* snprintf */
-#include <stdlib.h>	/* malloc */
 
 #include "../query/diff.h"
 #include "flame.h"
@@ -131,7 +130,7 @@ static void diff_json(struct writer *w, const struct pgs_diff *d)
 		json_group(w, d, diff_group(d, i), &c);
 	}
 	w_str(w, "\n]}\n");
-	free(c.txt);
+	pgs__free(w->al, c.txt);
 }
 
 static void diff_ndjson(struct writer *w, const struct pgs_diff *d)
@@ -144,7 +143,7 @@ static void diff_ndjson(struct writer *w, const struct pgs_diff *d)
 		json_group(w, d, diff_group(d, i), &c);
 		w_put(w, "\n", 1);
 	}
-	free(c.txt);
+	pgs__free(w->al, c.txt);
 }
 
 static void diff_csv(struct writer *w, const struct pgs_diff *d)
@@ -171,7 +170,7 @@ static void diff_csv(struct writer *w, const struct pgs_diff *d)
 		for (j = 0; j < c.n; j++) {
 			struct cell cell;
 
-			if (column_cell(r, g->first, &c.c[j], &cell, &c.txt, &c.cap) < 0) {
+			if (column_cell(r, g->first, &c.c[j], &cell, w->al, &c.txt, &c.cap) < 0) {
 				w->err = -ENOMEM;
 				break;
 			}
@@ -180,7 +179,7 @@ static void diff_csv(struct writer *w, const struct pgs_diff *d)
 		}
 		w_put(w, "\r\n", 2);
 	}
-	free(c.txt);
+	pgs__free(w->al, c.txt);
 }
 
 static uint64_t weight_of(const struct pgs_diff *d, const struct dgroup *x, int side,
@@ -199,10 +198,10 @@ static int fold_diff(const struct pgs_diff *d, const struct pgs_write_opts *o,
 		     enum pgs_weight weight, struct fold_set *set)
 {
 	unsigned flags = o->flags & PGS_WRITE_KEEP_OFFSETS ? 0 : FOLD_STRIP;
-	struct fold_frames f = { 0 };
+	struct fold_frames f = { .al = d->al };
 	char *line = NULL;
 	size_t len, cap = 0, i;
-	int err = fold_set_init(set);
+	int err = fold_set_init(set, d->al);
 
 	for (i = 0; !err && i < d->n; i++) {
 		const struct dgroup *x = diff_group(d, i);
@@ -218,7 +217,7 @@ static int fold_diff(const struct pgs_diff *d, const struct pgs_write_opts *o,
 			err = fold_set_add(set, line, len, wt);
 	}
 	fold_frames_free(&f);
-	free(line);
+	pgs__free(d->al, line);
 	return err;
 }
 
@@ -264,7 +263,7 @@ static void diff_svg(struct writer *w, const struct pgs_diff *d, const struct pg
 	if (!err)
 		err = fold_diff(d, o, PGS_WEIGHT_TIMES, &times);
 	else
-		fold_set_init(&times);
+		fold_set_init(&times, d->al);
 
 	for (id = 0; id < K__COUNT; id++)
 		npseudo += (d->cull & ~stack_keys) >> id & 1;
@@ -275,8 +274,8 @@ static void diff_svg(struct writer *w, const struct pgs_diff *d, const struct pg
 		for (k = 0, nfr++; k < len; k++)
 			nfr += s[k] == ';';
 	}
-	if (!err && (!(st = calloc(fold_set_count(&set) + 1, sizeof(*st))) ||
-		     !(fr = malloc((nfr + 1) * sizeof(*fr)))))
+	if (!err && (!(st = pgs__calloc(w->al, fold_set_count(&set) + 1, sizeof(*st))) ||
+		     !(fr = pgs__malloc(w->al, (nfr + 1) * sizeof(*fr)))))
 		err = -ENOMEM;
 	for (i = 1, nfr = 0; !err && i < fold_set_count(&set); i++) {
 		const char *s = strpool_str(&set.lines, (uint32_t)i), *p = s;
@@ -317,8 +316,8 @@ static void diff_svg(struct writer *w, const struct pgs_diff *d, const struct pg
 		fo.differential = true;
 		flame_render(w, st, n, &fo);
 	}
-	free(st);
-	free(fr);
+	pgs__free(w->al, st);
+	pgs__free(w->al, fr);
 	fold_set_fini(&set);
 	fold_set_fini(&times);
 }
@@ -335,8 +334,9 @@ PGS_API int pgs_diff_write(const struct pgs_diff *d, const struct pgs_write_opts
 		RETURN_ERROR_IF(opts->sz < sizeof(size_t), -EINVAL);
 		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
 	}
-	w = malloc(sizeof(*w));
+	w = pgs__malloc(d->al, sizeof(*w));
 	RETURN_ERROR_IF(!w, -ENOMEM);
+	w->al = d->al;
 	w->sink = sink;
 	w->user = user;
 	w->err = 0;
@@ -373,6 +373,6 @@ PGS_API int pgs_diff_write(const struct pgs_diff *d, const struct pgs_write_opts
 	}
 	w_flush(w);
 	err = w->err;
-	free(w);
+	pgs__free(d->al, w);
 	return err;
 }

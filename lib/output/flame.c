@@ -9,7 +9,6 @@
  * Equal stacks merge in flame_render(). html adds a table of the groups.
  */
 #include <stdio.h>	/* snprintf */
-#include <stdlib.h>	/* calloc, free */
 
 #include "flame.h"
 #include "fold.h"
@@ -18,13 +17,14 @@
 #define STACK_KEYS ((1u << K_STACKTRACE) | (1u << K_STACK))
 
 struct fbuf {
+	const struct pgs_allocator *al;
 	char *p;
 	size_t len, cap;
 };
 
 static int fb_put(struct fbuf *b, const void *s, size_t n)
 {
-	FORWARD_IF_ERROR(pgs__grow(NULL, (void **)&b->p, &b->cap, b->len + n + 1, 1));
+	FORWARD_IF_ERROR(pgs__grow(b->al, (void **)&b->p, &b->cap, b->len + n + 1, 1));
 	if (n)
 		memcpy(b->p + b->len, s, n);
 	b->len += n;
@@ -51,9 +51,9 @@ struct stacks {
 
 static void stacks_free(struct stacks *s)
 {
-	free(s->st);
-	free(s->fr);
-	free(s->txt.p);
+	pgs__free(s->txt.al, s->st);
+	pgs__free(s->txt.al, s->fr);
+	pgs__free(s->txt.al, s->txt.p);
 }
 
 static int group_frames(const struct pgs_result *r, const struct group *g, unsigned flags,
@@ -63,7 +63,7 @@ static int group_frames(const struct pgs_result *r, const struct group *g, unsig
 	size_t k;
 
 	FORWARD_IF_ERROR(fold_frames(r, g->first, flags, f));
-	FORWARD_IF_ERROR(pgs__grow(NULL, (void **)&out->fr, &out->fr_cap, out->nfr + f->n,
+	FORWARD_IF_ERROR(pgs__grow(out->txt.al, (void **)&out->fr, &out->fr_cap, out->nfr + f->n,
 				   sizeof(*out->fr)));
 	for (k = 0; k < f->n; k++) {
 		struct flame_frame *x = &out->fr[out->nfr + k];
@@ -84,11 +84,11 @@ static int group_frames(const struct pgs_result *r, const struct group *g, unsig
 
 static int stacks_build(const struct pgs_result *r, unsigned flags, struct stacks *out)
 {
-	struct fold_frames f = { 0 };
+	struct fold_frames f = { .al = out->txt.al };
 	size_t i, at = 0, nfr = 0;
 	int err = 0;
 
-	out->st = calloc(r->n ? r->n : 1, sizeof(*out->st));
+	out->st = pgs__calloc(out->txt.al, r->n ? r->n : 1, sizeof(*out->st));
 	RETURN_ERROR_IF(!out->st, -ENOMEM);
 	for (i = 0; i < r->n && !err; i++)
 		err = group_frames(r, result_group(r, i), flags, &f, out);
@@ -232,8 +232,8 @@ void write_flame(struct writer *w, const struct pgs_result *r, const struct pgs_
 	const struct pgs_table *t = r->t;
 	unsigned flags = o->flags & PGS_WRITE_KEEP_OFFSETS ? 0 : FOLD_STRIP;
 	struct flame_opts fo = { 0 };
-	struct stacks s = { 0 };
-	struct fbuf sub = { 0 };
+	struct stacks s = { .txt.al = w->al };
+	struct fbuf sub = { .al = w->al };
 	const char *title = o->title ? o->title : o->input_name ? o->input_name :
 			    t->name ? t->name : "-";
 	int err;
@@ -245,7 +245,7 @@ void write_flame(struct writer *w, const struct pgs_result *r, const struct pgs_
 		err = subtitle(r, o, &sub);
 	if (err) {
 		stacks_free(&s);
-		free(sub.p);
+		pgs__free(w->al, sub.p);
 		w->err = err;
 		return;
 	}
@@ -271,5 +271,5 @@ void write_flame(struct writer *w, const struct pgs_result *r, const struct pgs_
 		w_str(w, "</body>\n</html>\n");
 	}
 	stacks_free(&s);
-	free(sub.p);
+	pgs__free(w->al, sub.p);
 }

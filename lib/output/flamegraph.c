@@ -10,7 +10,7 @@
  * do not depend on the locale and golden tests can compare them.
  */
 #include <stdio.h>	/* snprintf */
-#include <stdlib.h>	/* qsort, malloc */
+#include <stdlib.h>	/* qsort */
 
 #include "flame.h"
 
@@ -151,8 +151,8 @@ static int cmp_stack(const void *pa, const void *pb)
  * previous sibling ended (next[]); a frame's own weight, beyond its
  * children's, stays at its right end. Returns the node count, 0 on -ENOMEM.
  */
-static size_t build(const struct flame_stack *st, size_t n, const struct flame_opts *o,
-		    struct node **out)
+static size_t build(const struct pgs_allocator *al, const struct flame_stack *st, size_t n,
+		    const struct flame_opts *o, struct node **out)
 {
 	size_t cap = 1, depth = 0, maxf = 0, nn = 1, i, k;
 	struct node *nodes;
@@ -164,13 +164,13 @@ static size_t build(const struct flame_stack *st, size_t n, const struct flame_o
 		if (st[i].nframes > maxf)
 			maxf = st[i].nframes;
 	}
-	nodes = calloc(cap, sizeof(*nodes));
-	path = malloc((maxf + 1) * sizeof(*path));
-	next = malloc((maxf + 1) * sizeof(*next));
+	nodes = pgs__calloc(al, cap, sizeof(*nodes));
+	path = pgs__malloc(al, (maxf + 1) * sizeof(*path));
+	next = pgs__malloc(al, (maxf + 1) * sizeof(*next));
 	if (!nodes || !path || !next) {
-		free(nodes);
-		free(path);
-		free(next);
+		pgs__free(al, nodes);
+		pgs__free(al, path);
+		pgs__free(al, next);
 		return 0;
 	}
 	path[0] = 0;
@@ -211,8 +211,8 @@ static size_t build(const struct flame_stack *st, size_t n, const struct flame_o
 	for (; depth > 0; depth--)
 		nodes[path[depth]].end = nn;
 	nodes[0].end = nn;
-	free(path);
-	free(next);
+	pgs__free(al, path);
+	pgs__free(al, next);
 	*out = nodes;
 	return nn;
 }
@@ -551,9 +551,9 @@ void flame_render(struct writer *w, struct flame_stack *stacks, size_t n,
 
 	if (n)
 		qsort(stacks, n, sizeof(*stacks), cmp_stack);
-	nn = build(stacks, n, o, &nodes);
-	if (!nn || !(open = malloc(nn * sizeof(*open)))) {
-		free(nodes);
+	nn = build(w->al, stacks, n, o, &nodes);
+	if (!nn || !(open = pgs__malloc(w->al, nn * sizeof(*open)))) {
+		pgs__free(w->al, nodes);
 		w->err = -ENOMEM;
 		return;
 	}
@@ -634,6 +634,6 @@ void flame_render(struct writer *w, struct flame_stack *stacks, size_t n,
 	w_str(w, "<script><![CDATA[\n");
 	w_str(w, script);
 	w_str(w, "]]></script>\n</svg>\n");
-	free(open);
-	free(nodes);
+	pgs__free(w->al, open);
+	pgs__free(w->al, nodes);
 }

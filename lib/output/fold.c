@@ -6,7 +6,6 @@
  */
 #include <inttypes.h>	/* PRIu64 */
 #include <stdio.h>	/* snprintf */
-#include <stdlib.h>	/* free */
 
 #include "fold.h"
 
@@ -75,7 +74,7 @@ const char *fold_value_text(const struct pgs_result *r, enum key_id k, size_t ro
 
 static int push(struct fold_frames *f, const struct fold_frame *x)
 {
-	FORWARD_IF_ERROR(pgs__grow(NULL, (void **)&f->f, &f->cap, f->n + 1, sizeof(*f->f)));
+	FORWARD_IF_ERROR(pgs__grow(f->al, (void **)&f->f, &f->cap, f->n + 1, sizeof(*f->f)));
 	f->f[f->n++] = *x;
 	return 0;
 }
@@ -94,7 +93,7 @@ static int push_pseudo(const struct pgs_result *r, size_t row, enum key_id k, bo
 		v = "-";
 		vl = 1;
 	}
-	FORWARD_IF_ERROR(pgs__grow(NULL, (void **)&f->text, &f->text_cap,
+	FORWARD_IF_ERROR(pgs__grow(f->al, (void **)&f->text, &f->text_cap,
 				   f->text_len + nl + 1 + vl, 1));
 	x.off = (uint32_t)f->text_len;
 	x.len = (uint32_t)(nl + 1 + vl);
@@ -145,9 +144,12 @@ int fold_frames(const struct pgs_result *r, size_t row, unsigned flags, struct f
 
 void fold_frames_free(struct fold_frames *f)
 {
-	free(f->f);
-	free(f->text);
+	const struct pgs_allocator *al = f->al;
+
+	pgs__free(al, f->f);
+	pgs__free(al, f->text);
 	memset(f, 0, sizeof(*f));
+	f->al = al;
 }
 
 const char *fold_frame_text(const struct pgs_result *r, const struct fold_frames *f,
@@ -175,7 +177,7 @@ int fold_join(const struct pgs_result *r, const struct fold_frames *f,
 		fold_frame_text(r, f, i, &n);
 		need += n + 1;
 	}
-	FORWARD_IF_ERROR(pgs__grow(NULL, (void **)buf, cap, need, 1));
+	FORWARD_IF_ERROR(pgs__grow(f->al, (void **)buf, cap, need, 1));
 	if (!f->n) {
 		memcpy(*buf + *len, none, sizeof(none) - 1);
 		*len += sizeof(none) - 1;
@@ -211,17 +213,17 @@ uint64_t fold_weight(const struct pgs_result *r, const struct group *g, enum pgs
 	}
 }
 
-int fold_set_init(struct fold_set *s)
+int fold_set_init(struct fold_set *s, const struct pgs_allocator *al)
 {
 	s->w = NULL;
 	s->cap = 0;
-	return strpool_init(&s->lines, NULL);
+	return strpool_init(&s->lines, al);
 }
 
 void fold_set_fini(struct fold_set *s)
 {
+	pgs__free(s->lines.al, s->w);
 	strpool_fini(&s->lines);
-	free(s->w);
 	s->w = NULL;
 	s->cap = 0;
 }
@@ -234,7 +236,7 @@ int fold_set_add(struct fold_set *s, const char *line, size_t len, const uint64_
 
 	RETURN_ERROR_IF(!id, -ENOMEM);
 	if (is_new) {
-		FORWARD_IF_ERROR(pgs__grow(NULL, (void **)&s->w, &s->cap, (size_t)id + 1,
+		FORWARD_IF_ERROR(pgs__grow(s->lines.al, (void **)&s->w, &s->cap, (size_t)id + 1,
 					   sizeof(*s->w)));
 		memset(s->w[id], 0, sizeof(s->w[id]));
 	}

@@ -5,7 +5,7 @@
  * and html outputs, so all show the same frames (and meant for a two-weight
  * diff of folded lines):
  *
- *	struct fold_frames f = { 0 };
+ *	struct fold_frames f = { .al = w->al };
  *	fold_frames(r, g->first, FOLD_STRIP, &f);	// pseudo frames, then root..leaf
  *	fold_join(r, &f, &line, &len, &cap);		// "name:dd;kernel_init;...;leaf"
  *	fold_set_add(&set, line, len, w);		// identical lines summed
@@ -28,6 +28,7 @@ struct fold_frame {
 };
 
 struct fold_frames {
+	const struct pgs_allocator *al;	/* set by the caller: f, text and fold_join's line */
 	struct fold_frame *f;	/* root first */
 	size_t n, cap;
 	size_t nstack;		/* of which the stack's frames (the last nstack) */
@@ -70,7 +71,8 @@ const char *fold_value_text(const struct pgs_result *r, enum key_id k, size_t ro
 			    char *buf, size_t bufsz, size_t *len);
 
 /*
- * Append f as a folded stack ("a;b;c", no weight) to *buf: frames joined
+ * Append f as a folded stack ("a;b;c", no weight) to *buf (grown with
+ * f->al): frames joined
  * with ';', a ';' inside a frame written ':', a line break ' '; no frames
  * at all is "[no stack]". Returns 0 or -ENOMEM.
  */
@@ -91,7 +93,7 @@ struct fold_set {
 	size_t cap;
 };
 
-int fold_set_init(struct fold_set *s);
+int fold_set_init(struct fold_set *s, const struct pgs_allocator *al);
 void fold_set_fini(struct fold_set *s);
 /* Add w to the weights of line (non-empty). Returns 0 or -ENOMEM. */
 int fold_set_add(struct fold_set *s, const char *line, size_t len, const uint64_t w[FOLD_NW]);

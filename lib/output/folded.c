@@ -6,14 +6,13 @@
  * than the stack). Lines come in the result's order of their first group,
  * so --sort and --top still decide what comes first.
  */
-#include <stdlib.h>	/* free */
 
 #include "fold.h"
 
 void write_folded(struct writer *w, const struct pgs_result *r, const struct pgs_write_opts *o)
 {
 	unsigned flags = o->flags & PGS_WRITE_KEEP_OFFSETS ? 0 : FOLD_STRIP;
-	struct fold_frames f = { 0 };
+	struct fold_frames f = { .al = w->al };
 	struct fold_set set;
 	char *line = NULL;
 	size_t len, cap = 0, i;
@@ -23,7 +22,7 @@ void write_folded(struct writer *w, const struct pgs_result *r, const struct pgs
 		w->err = -EINVAL;
 		return;
 	}
-	err = fold_set_init(&set);
+	err = fold_set_init(&set, w->al);
 	for (i = 0; !err && i < r->n; i++) {
 		const struct group *g = result_group(r, i);
 		uint64_t wt[FOLD_NW] = { fold_weight(r, g, o->weight), 0 };
@@ -45,5 +44,5 @@ void write_folded(struct writer *w, const struct pgs_result *r, const struct pgs
 		w->err = err;
 	fold_set_fini(&set);
 	fold_frames_free(&f);
-	free(line);
+	pgs__free(w->al, line);
 }

@@ -7,7 +7,6 @@
  * whitespace removed. Numbers are JSON numbers. The columns are
  * result_columns()'s; ndjson writes the same group objects, one per line.
  */
-#include <stdlib.h>	/* free */
 
 #include "output.h"
 
@@ -55,7 +54,7 @@ void json_columns(struct writer *w, const struct pgs_result *r, size_t row,
 	for (i = 0; i < ncols; i++) {
 		struct cell c;
 
-		if (column_cell(r, row, &cols[i], &c, txt, cap) < 0) {
+		if (column_cell(r, row, &cols[i], &c, w->al, txt, cap) < 0) {
 			w->err = -ENOMEM;
 			return;
 		}
@@ -139,7 +138,7 @@ void write_json(struct writer *w, const struct pgs_result *r, const char *input_
 		json_group(w, r, result_group(r, i), cols, ncols, &txt, &txt_cap);
 	}
 	w_str(w, "\n]}\n");
-	free(txt);
+	pgs__free(w->al, txt);
 }
 
 /* ndjson: the groups of write_json(), one per line, nothing around them. */
@@ -154,5 +153,5 @@ void write_ndjson(struct writer *w, const struct pgs_result *r, const struct pgs
 		json_group(w, r, result_group(r, i), cols, ncols, &txt, &txt_cap);
 		w_put(w, "\n", 1);
 	}
-	free(txt);
+	pgs__free(w->al, txt);
 }

@@ -1,6 +1,4 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <stdlib.h>	/* malloc */
-
 #include "output.h"
 
 PGS_API int pgs_result_write(const struct pgs_result *r, const struct pgs_write_opts *opts,
@@ -15,8 +13,9 @@ PGS_API int pgs_result_write(const struct pgs_result *r, const struct pgs_write_
 		RETURN_ERROR_IF(opts->sz < sizeof(size_t), -EINVAL);
 		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
 	}
-	w = malloc(sizeof(*w));
+	w = pgs__malloc(r->al, sizeof(*w));
 	RETURN_ERROR_IF(!w, -ENOMEM);
+	w->al = r->al;
 	w->sink = sink;
 	w->user = user;
 	w->err = 0;
@@ -49,6 +48,6 @@ PGS_API int pgs_result_write(const struct pgs_result *r, const struct pgs_write_
 	}
 	w_flush(w);
 	err = w->err;
-	free(w);
+	pgs__free(r->al, w);
 	return err;
 }

@@ -6,6 +6,7 @@
 
 /* A buffered writer in front of the caller's sink; errors are sticky. */
 struct writer {
+	const struct pgs_allocator *al;	/* the result's (a diff's: AFTER's) table's hook */
 	pgs_write_fn sink;
 	void *user;
 	int err;
@@ -94,10 +95,11 @@ struct cell {
 
 /*
  * Column c of the group whose first row is row. COL_TXT renders into *txt
- * (capacity *cap, grown as needed; the caller frees it). Returns 0 or -ENOMEM.
+ * (capacity *cap, grown with al as needed; the caller frees it). Returns 0
+ * or -ENOMEM.
  */
 int column_cell(const struct pgs_result *r, size_t row, const struct column *c,
-		struct cell *out, char **txt, size_t *cap);
+		struct cell *out, const struct pgs_allocator *al, char **txt, size_t *cap);
 
 /* opts: PGS_WRITE_HUMAN */
 void write_text(struct writer *w, const struct pgs_result *r, const struct pgs_write_opts *o);

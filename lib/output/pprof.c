@@ -15,12 +15,12 @@
  * deflate blocks: valid gzip without a compression library.
  */
 #include <stdio.h>	/* snprintf */
-#include <stdlib.h>	/* free */
 
 #include "fold.h"
 
 /* A growing protobuf message; allocation failure is sticky in err. */
 struct pb {
+	const struct pgs_allocator *al;
 	uint8_t *p;
 	size_t n, cap;
 	int err;
@@ -28,9 +28,9 @@ struct pb {
 
 static void pb_put(struct pb *b, const void *s, size_t len)
 {
-	if (b->err)
+	if (b->err || !len)
 		return;
-	if (pgs__grow(NULL, (void **)&b->p, &b->cap, b->n + len, 1) < 0) {
+	if (pgs__grow(b->al, (void **)&b->p, &b->cap, b->n + len, 1) < 0) {
 		b->err = -ENOMEM;
 		return;
 	}
@@ -123,7 +123,7 @@ static uint32_t intern(struct prof *p, const char *s, size_t len)
 	if (i == len) {
 		id = strpool_intern(&p->str, s, len, &(bool){ 0 });
 	} else {
-		if (!(copy = malloc(len))) {
+		if (!(copy = pgs__malloc(p->out.al, len))) {
 			p->err = -ENOMEM;
 			return 0;
 		}
@@ -134,7 +134,7 @@ static uint32_t intern(struct prof *p, const char *s, size_t len)
 				u = 1;
 			}
 		id = strpool_intern(&p->str, copy, len, &(bool){ 0 });
-		free(copy);
+		pgs__free(p->out.al, copy);
 	}
 	if (!id && len)
 		p->err = -ENOMEM;
@@ -158,7 +158,7 @@ static int fn_slot(struct prof *p, uint32_t id)
 {
 	size_t old = p->fn_cap;
 
-	FORWARD_IF_ERROR(pgs__grow(NULL, (void **)&p->fn_of, &p->fn_cap, (size_t)id + 1,
+	FORWARD_IF_ERROR(pgs__grow(p->out.al, (void **)&p->fn_of, &p->fn_cap, (size_t)id + 1,
 				   sizeof(*p->fn_of)));
 	memset(p->fn_of + old, 0, (p->fn_cap - old) * sizeof(*p->fn_of));
 	return 0;
@@ -294,8 +294,12 @@ void write_pprof(struct writer *w, const struct pgs_result *r, const struct pgs_
 		[PGS_WEIGHT_BYTES] = "space",
 	};
 	unsigned flags = o->flags & PGS_WRITE_KEEP_OFFSETS ? 0 : FOLD_STRIP;
-	struct prof p = { .r = r };
-	struct fold_frames f = { 0 };
+	const struct pgs_allocator *al = w->al;
+	struct prof p = {
+		.r = r, .out.al = al, .funcs.al = al, .locs.al = al, .msg.al = al,
+		.sub.al = al, .ids.al = al, .vals.al = al, .fmsg.al = al, .fsub.al = al,
+	};
+	struct fold_frames f = { .al = al };
 	const char *input = o->input_name ? o->input_name : r->t->name;
 	size_t i;
 	int err;
@@ -304,7 +308,7 @@ void write_pprof(struct writer *w, const struct pgs_result *r, const struct pgs_
 		w->err = -EINVAL;
 		return;
 	}
-	err = strpool_init(&p.str, NULL);
+	err = strpool_init(&p.str, al);
 	if (!err) {
 		value_type(&p, P_SAMPLE_TYPE, "allocations", "count");
 		value_type(&p, P_SAMPLE_TYPE, "pages", "count");
@@ -338,15 +342,15 @@ void write_pprof(struct writer *w, const struct pgs_result *r, const struct pgs_
 	else
 		w->err = err;
 	strpool_fini(&p.str);
-	free(p.out.p);
-	free(p.funcs.p);
-	free(p.locs.p);
-	free(p.msg.p);
-	free(p.sub.p);
-	free(p.ids.p);
-	free(p.vals.p);
-	free(p.fn_of);
-	free(p.fmsg.p);
-	free(p.fsub.p);
+	pgs__free(al, p.out.p);
+	pgs__free(al, p.funcs.p);
+	pgs__free(al, p.locs.p);
+	pgs__free(al, p.msg.p);
+	pgs__free(al, p.sub.p);
+	pgs__free(al, p.ids.p);
+	pgs__free(al, p.vals.p);
+	pgs__free(al, p.fn_of);
+	pgs__free(al, p.fmsg.p);
+	pgs__free(al, p.fsub.p);
 	fold_frames_free(&f);
 }

@@ -8,11 +8,10 @@
  * first sort key is alloc_ts. PGS_WRITE_HUMAN adds " (1.5 MiB)" after the
  * pages (pages x the query's page size).
  */
-#include <stdlib.h>	/* free */
-
 #include "output.h"
 
-int render_txt(const struct pgs_result *r, size_t i, char **buf, size_t *len, size_t *cap)
+int render_txt(const struct pgs_result *r, size_t i, const struct pgs_allocator *al,
+	       char **buf, size_t *len, size_t *cap)
 {
 	const struct pgs_table *t = r->t;
 	const struct hdr_meta *h = table_row_hdr(t, i);
@@ -23,7 +22,7 @@ int render_txt(const struct pgs_result *r, size_t i, char **buf, size_t *len, si
 	size_t sl = strpool_len(&t->strings, st), p = 0;
 
 	/* Room for the text, two numbers of up to 20 digits and a newline. */
-	FORWARD_IF_ERROR(pgs__grow(NULL, (void **)buf, cap, *len + tl + sl + 41, 1));
+	FORWARD_IF_ERROR(pgs__grow(al, (void **)buf, cap, *len + tl + sl + 41, 1));
 	if (with_ts && h->ts_off != HDR_NOCUT) {
 		memcpy(*buf + *len, tmpl, h->ts_off);
 		*len += h->ts_off;
@@ -191,7 +190,7 @@ void write_text(struct writer *w, const struct pgs_result *r, const struct pgs_w
 						 sizeof(label)));
 			w_str(w, ":\n");
 			txt_len = 0;
-			if (render_txt(r, g->first, &txt, &txt_len, &txt_cap) < 0) {
+			if (render_txt(r, g->first, w->al, &txt, &txt_len, &txt_cap) < 0) {
 				w->err = -ENOMEM;
 				break;
 			}
@@ -202,5 +201,5 @@ void write_text(struct writer *w, const struct pgs_result *r, const struct pgs_w
 		text_group_keys(w, r, g->first);
 		w_put(w, "\n", 1);
 	}
-	free(txt);
+	pgs__free(w->al, txt);
 }

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdarg.h>	/* va_list */
 #include <stdio.h>	/* vsnprintf */
-#include <stdlib.h>	/* malloc */
 
 #include "output.h"
 
@@ -72,7 +71,7 @@ void w_printf(struct writer *w, const char *fmt, ...)
 		return;
 	}
 	{
-		char *big = malloc((size_t)n + 1);
+		char *big = pgs__malloc(w->al, (size_t)n + 1);
 
 		if (!big) {
 			w->err = -ENOMEM;
@@ -82,7 +81,7 @@ void w_printf(struct writer *w, const char *fmt, ...)
 		vsnprintf(big, (size_t)n + 1, fmt, ap);
 		va_end(ap);
 		w_put(w, big, (size_t)n);
-		free(big);
+		pgs__free(w->al, big);
 	}
 }
 

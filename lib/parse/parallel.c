@@ -13,7 +13,6 @@
  * most 2 * threads + 1 buffers are in flight, which bounds memory.
  */
 #include <pthread.h>
-#include <stdlib.h>	/* malloc */
 #include <unistd.h>	/* read, sysconf */
 
 #include "parse.h"
@@ -36,6 +35,7 @@ struct job {
 };
 
 struct pool {
+	const struct pgs_allocator *al;	/* the calling thread's context's */
 	pthread_mutex_t mu;
 	pthread_cond_t work, done;
 	struct job *jobs;	/* ring, indexed by sequence % cap */
@@ -110,16 +110,17 @@ static int pool_start(struct pool *p, struct parse_ctx *c, const struct pgs_pars
 	unsigned i;
 
 	memset(p, 0, sizeof(*p));
+	p->al = c->al;
 	p->cap = 2 * (size_t)threads + 1;
-	p->jobs = calloc(p->cap, sizeof(*p->jobs));
-	p->thr = calloc(threads, sizeof(*p->thr));
-	p->spare = calloc(p->cap + 1, sizeof(*p->spare));
-	p->name = strdup(c->t->name);
+	p->jobs = pgs__calloc(p->al, p->cap, sizeof(*p->jobs));
+	p->thr = pgs__calloc(p->al, threads, sizeof(*p->thr));
+	p->spare = pgs__calloc(p->al, p->cap + 1, sizeof(*p->spare));
+	p->name = pgs__strdup(p->al, c->t->name);
 	if (!p->jobs || !p->thr || !p->spare || !p->name) {
-		free(p->jobs);
-		free(p->thr);
-		free(p->spare);
-		free(p->name);
+		pgs__free(p->al, p->jobs);
+		pgs__free(p->al, p->thr);
+		pgs__free(p->al, p->spare);
+		pgs__free(p->al, p->name);
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&p->mu, NULL);
@@ -144,7 +145,7 @@ static void release_job(struct pool *p, struct job *j)
 	if (j->owned && j->owned_cap == READ_BUF && p->nspare < p->cap + 1)
 		p->spare[p->nspare++] = j->owned;
 	else
-		free(j->owned);
+		pgs__free(p->al, j->owned);
 	memset(j, 0, sizeof(*j));
 }
 
@@ -162,14 +163,14 @@ static void pool_stop(struct pool *p)
 	for (; p->merged < p->produced; p->merged++)
 		release_job(p, &p->jobs[p->merged % p->cap]);
 	while (p->nspare)
-		free(p->spare[--p->nspare]);
-	free(p->spare);
-	free(p->name);
+		pgs__free(p->al, p->spare[--p->nspare]);
+	pgs__free(p->al, p->spare);
+	pgs__free(p->al, p->name);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->done);
-	free(p->jobs);
-	free(p->thr);
+	pgs__free(p->al, p->jobs);
+	pgs__free(p->al, p->thr);
 }
 
 static bool pool_full(struct pool *p)
@@ -245,11 +246,13 @@ int parse_mem_parallel(struct parse_ctx *c, const char *buf, size_t len,
  * record left by the previous buffer and is replaced by the new one's.
  * Returns 1 (a job), 0 (end of input), or a negative error.
  */
-static int read_job(struct pool *p, int fd, struct buf *carry, uint64_t *off, struct job *j)
+static int read_job(const struct pgs_allocator *al, struct pool *p, int fd, struct buf *carry,
+		    uint64_t *off, struct job *j)
 {
 	size_t cap = READ_BUF > carry->len * 2 ? READ_BUF : carry->len * 2;
 	size_t len = carry->len, cut;
-	char *b = cap == READ_BUF && p && p->nspare ? p->spare[--p->nspare] : malloc(cap);
+	char *b = cap == READ_BUF && p && p->nspare ? p->spare[--p->nspare] :
+		  pgs__malloc(al, cap);
 	bool eof = false;
 
 	RETURN_ERROR_IF(!b, -ENOMEM);
@@ -264,7 +267,7 @@ static int read_job(struct pool *p, int fd, struct buf *carry, uint64_t *off, st
 			if (n < 0) {
 				int e = -errno;
 
-				free(b);
+				pgs__free(al, b);
 				return e;
 			}
 			eof = n == 0;
@@ -275,14 +278,14 @@ static int read_job(struct pool *p, int fd, struct buf *carry, uint64_t *off, st
 			break;
 		/* One record larger than the buffer: grow, within reason. */
 		if (cap >= MAX_RECORD) {
-			free(b);
+			pgs__free(al, b);
 			return PGS_E_TOOBIG;
 		}
 		{
-			char *nb = realloc(b, cap * 2);
+			char *nb = pgs__realloc(al, b, cap * 2);
 
 			if (!nb) {
-				free(b);
+				pgs__free(al, b);
 				return -ENOMEM;
 			}
 			b = nb;
@@ -290,13 +293,13 @@ static int read_job(struct pool *p, int fd, struct buf *carry, uint64_t *off, st
 		}
 	}
 	if (len == 0) {
-		free(b);
+		pgs__free(al, b);
 		return 0;
 	}
 	carry->len = len - cut;
 	if (carry->len) {
-		if (buf_reserve(NULL, carry, carry->len) < 0) {
-			free(b);
+		if (buf_reserve(al, carry, carry->len) < 0) {
+			pgs__free(al, b);
 			return -ENOMEM;
 		}
 		memcpy(carry->p, b + cut, carry->len);
@@ -324,18 +327,18 @@ int parse_fd_parallel(struct parse_ctx *c, int fd, const struct pgs_parse_opts *
 	/* The first buffer decides the kind, before any worker starts. */
 	{
 		struct job first = { 0 };
-		int r = read_job(NULL, fd, &carry, &off, &first);
+		int r = read_job(c->al, NULL, fd, &carry, &off, &first);
 
 		if (r <= 0) {
-			free(carry.p);
+			pgs__free(c->al, carry.p);
 			return r < 0 ? r : PGS_E_EMPTY;
 		}
 		err = detect_kind(c, first.buf, first.len, carry.len == 0);
 		if (err == 1)
 			err = PGS_E_FORMAT;	/* 8 MiB without one recognizable record */
 		if (err || (err = pool_start(&p, c, opts, threads, false))) {
-			free(first.owned);
-			free(carry.p);
+			pgs__free(c->al, first.owned);
+			pgs__free(c->al, carry.p);
 			return err;
 		}
 		pool_push(&p, &first);
@@ -343,7 +346,7 @@ int parse_fd_parallel(struct parse_ctx *c, int fd, const struct pgs_parse_opts *
 	while (!err && (!eof || p.merged < p.produced)) {
 		if (!eof && !pool_full(&p)) {
 			struct job j = { 0 };
-			int r = read_job(&p, fd, &carry, &off, &j);
+			int r = read_job(c->al, &p, fd, &carry, &off, &j);
 
 			if (r < 0)
 				err = r;
@@ -358,6 +361,6 @@ int parse_fd_parallel(struct parse_ctx *c, int fd, const struct pgs_parse_opts *
 		err = pool_merge_one(&p, c);
 	}
 	pool_stop(&p);
-	free(carry.p);
+	pgs__free(c->al, carry.p);
 	return err;
 }

@@ -50,7 +50,12 @@ struct parse_ctx {
 
 /* ---- log prefixes (prefix.c) ---- */
 
-struct prefix *prefix_detect(const char *buf, size_t len);
+/*
+ * The log prefix of buf's first lines into *out (NULL: none). The prefix
+ * and its regex come from al, which must outlive it. Returns 0 or -ENOMEM.
+ */
+int prefix_detect(const struct pgs_allocator *al, const char *buf, size_t len,
+		  struct prefix **out);
 const char *prefix_name(const struct prefix *px);
 void prefix_free(struct prefix *px);
 void prefix_match_free(void *md);

@@ -182,20 +182,24 @@ int detect_kind(struct parse_ctx *c, const char *buf, size_t len, bool final)
 		return 1;
 	if (!first)
 		return PGS_E_EMPTY;
-	if (!c->prefix && (c->prefix = prefix_detect(first, (size_t)(end - first)))) {
-		/* Every line carries a log prefix: decide on the lines without it. */
-		const char *window;
-		size_t wlen = (size_t)(end - buf) < DETECT_BYTES ? (size_t)(end - buf) : DETECT_BYTES;
-		int err;
+	if (!c->prefix) {
+		FORWARD_IF_ERROR(prefix_detect(c->al, first, (size_t)(end - first), &c->prefix));
+		c->owns_prefix = c->prefix != NULL;
+		if (c->prefix) {
+			/* Every line carries a log prefix: decide on the lines without it. */
+			const char *window;
+			size_t wlen = (size_t)(end - buf) < DETECT_BYTES ? (size_t)(end - buf) :
+					DETECT_BYTES;
+			int err;
 
-		c->owns_prefix = true;
-		c->t->prefix = prefix_name(c->prefix);
-		FORWARD_IF_ERROR(prefix_strip(c, buf, wlen, &window, &wlen));
-		err = detect_kind(c, window, wlen, final || wlen < (size_t)(end - buf));
-		if (err == 0)
-			pgs__diag(&c->diag, PGS_DIAG_INFO, 0, 0,
-				  "every line carries a %s prefix: stripped", c->t->prefix);
-		return err;
+			c->t->prefix = prefix_name(c->prefix);
+			FORWARD_IF_ERROR(prefix_strip(c, buf, wlen, &window, &wlen));
+			err = detect_kind(c, window, wlen, final || wlen < (size_t)(end - buf));
+			if (err == 0)
+				pgs__diag(&c->diag, PGS_DIAG_INFO, 0, 0,
+					  "every line carries a %s prefix: stripped", c->t->prefix);
+			return err;
+		}
 	}
 	show_line(shown, sizeof(shown), first, first_len);
 	pgs__diag(&c->diag, PGS_DIAG_ERROR, first_line, first_off,

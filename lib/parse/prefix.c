@@ -7,15 +7,13 @@
  * first lines of an input carry one, it is stripped from every line before
  * the line is classified. Only such inputs pay for a regular expression.
  */
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-#include <stdlib.h>	/* free */
-
+#include "../regex.h"
 #include "parse.h"
 
 struct prefix {
 	pcre2_code *re;
 	const char *name;
+	const struct pgs_allocator *al;	/* of the context that detected it */
 };
 
 static const struct {
@@ -30,11 +28,15 @@ static const struct {
 /* Lines looked at to decide, and how many of those must carry the prefix. */
 #define SAMPLE 40
 
-size_t prefix_len(const struct prefix *px, pcre2_match_data *md, const char *s, size_t len)
+/* The length of s's prefix into *n (0: none). Returns 0 or -ENOMEM. */
+static int prefix_len(const struct prefix *px, pcre2_match_data *md, const char *s, size_t len,
+		      size_t *n)
 {
-	if (pcre2_match(px->re, (PCRE2_SPTR)s, len, 0, PCRE2_ANCHORED, md, NULL) < 0)
-		return 0;
-	return pcre2_get_ovector_pointer(md)[1];
+	int rc = pcre2_match(px->re, (PCRE2_SPTR)s, len, 0, PCRE2_ANCHORED, md, NULL);
+
+	RETURN_ERROR_IF(rc == PCRE2_ERROR_NOMEMORY, -ENOMEM);
+	*n = rc < 0 ? 0 : pcre2_get_ovector_pointer(md)[1];
+	return 0;
 }
 
 const char *prefix_name(const struct prefix *px)
@@ -47,31 +49,38 @@ void prefix_free(struct prefix *px)
 	if (!px)
 		return;
 	pcre2_code_free(px->re);
-	free(px);
+	pgs__free(px->al, px);
 }
 
 /*
  * The prefix that all of the first non-blank lines of buf carry and that
  * leaves page_owner text behind, or NULL.
  */
-struct prefix *prefix_detect(const char *buf, size_t len)
+int prefix_detect(const struct pgs_allocator *al, const char *buf, size_t len,
+		  struct prefix **out)
 {
 	size_t k;
 
+	*out = NULL;
 	for (k = 0; k < ARRAY_SIZE(known); k++) {
 		pcre2_match_data *md;
-		struct prefix px = { NULL, known[k].name };
+		struct prefix px = { NULL, known[k].name, al };
 		const char *p = buf, *end = buf + len;
 		unsigned seen = 0, carry = 0, useful = 0;
-		int errcode;
-		PCRE2_SIZE erroff;
+		int errcode, err = 0;
+		size_t erroff;
 
-		px.re = pcre2_compile((PCRE2_SPTR)known[k].pattern, PCRE2_ZERO_TERMINATED,
-				      0, &errcode, &erroff, NULL);
-		if (!px.re)
+		err = re_compile(al, known[k].pattern, PCRE2_ZERO_TERMINATED, 0, &px.re,
+				 &errcode, &erroff);
+		RETURN_ERROR_IF(err == -ENOMEM, -ENOMEM);
+		if (err)
 			continue;
-		md = pcre2_match_data_create_from_pattern(px.re, NULL);
-		while (md && p < end && seen < SAMPLE) {
+		md = re_match_data(px.re);
+		if (!md) {
+			pcre2_code_free(px.re);
+			return -ENOMEM;
+		}
+		while (!err && p < end && seen < SAMPLE) {
 			const char *nl = memchr(p, '\n', (size_t)(end - p));
 			size_t l = (size_t)((nl ? nl : end) - p), n;
 
@@ -79,8 +88,8 @@ struct prefix *prefix_detect(const char *buf, size_t len)
 				l--;
 			if (l) {
 				seen++;
-				n = prefix_len(&px, md, p, l);
-				if (n) {
+				err = prefix_len(&px, md, p, l, &n);
+				if (!err && n) {
 					carry++;
 					if (classify_line(p + n, l - n) != LC_UNKNOWN)
 						useful++;
@@ -89,18 +98,25 @@ struct prefix *prefix_detect(const char *buf, size_t len)
 			p = nl ? nl + 1 : end;
 		}
 		pcre2_match_data_free(md);
+		if (err) {
+			pcre2_code_free(px.re);
+			return err;
+		}
 		if (seen && carry == seen && useful * 2 >= seen) {
-			struct prefix *out = malloc(sizeof(*out));
+			struct prefix *found = pgs__malloc(al, sizeof(*found));
 
-			if (out) {
-				pcre2_jit_compile(px.re, PCRE2_JIT_COMPLETE);
-				*out = px;
-				return out;
+			if (!found) {
+				pcre2_code_free(px.re);
+				return -ENOMEM;
 			}
+			pcre2_jit_compile(px.re, PCRE2_JIT_COMPLETE);
+			*found = px;
+			*out = found;
+			return 0;
 		}
 		pcre2_code_free(px.re);
 	}
-	return NULL;
+	return 0;
 }
 
 /*
@@ -115,15 +131,16 @@ int prefix_strip(struct parse_ctx *c, const char *buf, size_t len, const char **
 	size_t n = 0;
 
 	if (!c->prefix_md) {
-		c->prefix_md = pcre2_match_data_create_from_pattern(c->prefix->re, NULL);
+		c->prefix_md = re_match_data(c->prefix->re);
 		RETURN_ERROR_IF(!c->prefix_md, -ENOMEM);
 	}
 	FORWARD_IF_ERROR(buf_reserve(c->al, &c->unprefixed, len));
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t l = (size_t)((nl ? nl + 1 : end) - p);
-		size_t skip = prefix_len(c->prefix, c->prefix_md, p, l);
+		size_t skip;
 
+		FORWARD_IF_ERROR(prefix_len(c->prefix, c->prefix_md, p, l, &skip));
 		memcpy(c->unprefixed.p + n, p + skip, l - skip);
 		n += l - skip;
 		p += l;

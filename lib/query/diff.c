@@ -52,7 +52,7 @@ static int dkey_lookup(const char *s, size_t n)
 
 static int add_dsort(struct pgs_diff *d, size_t *cap, int id, int sign)
 {
-	FORWARD_IF_ERROR(pgs__grow(NULL, (void **)&d->sort, cap, d->nsort + 1, sizeof(*d->sort)));
+	FORWARD_IF_ERROR(pgs__grow(d->al, (void **)&d->sort, cap, d->nsort + 1, sizeof(*d->sort)));
 	d->sort[d->nsort].id = id;
 	d->sort[d->nsort].sign = sign;
 	d->nsort++;
@@ -100,13 +100,14 @@ static int set_sort(struct pgs_diff *d, const struct pgs_query *q, const char *l
 
 /* Bytes that name a group across tables: its cull-key values, texts for strings. */
 struct keybuf {
+	const struct pgs_allocator *al;
 	char *b;
 	size_t len, cap;
 };
 
 static int kb_put(struct keybuf *kb, const void *p, size_t n)
 {
-	FORWARD_IF_ERROR(pgs__grow(NULL, (void **)&kb->b, &kb->cap, kb->len + n, 1));
+	FORWARD_IF_ERROR(pgs__grow(kb->al, (void **)&kb->b, &kb->cap, kb->len + n, 1));
 	memcpy(kb->b + kb->len, p, n);
 	kb->len += n;
 	return 0;
@@ -147,16 +148,18 @@ struct index {
 	size_t mask;
 };
 
-static int index_build(struct index *ix, const struct pgs_result *r, unsigned cull)
+static int index_build(struct index *ix, const struct pgs_allocator *al,
+		       const struct pgs_result *r, unsigned cull)
 {
 	size_t n = r->ngroups, i, s;
 
 	memset(ix, 0, sizeof(*ix));
+	ix->keys.al = al;
 	for (ix->mask = 15; ix->mask < 2 * n; ix->mask = ix->mask * 2 + 1)
 		;
-	ix->off = malloc((n + 1) * sizeof(*ix->off));
-	ix->slots = calloc(ix->mask + 1, sizeof(*ix->slots));
-	ix->hash = malloc((n + 1) * sizeof(*ix->hash));
+	ix->off = pgs__malloc(al, (n + 1) * sizeof(*ix->off));
+	ix->slots = pgs__calloc(al, ix->mask + 1, sizeof(*ix->slots));
+	ix->hash = pgs__malloc(al, (n + 1) * sizeof(*ix->hash));
 	RETURN_ERROR_IF(!ix->off || !ix->slots || !ix->hash, -ENOMEM);
 	for (i = 0; i < n; i++) {
 		ix->off[i] = ix->keys.len;
@@ -189,25 +192,28 @@ static uint32_t index_find(const struct index *ix, const char *k, size_t len)
 
 static void index_free(struct index *ix)
 {
-	free(ix->keys.b);
-	free(ix->off);
-	free(ix->slots);
-	free(ix->hash);
+	const struct pgs_allocator *al = ix->keys.al;
+
+	pgs__free(al, ix->keys.b);
+	pgs__free(al, ix->off);
+	pgs__free(al, ix->slots);
+	pgs__free(al, ix->hash);
 }
 
 static int match(struct pgs_diff *d)
 {
 	const struct pgs_result *b = d->r[0], *a = d->r[1];
 	struct index ix;
-	struct keybuf kb = { 0 };
+	struct keybuf kb = { .al = d->al };
 	uint8_t *seen = NULL;
 	size_t i;
 	int err;
 
-	err = index_build(&ix, b, d->cull);
-	if (!err && !(seen = calloc(b->ngroups + 1, 1)))
+	err = index_build(&ix, d->al, b, d->cull);
+	if (!err && !(seen = pgs__calloc(d->al, b->ngroups + 1, 1)))
 		err = -ENOMEM;
-	if (!err && !(d->g = malloc((a->ngroups + b->ngroups + 1) * sizeof(*d->g))))
+	if (!err &&
+	    !(d->g = pgs__malloc(d->al, (a->ngroups + b->ngroups + 1) * sizeof(*d->g))))
 		err = -ENOMEM;
 	for (i = 0; !err && i < a->ngroups; i++) {
 		struct dgroup *x = &d->g[d->ngroups++];
@@ -239,8 +245,8 @@ static int match(struct pgs_diff *d)
 		x->times[0] = b->g[i].times;
 		x->pages[1] = x->times[1] = 0;
 	}
-	free(kb.b);
-	free(seen);
+	pgs__free(d->al, kb.b);
+	pgs__free(d->al, seen);
 	index_free(&ix);
 	return err;
 }
@@ -365,8 +371,9 @@ PGS_API int pgs_diff_run(const struct pgs_query *q, const struct pgs_table *befo
 		RETURN_ERROR_IF(opts->sz < sizeof(size_t), -EINVAL);
 		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
 	}
-	d = calloc(1, sizeof(*d));
+	d = pgs__calloc(after->al, 1, sizeof(*d));
 	RETURN_ERROR_IF(!d, -ENOMEM);
+	d->al = pgs__keep(&d->alloc, after->al);
 	d->cull = q->s.cull ? q->s.cull : 1u << K_STACKTRACE;
 	err = set_sort(d, q, o.sort);
 	if (!err && !(o.flags & PGS_DIFF_SAME_BOOT) && boot_keys(d))
@@ -376,7 +383,7 @@ PGS_API int pgs_diff_run(const struct pgs_query *q, const struct pgs_table *befo
 	 * and min_pages apply to the diff), sorted by the diff's per-row keys
 	 * so that a key the table lacks fails as it would in a query.
 	 */
-	if (!err && !(rows_sort = malloc((d->nsort + 1) * sizeof(*rows_sort))))
+	if (!err && !(rows_sort = pgs__malloc(d->al, (d->nsort + 1) * sizeof(*rows_sort))))
 		err = -ENOMEM;
 	if (!err) {
 		qq = *q;
@@ -395,10 +402,10 @@ PGS_API int pgs_diff_run(const struct pgs_query *q, const struct pgs_table *befo
 	}
 	if (!err)
 		err = pgs_query_run(&qq, after, &d->r[1]);
-	free(rows_sort);
+	pgs__free(d->al, rows_sort);
 	if (!err)
 		err = match(d);
-	if (!err && !(d->order = malloc((d->ngroups + 1) * sizeof(*d->order))))
+	if (!err && !(d->order = pgs__malloc(d->al, (d->ngroups + 1) * sizeof(*d->order))))
 		err = -ENOMEM;
 	if (err) {
 		pgs_diff_free(d);
@@ -419,10 +426,10 @@ PGS_API void pgs_diff_free(struct pgs_diff *d)
 		return;
 	pgs_result_free(d->r[0]);
 	pgs_result_free(d->r[1]);
-	free(d->g);
-	free(d->order);
-	free(d->sort);
-	free(d);
+	pgs__free(d->al, d->g);
+	pgs__free(d->al, d->order);
+	pgs__free(d->al, d->sort);
+	pgs__free(d->al, d);
 }
 
 PGS_API size_t pgs_diff_count(const struct pgs_diff *d)

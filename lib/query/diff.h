@@ -30,6 +30,8 @@ struct dsort {
 };
 
 struct pgs_diff {
+	struct pgs_allocator alloc;
+	const struct pgs_allocator *al;	/* &alloc or NULL: the AFTER table's hook */
 	struct pgs_result *r[2];	/* [0] before, [1] after (owned) */
 	struct dgroup *g;		/* AFTER's groups, then those only in BEFORE */
 	size_t ngroups;

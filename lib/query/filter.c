@@ -7,11 +7,9 @@
  * chain of terms costs no stack depth; only parentheses and "not" nest,
  * and their depth is bounded.
  */
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
+#include "../regex.h"
 #include <stdarg.h>	/* va_list */
 #include <stdio.h>	/* vsnprintf */
-#include <stdlib.h>	/* malloc, calloc, free */
 
 #include "../common.h"
 #include "filter.h"
@@ -53,12 +51,14 @@ struct node {
 };
 
 struct filter {
+	const struct pgs_allocator *al;	/* every node, value, memo and regex */
 	struct node *root;
 	unsigned keys;
 	pcre2_match_data *md;	/* one row at a time: shared by every pattern */
 };
 
 struct parser {
+	const struct pgs_allocator *al;
 	const char *s;
 	size_t len, pos;
 	unsigned depth;
@@ -169,7 +169,7 @@ static int read_value(struct parser *p, char **out, size_t *len, bool *quoted)
 			;
 		if (i == start)
 			return 1;
-		buf = malloc(i - start + 1);
+		buf = pgs__malloc(p->al, i - start + 1);
 		RETURN_ERROR_IF(!buf, -ENOMEM);
 		memcpy(buf, s + start, i - start);
 		n = i - start;
@@ -180,7 +180,7 @@ static int read_value(struct parser *p, char **out, size_t *len, bool *quoted)
 				i++;
 		if (i >= p->len)
 			return fail(p, start, "unterminated quote");
-		buf = malloc(i - start);
+		buf = pgs__malloc(p->al, i - start);
 		RETURN_ERROR_IF(!buf, -ENOMEM);
 		/* Only \q and \\ are escapes: '\d+' reaches PCRE2 as written. */
 		for (i = start + 1; s[i] != q; i++) {
@@ -430,16 +430,16 @@ static int compile_re(struct parser *p, struct node *n, const char *s, size_t le
 		      size_t start, bool quoted)
 {
 	PCRE2_UCHAR msg[120];
-	PCRE2_SIZE off;
-	int code;
+	size_t off = 0;
+	int code = 0, r;
 
 	/*
 	 * Bytes, not UTF-8: dumps may hold invalid UTF-8, which a UTF pattern
 	 * would refuse to match; NEVER_UTF also forbids a (*UTF) in the pattern.
 	 */
-	n->re = pcre2_compile((PCRE2_SPTR)s, len, PCRE2_NEVER_UTF, &code, &off, NULL);
-	if (!n->re) {
-		RETURN_ERROR_IF(code == PCRE2_ERROR_HEAP_FAILED, -ENOMEM);
+	r = re_compile(p->al, s, len, PCRE2_NEVER_UTF, &n->re, &code, &off);
+	if (r) {
+		RETURN_ERROR_IF(r != PGS_E_FILTER, r);
 		if (pcre2_get_error_message(code, msg, sizeof(msg)) < 0)
 			snprintf((char *)msg, sizeof(msg), "error %d", code);
 		return fail(p, source_pos(p, start, quoted, off),
@@ -447,8 +447,11 @@ static int compile_re(struct parser *p, struct node *n, const char *s, size_t le
 	}
 	(void)pcre2_jit_compile(n->re, PCRE2_JIT_COMPLETE);	/* the interpreter will do */
 	if (!p->f->md) {
-		/* One pair: a match is all we ask, never its groups. */
-		p->f->md = pcre2_match_data_create(1, NULL);
+		/*
+		 * A match is all we ask, never its groups: this pattern's
+		 * pairs do for any (pcre2_match returns 0 when they are few).
+		 */
+		p->f->md = re_match_data(n->re);
 		RETURN_ERROR_IF(!p->f->md, -ENOMEM);
 	}
 	return 0;
@@ -461,9 +464,9 @@ static int add_value(struct parser *p, struct node *n, const struct key_def *kd,
 	struct val *v;
 	int r = 0;
 
-	r = pgs__grow(NULL, (void **)&n->vals, &n->cap, n->n + 1, sizeof(*n->vals));
+	r = pgs__grow(p->al, (void **)&n->vals, &n->cap, n->n + 1, sizeof(*n->vals));
 	if (r) {
-		free(s);
+		pgs__free(p->al, s);
 		return r;
 	}
 	v = &n->vals[n->n];
@@ -484,11 +487,11 @@ static int add_value(struct parser *p, struct node *n, const struct key_def *kd,
 		v->kind = V_TEXT;
 	}
 	if (r || n->op == OP_RE) {
-		free(s);
+		pgs__free(p->al, s);
 		return r;
 	}
 	if (v->kind == V_NUM) {
-		free(s);
+		pgs__free(p->al, s);
 		s = NULL;
 		len = 0;
 	}
@@ -498,7 +501,7 @@ static int add_value(struct parser *p, struct node *n, const struct key_def *kd,
 	return 0;
 }
 
-static void node_free(struct node *n)
+static void node_free(const struct pgs_allocator *al, struct node *n)
 {
 	size_t i;
 
@@ -506,21 +509,21 @@ static void node_free(struct node *n)
 		return;
 	if (n->kind == N_PRED) {
 		for (i = 0; i < n->n; i++)
-			free(n->vals[i].s);
-		free(n->vals);
+			pgs__free(al, n->vals[i].s);
+		pgs__free(al, n->vals);
 		pcre2_code_free(n->re);
-		free(n->memo);
+		pgs__free(al, n->memo);
 	} else {
 		for (i = 0; i < n->n; i++)
-			node_free(n->kids[i]);
-		free(n->kids);
+			node_free(al, n->kids[i]);
+		pgs__free(al, n->kids);
 	}
-	free(n);
+	pgs__free(al, n);
 }
 
-static int node_new(enum node_kind kind, struct node **out)
+static int node_new(const struct pgs_allocator *al, enum node_kind kind, struct node **out)
 {
-	*out = calloc(1, sizeof(**out));
+	*out = pgs__calloc(al, 1, sizeof(**out));
 	RETURN_ERROR_IF(!*out, -ENOMEM);
 	(*out)->kind = (uint8_t)kind;
 	return 0;
@@ -569,7 +572,7 @@ static int parse_pred(struct parser *p, struct node **out)
 	p->pos += klen;
 	skip_space(p);
 
-	FORWARD_IF_ERROR(node_new(N_PRED, &n));
+	FORWARD_IF_ERROR(node_new(p->al, N_PRED, &n));
 	n->key = kd->id;
 	n->sign = kd->type == KT_INT;
 	for (i = 0; i < ARRAY_SIZE(ops); i++)
@@ -643,7 +646,7 @@ static int parse_pred(struct parser *p, struct node **out)
 	*out = n;
 	return 0;
 out:
-	node_free(n);
+	node_free(p->al, n);
 	return r;
 }
 
@@ -666,7 +669,7 @@ static int parse_unary(struct parser *p, struct node **out)
 			FORWARD_IF_ERROR(parse_or(p, out));
 			skip_space(p);
 			if (peek(p, 0) != ')') {
-				node_free(*out);
+				node_free(p->al, *out);
 				if (p->pos == p->len)
 					return fail(p, p->pos, "missing ')'");
 				return fail(p, p->pos, "expected 'and', 'or' or ')', not %s",
@@ -675,12 +678,12 @@ static int parse_unary(struct parser *p, struct node **out)
 			p->pos++;
 		} else {
 			p->pos += peek(p, 0) == '!' ? 1 : 3;
-			FORWARD_IF_ERROR(node_new(N_NOT, &n));
-			n->kids = malloc(sizeof(*n->kids));
+			FORWARD_IF_ERROR(node_new(p->al, N_NOT, &n));
+			n->kids = pgs__malloc(p->al, sizeof(*n->kids));
 			r = n->kids ? parse_unary(p, n->kids) : -ENOMEM;
 			if (r) {
-				free(n->kids);
-				free(n);
+				pgs__free(p->al, n->kids);
+				pgs__free(p->al, n);
 				return r;
 			}
 			n->n = 1;
@@ -706,14 +709,14 @@ static int parse_chain(struct parser *p, struct node **out, enum node_kind kind)
 		*out = first;
 		return 0;
 	}
-	r = node_new(kind, &n);
+	r = node_new(p->al, kind, &n);
 	if (r) {
-		node_free(first);
+		node_free(p->al, first);
 		return r;
 	}
-	r = pgs__grow(NULL, (void **)&n->kids, &n->cap, 2, sizeof(*n->kids));
+	r = pgs__grow(p->al, (void **)&n->kids, &n->cap, 2, sizeof(*n->kids));
 	if (r) {
-		node_free(first);
+		node_free(p->al, first);
 		goto out;
 	}
 	n->kids[n->n++] = first;
@@ -725,7 +728,7 @@ static int parse_chain(struct parser *p, struct node **out, enum node_kind kind)
 			p->pos += 2;
 		else
 			break;
-		r = pgs__grow(NULL, (void **)&n->kids, &n->cap, n->n + 1, sizeof(*n->kids));
+		r = pgs__grow(p->al, (void **)&n->kids, &n->cap, n->n + 1, sizeof(*n->kids));
 		if (r)
 			goto out;
 		r = kind == N_AND ? parse_unary(p, &n->kids[n->n]) :
@@ -737,7 +740,7 @@ static int parse_chain(struct parser *p, struct node **out, enum node_kind kind)
 	*out = n;
 	return 0;
 out:
-	node_free(n);
+	node_free(p->al, n);
 	return r;
 }
 
@@ -746,14 +749,16 @@ static int parse_or(struct parser *p, struct node **out)
 	return parse_chain(p, out, N_OR);
 }
 
-int filter_parse(const char *expr, struct filter **out, struct filter_error *err)
+int filter_parse(const char *expr, const struct pgs_allocator *al, struct filter **out,
+		 struct filter_error *err)
 {
-	struct parser p = { .s = expr, .len = strlen(expr), .err = err };
+	struct parser p = { .al = al, .s = expr, .len = strlen(expr), .err = err };
 	char tok[QUOTE_MAX + 8];
 	int r;
 
-	p.f = calloc(1, sizeof(*p.f));
+	p.f = pgs__calloc(al, 1, sizeof(*p.f));
 	RETURN_ERROR_IF(!p.f, -ENOMEM);
+	p.f->al = al;
 	skip_space(&p);
 	if (p.pos == p.len) {
 		r = fail(&p, 0, "empty expression");
@@ -787,21 +792,21 @@ void filter_free(struct filter *f)
 {
 	if (!f)
 		return;
-	node_free(f->root);
+	node_free(f->al, f->root);
 	pcre2_match_data_free(f->md);
-	free(f);
+	pgs__free(f->al, f);
 }
 
-static void forget(struct node *n)
+static void forget(const struct pgs_allocator *al, struct node *n)
 {
 	size_t i;
 
 	if (n->kind != N_PRED) {
 		for (i = 0; i < n->n; i++)
-			forget(n->kids[i]);
+			forget(al, n->kids[i]);
 		return;
 	}
-	free(n->memo);
+	pgs__free(al, n->memo);
 	n->memo = NULL;
 	n->nmemo = 0;
 	n->memo_tried = false;
@@ -810,7 +815,7 @@ static void forget(struct node *n)
 void filter_forget(struct filter *f)
 {
 	if (f && f->root)
-		forget(f->root);
+		forget(f->al, f->root);
 }
 
 /* Evaluation ------------------------------------------------------------- */
@@ -895,7 +900,7 @@ static int test_id(struct evalctx *e, struct node *n, uint32_t id, const struct 
 	if (!n->memo_tried) {
 		n->memo_tried = true;
 		if (e->nstrings) {
-			n->memo = calloc(e->nstrings, 1);
+			n->memo = pgs__calloc(e->f->al, e->nstrings, 1);
 			if (!n->memo) {
 				n->memo_tried = false;
 				return -ENOMEM;

@@ -76,9 +76,11 @@ struct filter_ops {
 
 /*
  * Parse expr. Returns 0 and *out, PGS_E_FILTER with *err filled (err may
- * be NULL), or -ENOMEM.
+ * be NULL), or -ENOMEM. The filter's memory (its regexes' included) comes
+ * from al (NULL: malloc), which must outlive it.
  */
-int filter_parse(const char *expr, struct filter **out, struct filter_error *err);
+int filter_parse(const char *expr, const struct pgs_allocator *al, struct filter **out,
+		 struct filter_error *err);
 
 /* Bitmask (1u << enum key_id) of the keys f reads. */
 unsigned filter_keys(const struct filter *f);

@@ -17,11 +17,28 @@
 #include "filter.h"
 #include "value.h"
 
+PGS_API int pgs_query_create_opts(struct pgs_query **out, const struct pgs_query_opts *opts)
+{
+	struct pgs_query_opts o = PGS_INIT(pgs_query_opts);
+	struct pgs_query *q;
+
+	RETURN_ERROR_IF(!out, -EINVAL);
+	if (opts) {
+		RETURN_ERROR_IF(opts->sz < sizeof(size_t), -EINVAL);
+		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	}
+	RETURN_ERROR_IF(o.allocator && !(o.allocator->malloc_fn && o.allocator->realloc_fn &&
+					 o.allocator->free_fn), -EINVAL);
+	q = pgs__calloc(o.allocator, 1, sizeof(*q));
+	RETURN_ERROR_IF(!q, -ENOMEM);
+	q->al = pgs__keep(&q->alloc, o.allocator);
+	*out = q;
+	return 0;
+}
+
 PGS_API int pgs_query_create(struct pgs_query **out)
 {
-	RETURN_ERROR_IF(!out, -EINVAL);
-	*out = calloc(1, sizeof(**out));
-	return *out ? 0 : -ENOMEM;
+	return pgs_query_create_opts(out, NULL);
 }
 
 PGS_API void pgs_query_free(struct pgs_query *q)
@@ -31,17 +48,17 @@ PGS_API void pgs_query_free(struct pgs_query *q)
 	if (!q)
 		return;
 	for (i = 0; i < q->nnames; i++)
-		free(q->names[i]);
-	free(q->names);
-	free(q->pids);
-	free(q->tgids);
-	free(q->s.sort);
-	free(q->nodes);
-	free(q->cs_skip);
+		pgs__free(q->al, q->names[i]);
+	pgs__free(q->al, q->names);
+	pgs__free(q->al, q->pids);
+	pgs__free(q->al, q->tgids);
+	pgs__free(q->al, q->s.sort);
+	pgs__free(q->al, q->nodes);
+	pgs__free(q->al, q->cs_skip);
 	for (i = 0; i < q->nfilters; i++)
 		filter_free(q->filters[i]);
-	free(q->filters);
-	free(q);
+	pgs__free(q->al, q->filters);
+	pgs__free(q->al, q);
 }
 
 /* Calls fn for each comma-separated item of list (empty items included). */
@@ -95,7 +112,7 @@ static int add_sort(void *arg, const char *s, size_t n)
 	}
 	k = key_lookup(s, n);
 	RETURN_ERROR_IF(!k || !(k->use & KEY_SORT), PGS_E_KEY);
-	FORWARD_IF_ERROR(pgs__grow(NULL, (void **)&q->s.sort, &q->sort_cap,
+	FORWARD_IF_ERROR(pgs__grow(q->al, (void **)&q->s.sort, &q->sort_cap,
 				   q->s.nsort + 1, sizeof(*q->s.sort)));
 	q->s.sort[q->s.nsort].id = k->id;
 	q->s.sort[q->s.nsort].sign = sign;
@@ -123,6 +140,7 @@ PGS_API void pgs_query_clear_sort(struct pgs_query *q)
 }
 
 struct numlist {
+	const struct pgs_allocator *al;
 	int32_t **v;
 	size_t *n, *cap;
 };
@@ -135,14 +153,15 @@ static int add_num(void *arg, const char *s, size_t n)
 
 	RETURN_ERROR_IF(n == neg || pgs__parse_u64(s + neg, n - neg, &v) != n - neg ||
 			v > (uint64_t)INT32_MAX + neg, -EINVAL);
-	FORWARD_IF_ERROR(pgs__grow(NULL, (void **)l->v, l->cap, *l->n + 1, sizeof(**l->v)));
+	FORWARD_IF_ERROR(pgs__grow(l->al, (void **)l->v, l->cap, *l->n + 1, sizeof(**l->v)));
 	(*l->v)[(*l->n)++] = neg ? (int32_t)(-(int64_t)v) : (int32_t)v;
 	return 0;
 }
 
-static int select_nums(int32_t **v, size_t *n, size_t *cap, const char *list)
+static int select_nums(const struct pgs_allocator *al, int32_t **v, size_t *n, size_t *cap,
+		       const char *list)
 {
-	struct numlist l = { v, n, cap };
+	struct numlist l = { al, v, n, cap };
 	size_t before = *n;
 	int err = each_item(list, add_num, &l);
 
@@ -154,7 +173,7 @@ static int select_nums(int32_t **v, size_t *n, size_t *cap, const char *list)
 PGS_API int pgs_query_select_pid(struct pgs_query *q, const char *list)
 {
 	RETURN_ERROR_IF(!q, -EINVAL);
-	FORWARD_IF_ERROR(select_nums(&q->pids, &q->npids, &q->pids_cap, list));
+	FORWARD_IF_ERROR(select_nums(q->al, &q->pids, &q->npids, &q->pids_cap, list));
 	q->s.sel_pid = true;
 	return 0;
 }
@@ -162,7 +181,7 @@ PGS_API int pgs_query_select_pid(struct pgs_query *q, const char *list)
 PGS_API int pgs_query_select_tgid(struct pgs_query *q, const char *list)
 {
 	RETURN_ERROR_IF(!q, -EINVAL);
-	FORWARD_IF_ERROR(select_nums(&q->tgids, &q->ntgids, &q->tgids_cap, list));
+	FORWARD_IF_ERROR(select_nums(q->al, &q->tgids, &q->ntgids, &q->tgids_cap, list));
 	q->s.sel_tgid = true;
 	return 0;
 }
@@ -172,12 +191,10 @@ static int add_name(void *arg, const char *s, size_t n)
 	struct pgs_query *q = arg;
 	char *copy;
 
-	FORWARD_IF_ERROR(pgs__grow(NULL, (void **)&q->names, &q->names_cap,
+	FORWARD_IF_ERROR(pgs__grow(q->al, (void **)&q->names, &q->names_cap,
 				   q->nnames + 1, sizeof(*q->names)));
-	copy = malloc(n + 1);
+	copy = pgs__strndup(q->al, s, n);
 	RETURN_ERROR_IF(!copy, -ENOMEM);
-	memcpy(copy, s, n);
-	copy[n] = '\0';
 	q->names[q->nnames++] = copy;
 	return 0;
 }
@@ -221,7 +238,7 @@ static int add_nodes(void *arg, const char *s, size_t n)
 	/* MAX_NUMNODES is at most 1024 (NODES_SHIFT 10). */
 	RETURN_ERROR_IF(hi < lo || hi >= 1024, -EINVAL);
 	for (; lo <= hi; lo++) {
-		FORWARD_IF_ERROR(pgs__grow(NULL, (void **)&q->nodes, &q->nodes_cap,
+		FORWARD_IF_ERROR(pgs__grow(q->al, (void **)&q->nodes, &q->nodes_cap,
 					   q->nnodes + 1, sizeof(*q->nodes)));
 		q->nodes[q->nnodes++] = (int32_t)lo;
 	}
@@ -278,12 +295,12 @@ PGS_API int pgs_query_set_callsite_skip(struct pgs_query *q, const char *pattern
 	RETURN_ERROR_IF(!q, -EINVAL);
 	if (pattern) {
 		/* Compile it once now, so that a bad pattern fails here. */
-		FORWARD_IF_ERROR(key_callsites(&kc, pattern, NULL, NULL));
-		free(kc.cs_own);
-		copy = strdup(pattern);
+		FORWARD_IF_ERROR(key_callsites(&kc, q->al, pattern, NULL, NULL));
+		pgs__free(q->al, kc.cs_own);
+		copy = pgs__strdup(q->al, pattern);
 		RETURN_ERROR_IF(!copy, -ENOMEM);
 	}
-	free(q->cs_skip);
+	pgs__free(q->al, q->cs_skip);
 	q->cs_skip = copy;
 	return 0;
 }
@@ -296,7 +313,7 @@ PGS_API int pgs_query_add_filter(struct pgs_query *q, const char *expr,
 	int ret;
 
 	RETURN_ERROR_IF(!q || !expr, -EINVAL);
-	ret = filter_parse(expr, &f, &fe);
+	ret = filter_parse(expr, q->al, &f, &fe);
 	if (ret == PGS_E_FILTER && err) {
 		struct pgs_filter_error v = { 0 };
 		size_t sz = err->sz < sizeof(v) ? err->sz : sizeof(v);
@@ -307,7 +324,7 @@ PGS_API int pgs_query_add_filter(struct pgs_query *q, const char *expr,
 		memcpy(err, &v, sz);
 	}
 	FORWARD_IF_ERROR(ret);
-	ret = pgs__grow(NULL, (void **)&q->filters, &q->filters_cap, q->nfilters + 1,
+	ret = pgs__grow(q->al, (void **)&q->filters, &q->filters_cap, q->nfilters + 1,
 			sizeof(*q->filters));
 	if (ret) {
 		filter_free(f);
@@ -337,7 +354,7 @@ static bool in_nums(const int32_t *v, size_t n, int32_t x)
 static uint8_t *select_headers(const struct pgs_query *q, const struct pgs_table *t)
 {
 	size_t n = t->hdrs.count, i, j;
-	uint8_t *ok = malloc(n ? n : 1);
+	uint8_t *ok = pgs__malloc(t->al, n);
 
 	if (!ok)
 		return NULL;
@@ -372,7 +389,7 @@ static uint8_t *select_headers(const struct pgs_query *q, const struct pgs_table
 static uint8_t *select_pfns(const struct pgs_query *q, const struct pgs_table *t)
 {
 	size_t n = t->pfns.count, i;
-	uint8_t *ok = malloc(n ? n : 1);
+	uint8_t *ok = pgs__malloc(t->al, n);
 
 	if (!ok)
 		return NULL;
@@ -455,7 +472,7 @@ static int select_rows(const struct pgs_result *r, const struct pgs_query *q, ui
 	*out = NULL;
 	if (!q->nfilters)
 		return 0;
-	sel = malloc(t->rows ? t->rows : 1);
+	sel = pgs__malloc(r->al, t->rows);
 	RETURN_ERROR_IF(!sel, -ENOMEM);
 	for (k = 0; k < q->nfilters; k++)
 		filter_forget(q->filters[k]);	/* ids are this table's */
@@ -466,7 +483,7 @@ static int select_rows(const struct pgs_result *r, const struct pgs_query *q, ui
 		for (k = 0; k < q->nfilters && pass == 1; k++)
 			pass = filter_eval(q->filters[k], &fops, &f, t->strings.count);
 		if (pass < 0) {
-			free(sel);
+			pgs__free(r->al, sel);
 			return pass;
 		}
 		sel[i] = (uint8_t)pass;
@@ -561,7 +578,7 @@ static int grouper_init(struct grouper *gr, const struct pgs_result *r, struct g
 	while (want < rows * 2 && want < ((size_t)1 << 40))
 		want *= 2;
 	gr->mask = want - 1;
-	gr->slots = calloc(want, sizeof(*gr->slots));
+	gr->slots = pgs__calloc(r->al, want, sizeof(*gr->slots));
 	RETURN_ERROR_IF(!gr->slots, -ENOMEM);
 	return 0;
 }
@@ -713,17 +730,17 @@ static int aggregate(struct pgs_result *r, const struct pgs_query *q, unsigned t
 	    !(hsel = select_headers(q, t)))
 		return -ENOMEM;
 	if (q->s.sel_node && t->kind == PGS_KIND_PAGE_OWNER && !(psel = select_pfns(q, t))) {
-		free(hsel);
+		pgs__free(r->al, hsel);
 		return -ENOMEM;
 	}
 	err = select_rows(r, q, &rsel);
-	hash = err ? NULL : malloc(t->rows * sizeof(*hash) + 1);
+	hash = err ? NULL : pgs__malloc(r->al, t->rows * sizeof(*hash) + 1);
 	if (!err && !hash)
 		err = -ENOMEM;
 	if (err) {
-		free(hsel);
-		free(psel);
-		free(rsel);
+		pgs__free(r->al, hsel);
+		pgs__free(r->al, psel);
+		pgs__free(r->al, rsel);
 		return err;
 	}
 	n = t->rows < PARALLEL_ROWS ? 1 : threads < 1 ? 1 : threads > 16 ? 16 : threads;
@@ -749,7 +766,7 @@ static int aggregate(struct pgs_result *r, const struct pgs_query *q, unsigned t
 	 * Partition k fills r->g from the number of rows the earlier ones
 	 * hold (a bound on their groups); the groups are packed afterwards.
 	 */
-	if (!(r->g = malloc((size_t)r->records * sizeof(*r->g) + 1)))
+	if (!(r->g = pgs__malloc(r->al, (size_t)r->records * sizeof(*r->g) + 1)))
 		err = -ENOMEM;
 	for (k = 0; k < n && !err; k++) {
 		unsigned j;
@@ -769,11 +786,11 @@ static int aggregate(struct pgs_result *r, const struct pgs_query *q, unsigned t
 	if (!err)
 		r->ngroups = ngroups;
 	for (k = 0; k < n; k++)
-		free(parts[k].gr.slots);
-	free(hash);
-	free(hsel);
-	free(psel);
-	free(rsel);
+		pgs__free(r->al, parts[k].gr.slots);
+	pgs__free(r->al, hash);
+	pgs__free(r->al, hsel);
+	pgs__free(r->al, psel);
+	pgs__free(r->al, rsel);
 	return err;
 }
 
@@ -880,15 +897,16 @@ PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
 	    ((used & PAGE_OWNER_KEYS) || q->s.sel_pid || q->s.sel_tgid || q->s.sel_name ||
 	     q->s.sel_node))
 		return PGS_E_NOFIELD;
-	r = calloc(1, sizeof(*r));
+	r = pgs__calloc(t->al, 1, sizeof(*r));
 	RETURN_ERROR_IF(!r, -ENOMEM);
+	r->al = pgs__keep(&r->alloc, t->al);
 	r->t = t;
 	r->s = q->s;
 	r->kc.t = t;
 	r->kc.strip = q->s.strip;
 	r->kc.page_size = q->s.page_size ? q->s.page_size : 4096;
 	r->s.nsort = q->s.nsort ? q->s.nsort : 1;
-	r->sort_copy = malloc(r->s.nsort * sizeof(*r->sort_copy));
+	r->sort_copy = pgs__malloc(r->al, r->s.nsort * sizeof(*r->sort_copy));
 	if (!r->sort_copy) {
 		pgs_result_free(r);
 		return -ENOMEM;
@@ -902,7 +920,7 @@ PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
 	r->ts_in_txt = r->s.sort[0].id == K_ALLOC_TS;
 
 	/* Once per distinct stack, so pgs_result_value() has it for any key. */
-	err = key_callsites(&r->kc, q->cs_skip, NULL, NULL);
+	err = key_callsites(&r->kc, r->al, q->cs_skip, NULL, NULL);
 	if (!err)
 		err = aggregate(r, q, q->threads ? q->threads : online_cpus());
 	for (i = 0; !err && i < r->s.nsort; i++)
@@ -911,20 +929,21 @@ PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
 	if (!err && i < r->s.nsort) {
 		size_t j;
 
-		r->txt_off = malloc(r->ngroups * sizeof(*r->txt_off) + 1);
+		r->txt_off = pgs__malloc(r->al, r->ngroups * sizeof(*r->txt_off) + 1);
 		if (!r->txt_off)
 			err = -ENOMEM;
 		for (j = 0; !err && j < r->ngroups; j++) {
 			r->txt_off[j] = r->txt_len;
-			err = render_txt(r, r->g[j].first, &r->txt, &r->txt_len, &r->txt_cap);
+			err = render_txt(r, r->g[j].first, r->al, &r->txt, &r->txt_len,
+					 &r->txt_cap);
 			if (!err)
-				err = pgs__grow(NULL, (void **)&r->txt, &r->txt_cap,
+				err = pgs__grow(r->al, (void **)&r->txt, &r->txt_cap,
 						r->txt_len + 1, 1);
 			if (!err)
 				r->txt[r->txt_len++] = '\0';
 		}
 	}
-	if (!err && !(r->order = malloc(r->ngroups * sizeof(*r->order) + 1)))
+	if (!err && !(r->order = pgs__malloc(r->al, r->ngroups * sizeof(*r->order) + 1)))
 		err = -ENOMEM;
 	if (err) {
 		pgs_result_free(r);
@@ -943,13 +962,13 @@ PGS_API void pgs_result_free(struct pgs_result *r)
 {
 	if (!r)
 		return;
-	free(r->g);
-	free(r->order);
-	free(r->sort_copy);
-	free(r->txt);
-	free(r->txt_off);
-	free(r->kc.cs_own);
-	free(r);
+	pgs__free(r->al, r->g);
+	pgs__free(r->al, r->order);
+	pgs__free(r->al, r->sort_copy);
+	pgs__free(r->al, r->txt);
+	pgs__free(r->al, r->txt_off);
+	pgs__free(r->al, r->kc.cs_own);
+	pgs__free(r->al, r);
 }
 
 int result_value_of(const struct pgs_result *r, const struct group *g,

@@ -89,6 +89,8 @@ struct query_spec {
 };
 
 struct pgs_query {
+	struct pgs_allocator alloc;
+	const struct pgs_allocator *al;	/* &alloc or NULL: the query's own memory */
 	struct query_spec s;
 	size_t sort_cap;
 	int32_t *pids, *tgids;
@@ -110,6 +112,8 @@ struct group {
 };
 
 struct pgs_result {
+	struct pgs_allocator alloc;
+	const struct pgs_allocator *al;	/* &alloc or NULL: the table's hook */
 	const struct pgs_table *t;
 	struct keyctx kc;
 	struct query_spec s;	/* sort points into sort_copy */
@@ -135,9 +139,10 @@ static inline const struct group *result_group(const struct pgs_result *r, size_
  * Render the block text of row i as page_owner_sort compares and prints it:
  * the header (ts digits cut unless r->ts_in_txt) then the stacktrace
  * (offsets cut with --strip-offsets).
- * Appends to *buf; returns 0 or -ENOMEM.
+ * Appends to *buf (grown with al); returns 0 or -ENOMEM.
  */
-int render_txt(const struct pgs_result *r, size_t i, char **buf, size_t *len, size_t *cap);
+int render_txt(const struct pgs_result *r, size_t i, const struct pgs_allocator *al,
+	       char **buf, size_t *len, size_t *cap);
 
 /*
  * A key's value for group g of r, as pgs_result_value() returns it (k is

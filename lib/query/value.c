@@ -6,8 +6,7 @@
  * a parse; the call sites, which depend on the query's skip pattern, are
  * worked out once per stacktrace by key_callsites().
  */
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
+#include "../regex.h"
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -321,34 +320,34 @@ bool key_has(const struct keyctx *c, enum key_id k, size_t row, const char *name
 	return false;
 }
 
-int key_callsites(struct keyctx *c, const char *skip, size_t *err_off, int *err_code)
+int key_callsites(struct keyctx *c, const struct pgs_allocator *al, const char *skip,
+		  size_t *err_off, int *err_code)
 {
 	const struct pgs_table *t = c->t;
-	pcre2_code *re;
+	pcre2_code *re = NULL;
 	pcre2_match_data *md;
 	uint32_t *cs;
-	size_t i;
-	int code;
-	PCRE2_SIZE off;
+	size_t i, off = 0;
+	int code = 0, err;
 
-	re = pcre2_compile((PCRE2_SPTR)(skip ? skip : PGS_CALLSITE_SKIP_DEFAULT),
-			   PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
-	if (!re) {
+	err = re_compile(al, skip ? skip : PGS_CALLSITE_SKIP_DEFAULT, PCRE2_ZERO_TERMINATED, 0,
+			 &re, &code, &off);
+	if (err == PGS_E_FILTER) {
 		if (err_off)
 			*err_off = off;
 		if (err_code)
 			*err_code = code;
-		return PGS_E_FILTER;
 	}
-	md = pcre2_match_data_create_from_pattern(re, NULL);
-	cs = calloc(t->st_n ? t->st_n : 1, sizeof(*cs));
+	FORWARD_IF_ERROR(err);
+	md = re_match_data(re);
+	cs = pgs__calloc(al, t->st_n ? t->st_n : 1, sizeof(*cs));
 	if (!md || !cs) {
 		pcre2_match_data_free(md);
 		pcre2_code_free(re);
-		free(cs);
+		pgs__free(al, cs);
 		return -ENOMEM;
 	}
-	for (i = 1; i < t->st_n; i++) {
+	for (i = 1; i < t->st_n && !err; i++) {
 		const struct st_meta *m = &t->st[i];
 		uint32_t k;
 
@@ -357,9 +356,15 @@ int key_callsites(struct keyctx *c, const char *skip, size_t *err_off, int *err_
 			const char *s = strpool_str(&t->strings, stripped);
 			size_t n = strpool_len(&t->strings, stripped);
 			const char *sp = memchr(s, ' ', n);	/* " [module]" */
+			int rc = pcre2_match(re, (PCRE2_SPTR)s, sp ? (size_t)(sp - s) : n, 0, 0,
+					     md, NULL);
 
-			if (pcre2_match(re, (PCRE2_SPTR)s, sp ? (size_t)(sp - s) : n, 0, 0, md,
-					NULL) < 0) {
+			/* Out of memory is no "does not match": that would pick this frame. */
+			if (rc == PCRE2_ERROR_NOMEMORY) {
+				err = -ENOMEM;
+				break;
+			}
+			if (rc < 0) {
 				cs[i] = c->strip ? stripped : t->frames[m->frame_off + k];
 				break;
 			}
@@ -367,7 +372,11 @@ int key_callsites(struct keyctx *c, const char *skip, size_t *err_off, int *err_
 	}
 	pcre2_match_data_free(md);
 	pcre2_code_free(re);
-	free(c->cs_own);
+	if (err) {
+		pgs__free(al, cs);
+		return err;
+	}
+	pgs__free(al, c->cs_own);
 	c->cs = c->cs_own = cs;
 	return 0;
 }

@@ -42,7 +42,9 @@ const uint32_t *key_frames(const struct keyctx *c, size_t row, size_t *n);
  * Work out every stacktrace's call site: its first frame whose symbol does
  * not match skip (a PCRE2 pattern; NULL: PGS_CALLSITE_SKIP_DEFAULT). Returns 0,
  * PGS_E_FILTER for a bad pattern (*err_off, *err_code: PCRE2's), -ENOMEM.
+ * c->cs_own, the regex and its match data come from al.
  */
-int key_callsites(struct keyctx *c, const char *skip, size_t *err_off, int *err_code);
+int key_callsites(struct keyctx *c, const struct pgs_allocator *al, const char *skip,
+		  size_t *err_off, int *err_code);
 
 #endif /* PGS_VALUE_H */

@@ -400,7 +400,7 @@ static void test_eval(void **state)
 		struct filter *f = NULL;
 		struct ctx c = { 0 };
 		char got[NROWS + 1];
-		int r = filter_parse(evals[i].expr, &f, &err);
+		int r = filter_parse(evals[i].expr, NULL, &f, &err);
 
 		if (r) {
 			print_error("%s: refused at %zu: %s\n", evals[i].expr, err.pos, err.msg);
@@ -415,7 +415,7 @@ static void test_eval(void **state)
 		}
 		/* Without a memo (nstrings 0) the answers are the same. */
 		filter_free(f);
-		assert_int_equal(filter_parse(evals[i].expr, &f, NULL), 0);
+		assert_int_equal(filter_parse(evals[i].expr, NULL, &f, NULL), 0);
 		keeps(f, &c, 0, got);
 		if (strcmp(got, evals[i].rows)) {
 			print_error("%s (no memo): keeps \"%s\", expected \"%s\"\n",
@@ -472,7 +472,7 @@ static void test_accept(void **state)
 	for (i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
 		struct filter_error err = { 0 };
 		struct filter *f = NULL;
-		int r = filter_parse(accepted[i].expr, &f, &err);
+		int r = filter_parse(accepted[i].expr, NULL, &f, &err);
 
 		if (r) {
 			print_error("%s: refused at %zu: %s\n", accepted[i].expr, err.pos, err.msg);
@@ -607,7 +607,7 @@ static void test_refuse(void **state)
 	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		struct filter_error err = { 0 };
 		struct filter *f = NULL;
-		int r = filter_parse(refused[i].expr, &f, &err);
+		int r = filter_parse(refused[i].expr, NULL, &f, &err);
 
 		if (r != PGS_E_FILTER) {
 			print_error("%s: returned %d, expected PGS_E_FILTER\n", refused[i].expr, r);
@@ -626,7 +626,7 @@ static void test_refuse(void **state)
 	assert_int_equal(bad, 0);
 
 	/* err may be NULL. */
-	assert_int_equal(filter_parse("pid=", &(struct filter *){ NULL }, NULL), PGS_E_FILTER);
+	assert_int_equal(filter_parse("pid=", NULL, &(struct filter *){ NULL }, NULL), PGS_E_FILTER);
 
 	/* Nesting is bounded (the parser recurses), 64 levels are enough. */
 	memset(deep, '(', 64);
@@ -635,14 +635,14 @@ static void test_refuse(void **state)
 		struct filter_error err;
 		struct filter *f = NULL;
 
-		assert_int_equal(filter_parse(deep, &f, &err), PGS_E_FILTER);
+		assert_int_equal(filter_parse(deep, NULL, &f, &err), PGS_E_FILTER);
 		assert_string_equal(err.msg, "missing ')'");
 		deep[0] = '!';
-		assert_int_equal(filter_parse(deep, &f, &err), PGS_E_FILTER);
+		assert_int_equal(filter_parse(deep, NULL, &f, &err), PGS_E_FILTER);
 		assert_string_equal(err.msg, "missing ')'");
 		memset(deep, '(', 65);
 		strcpy(deep + 65, "pid=1");
-		assert_int_equal(filter_parse(deep, &f, &err), PGS_E_FILTER);
+		assert_int_equal(filter_parse(deep, NULL, &f, &err), PGS_E_FILTER);
 		assert_int_equal(err.pos, 64);
 		assert_string_equal(err.msg, "expression nested too deeply");
 	}
@@ -662,7 +662,7 @@ static void test_long_chain(void **state)
 	for (i = 0; i < n; i++)
 		len += (size_t)sprintf(expr + len, "%spid=%zu", i ? " or " : "", i + 5000);
 	len += (size_t)sprintf(expr + len, " or pid=100");
-	assert_int_equal(filter_parse(expr, &f, NULL), 0);
+	assert_int_equal(filter_parse(expr, NULL, &f, NULL), 0);
 	keeps(f, &c, NSTR, got);
 	assert_string_equal(got, "5");
 	filter_free(f);
@@ -684,7 +684,7 @@ static void test_memo(void **state)
 	size_t i, k;
 
 	(void)state;
-	assert_int_equal(filter_parse("name~'a' or stack~kmalloc", &f, NULL), 0);
+	assert_int_equal(filter_parse("name~'a' or stack~kmalloc", NULL, &f, NULL), 0);
 	for (k = 0; k < 50; k++) {
 		keeps(f, &c, NSTR, got);
 		assert_string_equal(got, "013567");
@@ -707,7 +707,7 @@ static void test_memo(void **state)
 
 	/* Frames: rows share frame 8 five times, it is matched once. */
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(filter_parse("frame~'^vmalloc'", &f, NULL), 0);
+	assert_int_equal(filter_parse("frame~'^vmalloc'", NULL, &f, NULL), 0);
 	for (k = 0; k < 50; k++) {
 		keeps(f, &c, NSTR, got);
 		assert_string_equal(got, "25");
@@ -718,7 +718,7 @@ static void test_memo(void **state)
 
 	/* nstrings 0: no memo, a fetch per frame per row per pass. */
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(filter_parse("frame~'^vmalloc'", &f, NULL), 0);
+	assert_int_equal(filter_parse("frame~'^vmalloc'", NULL, &f, NULL), 0);
 	for (k = 0; k < 50; k++)
 		keeps(f, &c, 0, got);
 	assert_int_equal(c.str_calls[8], 5 * 50);
@@ -726,7 +726,7 @@ static void test_memo(void **state)
 
 	/* Ids past nstrings are matched each time, and still rightly. */
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(filter_parse("name~'^bash$'", &f, NULL), 0);
+	assert_int_equal(filter_parse("name~'^bash$'", NULL, &f, NULL), 0);
 	for (k = 0; k < 3; k++) {
 		keeps(f, &c, 2, got);
 		assert_string_equal(got, "1");
@@ -737,7 +737,7 @@ static void test_memo(void **state)
 
 	/* Mask names are few: matched per row, no memo. */
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(filter_parse("gfp~KERNEL", &f, NULL), 0);
+	assert_int_equal(filter_parse("gfp~KERNEL", NULL, &f, NULL), 0);
 	for (k = 0; k < 3; k++)
 		keeps(f, &c, NSTR, got);
 	assert_int_equal(c.mask_text_calls, 3 * NROWS);
@@ -760,7 +760,7 @@ static void test_nomem(void **state)
 	for (k = 0;; k++) {
 		nallocs = 0;
 		fail_at = k;
-		r = filter_parse(expr, &f, &err);
+		r = filter_parse(expr, NULL, &f, &err);
 		fail_at = -1;
 		if (r == 0)
 			break;

@@ -178,7 +178,7 @@ static void test_set(void **state)
 	size_t i;
 
 	(void)state;
-	assert_int_equal(fold_set_init(&s), 0);
+	assert_int_equal(fold_set_init(&s, NULL), 0);
 	for (i = 0; i < sizeof(adds) / sizeof(adds[0]); i++)
 		assert_int_equal(fold_set_add(&s, adds[i].line, strlen(adds[i].line), adds[i].w), 0);
 	assert_int_equal(fold_set_count(&s), 4);	/* ids 1..3 */
