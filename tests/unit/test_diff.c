@@ -15,6 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "testutil.h"
 #include <pgsort/pgsort.h>
 
 /* A block of order o by task (pid, comm) at pfn p whose stack calls X_caller. */
@@ -105,23 +106,6 @@ static void describe(const struct pgs_diff *d, char *out, size_t outsz)
 				      g.status == PGS_DIFF_NEW ? "new" :
 				      g.status == PGS_DIFF_GONE ? "gone" : "");
 	}
-}
-
-struct sinkbuf {
-	char *s;
-	size_t len;
-};
-
-static int to_buf(const void *p, size_t n, void *user)
-{
-	struct sinkbuf *b = user;
-
-	b->s = realloc(b->s, b->len + n + 1);
-	assert_non_null(b->s);
-	memcpy(b->s + b->len, p, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-	return 0;
 }
 
 static int refuse(const void *p, size_t n, void *user)
@@ -390,7 +374,7 @@ static void test_strip_offsets(void **state)
 	struct pgs_diff *d = NULL;
 	struct pgs_value v = PGS_INIT(pgs_value);
 	struct pgs_write_opts wo = PGS_INIT(pgs_write_opts);
-	struct sinkbuf b = { 0 };
+	struct membuf b = { 0 };
 	char got[256];
 
 	(void)state;
@@ -418,7 +402,7 @@ static void test_strip_offsets(void **state)
 	pgs_query_set_strip_offsets(q, 0);
 	assert_int_equal(pgs_diff_run(q, t1, t2, NULL, &d), 0);
 	wo.format = PGS_FORMAT_FOLDED;
-	assert_int_equal(pgs_diff_write(d, &wo, to_buf, &b), 0);
+	assert_int_equal(pgs_diff_write(d, &wo, membuf_sink, &b), 0);
 	assert_string_equal(b.s, "x_caller;get_page_from_freelist 1 2\n"
 				 "y_caller;get_page_from_freelist 1 0\n");
 	free(b.s);
@@ -441,14 +425,14 @@ static void test_write(void **state)
 	struct pgs_write_opts wo = PGS_INIT(pgs_write_opts);
 	struct pgs_query *q = NULL;
 	struct pgs_diff *d = NULL;
-	struct sinkbuf b = { 0 };
+	struct membuf b = { 0 };
 
 	assert_int_equal(pgs_query_create(&q), 0);
 	assert_int_equal(pgs_query_set_cull(q, "pid,name"), 0);
 	pgs_query_set_min_pages(q, 2);
 	assert_int_equal(pgs_diff_run(q, dd->b, dd->a, NULL, &d), 0);
 	/* Text: pid 1 (a) +3, pid 6 (f) +3, pid 4 (d) new +2, pid 2 (b) -3; totals. */
-	assert_int_equal(pgs_diff_write(d, NULL, to_buf, &b), 0);
+	assert_int_equal(pgs_diff_write(d, NULL, membuf_sink, &b), 0);
 	assert_string_equal(b.s,
 		"+3 pages (+3 times): 2 -> 5 pages, 2 -> 5 times, PID 1, task_comm_name: a\n"
 		"+3 pages (+0 times): 1 -> 4 pages, 1 -> 1 times, PID 6, task_comm_name: f\n"
@@ -461,7 +445,7 @@ static void test_write(void **state)
 	b.len = 0;
 
 	wo.format = PGS_FORMAT_NDJSON;
-	assert_int_equal(pgs_diff_write(d, &wo, to_buf, &b), 0);
+	assert_int_equal(pgs_diff_write(d, &wo, membuf_sink, &b), 0);
 	assert_non_null(strstr(b.s,
 		"{\"status\": \"new\", \"pages_before\": 0, \"pages_after\": 2, \"pages_delta\": 2, "
 		"\"times_before\": 0, \"times_after\": 1, \"times_delta\": 1, \"pid\": 4, \"name\": \"d\"}\n"));
@@ -472,7 +456,7 @@ static void test_write(void **state)
 	b.len = 0;
 
 	wo.format = PGS_FORMAT_JSON;
-	assert_int_equal(pgs_diff_write(d, &wo, to_buf, &b), 0);
+	assert_int_equal(pgs_diff_write(d, &wo, membuf_sink, &b), 0);
 	assert_non_null(strstr(b.s, "\"cull\": [\"pid\", \"name\"], \"sort\": [\"-pages_delta\"], "
 				    "\"totals\": {\"pages_before\": 11, \"pages_after\": 17, "
 				    "\"pages_delta\": 6, \"times_before\": 8, \"times_after\": 13, "
@@ -486,14 +470,14 @@ static void test_write(void **state)
 	b.s = NULL;
 	b.len = 0;
 	wo.format = PGS_FORMAT_FOLDED;
-	assert_int_equal(pgs_diff_write(d, &wo, to_buf, &b), 0);
+	assert_int_equal(pgs_diff_write(d, &wo, membuf_sink, &b), 0);
 	assert_string_equal(b.s, "pid:1;name:a 2 5\npid:6;name:f 1 4\npid:4;name:d 0 2\n"
 				 "pid:2;name:b 4 1\n");
 	free(b.s);
 	b.s = NULL;
 	b.len = 0;
 	wo.weight = PGS_WEIGHT_TIMES;
-	assert_int_equal(pgs_diff_write(d, &wo, to_buf, &b), 0);
+	assert_int_equal(pgs_diff_write(d, &wo, membuf_sink, &b), 0);
 	assert_string_equal(b.s, "pid:1;name:a 2 5\npid:6;name:f 1 1\npid:4;name:d 0 1\n"
 				 "pid:2;name:b 1 1\n");
 	free(b.s);
@@ -502,7 +486,7 @@ static void test_write(void **state)
 
 	/* CSV: the diff's counts, then the CSV report's columns. */
 	wo.format = PGS_FORMAT_CSV;
-	assert_int_equal(pgs_diff_write(d, &wo, to_buf, &b), 0);
+	assert_int_equal(pgs_diff_write(d, &wo, membuf_sink, &b), 0);
 	assert_string_equal(b.s,
 		"status,pages_before,pages_after,pages_delta,times_before,times_after,times_delta,"
 		"pid,name\r\n"
@@ -517,7 +501,7 @@ static void test_write(void **state)
 	/* A differential flame graph: after's widths, before in the hover text. */
 	wo.format = PGS_FORMAT_SVG;
 	wo.weight = PGS_WEIGHT_PAGES;
-	assert_int_equal(pgs_diff_write(d, &wo, to_buf, &b), 0);
+	assert_int_equal(pgs_diff_write(d, &wo, membuf_sink, &b), 0);
 	assert_non_null(strstr(b.s, "<svg "));
 	assert_non_null(strstr(b.s, "<title>pid:1\n5 blocks, 5 pages,"));
 	assert_non_null(strstr(b.s, "before: 2 blocks, 2 pages; change: +3 pages"));
@@ -546,13 +530,13 @@ static void test_folded(void **state)
 	struct pgs_write_opts wo = PGS_INIT(pgs_write_opts);
 	struct pgs_query *q = NULL;
 	struct pgs_diff *d = NULL;
-	struct sinkbuf b = { 0 };
+	struct membuf b = { 0 };
 
 	assert_int_equal(pgs_query_create(&q), 0);
 	pgs_query_set_top(q, 3);
 	assert_int_equal(pgs_diff_run(q, dd->b, dd->a, NULL, &d), 0);
 	wo.format = PGS_FORMAT_FOLDED;
-	assert_int_equal(pgs_diff_write(d, &wo, to_buf, &b), 0);
+	assert_int_equal(pgs_diff_write(d, &wo, membuf_sink, &b), 0);
 	assert_string_equal(b.s, "a_entry;a_caller;get_page_from_freelist 2 5\n"
 				 "f_entry;f_caller;get_page_from_freelist 1 4\n"
 				 "d_entry;d_caller;get_page_from_freelist 0 2\n");
@@ -561,7 +545,7 @@ static void test_folded(void **state)
 	b.len = 0;
 	wo.flags = PGS_WRITE_KEEP_OFFSETS;
 	wo.weight = PGS_WEIGHT_BYTES;
-	assert_int_equal(pgs_diff_write(d, &wo, to_buf, &b), 0);
+	assert_int_equal(pgs_diff_write(d, &wo, membuf_sink, &b), 0);
 	assert_string_equal(b.s,
 		"a_entry+0x3/0x30;a_caller+0x2/0x20;get_page_from_freelist+0x1/0x10 8192 20480\n"
 		"f_entry+0x3/0x30;f_caller+0x2/0x20;get_page_from_freelist+0x1/0x10 4096 16384\n"

@@ -13,40 +13,23 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+#include "testutil.h"
 #include "../../lib/output/flame.h"
-
-struct out {
-	char *p;
-	size_t len;
-};
-
-static int sink(const void *buf, size_t len, void *user)
-{
-	struct out *o = user;
-
-	o->p = realloc(o->p, o->len + len + 1);
-	if (!o->p)
-		return -1;
-	memcpy(o->p + o->len, buf, len);
-	o->len += len;
-	o->p[o->len] = '\0';
-	return 0;
-}
 
 /* The SVG of stacks, as a NUL-terminated string to free. */
 static char *render(struct flame_stack *st, size_t n, const struct flame_opts *fo)
 {
 	struct writer *w = calloc(1, sizeof(*w));
-	struct out o = { NULL, 0 };
+	struct membuf o = { 0 };
 
 	assert_non_null(w);
-	w->sink = sink;
+	w->sink = membuf_sink;
 	w->user = &o;
 	flame_render(w, st, n, fo);
 	w_flush(w);
 	assert_int_equal(w->err, 0);
 	free(w);
-	return o.p;
+	return o.s;
 }
 
 #define F(s) { s, sizeof(s) - 1, false }
@@ -210,15 +193,15 @@ static void test_xml_text(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(esc_cases) / sizeof(esc_cases[0]); i++) {
 		struct writer *w = calloc(1, sizeof(*w));
-		struct out o = { NULL, 0 };
+		struct membuf o = { 0 };
 
 		assert_non_null(w);
-		w->sink = sink;
+		w->sink = membuf_sink;
 		w->user = &o;
 		w_xml_text(w, esc_cases[i].in, esc_cases[i].len);
 		w_flush(w);
-		assert_string_equal(o.p, esc_cases[i].want);
-		free(o.p);
+		assert_string_equal(o.s, esc_cases[i].want);
+		free(o.s);
 		free(w);
 	}
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+#include "testutil.h"
 #include "../../lib/output/fold.h"
 
 #define HDR(o, pid, comm) \
@@ -68,26 +69,6 @@ static const struct fcase cases[] = {
 	  "pid:20;name:b:c;order:2;" TWO " 4\npid:10;name:a;order:1;" ONE " 2\n" },
 };
 
-struct sink {
-	char *buf;
-	size_t len;
-	size_t fail_after;	/* fail the call that would pass this many bytes */
-};
-
-static int sink_fn(const void *buf, size_t len, void *user)
-{
-	struct sink *s = user;
-
-	if (s->fail_after && s->len + len > s->fail_after)
-		return -1;
-	s->buf = realloc(s->buf, s->len + len + 1);
-	assert_non_null(s->buf);
-	memcpy(s->buf + s->len, buf, len);
-	s->len += len;
-	s->buf[s->len] = '\0';
-	return 0;
-}
-
 static struct pgs_result *run(struct pgs_table *t, const char *cull, const char *sort,
 			      size_t top)
 {
@@ -123,15 +104,15 @@ static void test_folded(void **state)
 		const struct fcase *c = &cases[i];
 		struct pgs_write_opts o = PGS_INIT(pgs_write_opts);
 		struct pgs_result *r = run(t, c->cull, c->sort, c->top);
-		struct sink s = { 0 };
+		struct membuf s = { 0 };
 
 		o.format = PGS_FORMAT_FOLDED;
 		o.weight = c->weight;
 		o.flags = c->flags;
-		assert_int_equal(pgs_result_write(r, &o, sink_fn, &s), 0);
-		if (strcmp(s.buf ? s.buf : "", c->expect) != 0)
-			fail_msg("case %zu (cull %s): got\n%s\nwant\n%s", i, c->cull, s.buf, c->expect);
-		free(s.buf);
+		assert_int_equal(pgs_result_write(r, &o, membuf_sink, &s), 0);
+		if (strcmp(s.s ? s.s : "", c->expect) != 0)
+			fail_msg("case %zu (cull %s): got\n%s\nwant\n%s", i, c->cull, s.s, c->expect);
+		free(s.s);
 		pgs_result_free(r);
 	}
 	pgs_table_free(t);
@@ -202,13 +183,13 @@ static void test_errors(void **state)
 	(void)state;
 	for (i = 0; i < 2; i++) {
 		struct pgs_write_opts o = PGS_INIT(pgs_write_opts);
-		struct sink s = { .fail_after = 10 };
+		struct membuf s = { .fail_after = 10 };
 
 		o.format = formats[i];
-		assert_int_equal(pgs_result_write(r, &o, sink_fn, &s), PGS_E_WRITE);
+		assert_int_equal(pgs_result_write(r, &o, membuf_sink, &s), PGS_E_WRITE);
 		o.weight = (enum pgs_weight)7;
-		assert_int_equal(pgs_result_write(r, &o, sink_fn, &s), -EINVAL);
-		free(s.buf);
+		assert_int_equal(pgs_result_write(r, &o, membuf_sink, &s), -EINVAL);
+		free(s.s);
 	}
 	pgs_result_free(r);
 	pgs_table_free(t);
@@ -241,7 +222,7 @@ static void test_gzip(void **state)
 	size_t n = 3000, i, len = 0, off, blocks = 0;
 	char *big = malloc(n * 300);
 	struct pgs_write_opts o = PGS_INIT(pgs_write_opts);
-	struct sink s = { 0 };
+	struct membuf s = { 0 };
 	struct pgs_table *t;
 	struct pgs_result *r;
 	uint8_t *data, *g;
@@ -254,8 +235,8 @@ static void test_gzip(void **state)
 	t = open_dump(big, len);
 	r = run(t, NULL, NULL, 0);
 	o.format = PGS_FORMAT_PPROF;
-	assert_int_equal(pgs_result_write(r, &o, sink_fn, &s), 0);
-	g = (uint8_t *)s.buf;
+	assert_int_equal(pgs_result_write(r, &o, membuf_sink, &s), 0);
+	g = (uint8_t *)s.s;
 	assert_true(s.len > 65535 + 18);
 	assert_int_equal(g[0], 0x1f);
 	assert_int_equal(g[1], 0x8b);
@@ -284,7 +265,7 @@ static void test_gzip(void **state)
 	/* Every stack's function name is in the profile's string table. */
 	assert_non_null(memmem(data, len, "fn_2999", 7));
 	free(data);
-	free(s.buf);
+	free(s.s);
 	free(big);
 	pgs_result_free(r);
 	pgs_table_free(t);

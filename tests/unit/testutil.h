@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* The whole file at path, malloc'ed (one spare byte); *len its size. */
 static inline char *slurp(const char *path, size_t *len)
@@ -51,6 +52,30 @@ static inline void f_free(void *p, void *u)
 {
 	(void)u;
 	free(p);
+}
+
+/*
+ * A pgs_write_fn that gathers the output in s (malloc'ed, NUL-terminated;
+ * free it). fail_after > 0 fails the call that would pass that many bytes.
+ */
+struct membuf {
+	char *s;
+	size_t len;
+	size_t fail_after;
+};
+
+static inline int membuf_sink(const void *p, size_t n, void *user)
+{
+	struct membuf *b = user;
+
+	if (b->fail_after && b->len + n > b->fail_after)
+		return -1;
+	b->s = realloc(b->s, b->len + n + 1);
+	assert_non_null(b->s);
+	memcpy(b->s + b->len, p, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+	return 0;
 }
 
 #endif
