@@ -27,14 +27,45 @@ static enum pgs_diff_status status_of(const struct dgroup *x)
 	       PGS_DIFF_BOTH;
 }
 
-/* "+12 pages (-3 times)[ mark]: 4 -> 16 pages, 9 -> 6 times" */
-static void text_counts(struct writer *w, const uint64_t pages[2], const uint64_t times[2],
-			const char *mark)
+/* A size for --human: "1.5 MiB", or "-1.5 MiB" for a negative byte count. */
+static void w_size(struct writer *w, int64_t bytes)
 {
-	w_printf(w, "%+lld pages (%+lld times)%s: %llu -> %llu pages, %llu -> %llu times",
-		 (long long)(pages[1] - pages[0]), (long long)(times[1] - times[0]), mark,
-		 (unsigned long long)pages[0], (unsigned long long)pages[1],
-		 (unsigned long long)times[0], (unsigned long long)times[1]);
+	char b[32];
+	uint64_t mag = bytes < 0 ? (uint64_t)0 - (uint64_t)bytes : (uint64_t)bytes;
+
+	if (bytes < 0)
+		w_put(w, "-", 1);
+	w_put(w, b, fmt_iec(b, mag));
+}
+
+/*
+ * "+12 pages (-3 times)[ mark]: 4 -> 16 pages, 9 -> 6 times"; with --human
+ * (page_size set) "+12 pages (+48 KiB, -3 times)[ mark]: 4 -> 16 pages
+ * (16 KiB -> 64 KiB), 9 -> 6 times".
+ */
+static void text_counts(struct writer *w, const uint64_t pages[2], const uint64_t times[2],
+			const char *mark, uint64_t page_size)
+{
+	int64_t dp = (int64_t)(pages[1] - pages[0]);
+
+	w_printf(w, "%+lld pages (", (long long)dp);
+	if (page_size) {
+		if (dp >= 0)
+			w_put(w, "+", 1);
+		w_size(w, dp * (int64_t)page_size);
+		w_put(w, ", ", 2);
+	}
+	w_printf(w, "%+lld times)%s: %llu -> %llu pages", (long long)(times[1] - times[0]), mark,
+		 (unsigned long long)pages[0], (unsigned long long)pages[1]);
+	if (page_size) {
+		w_put(w, " (", 2);
+		w_size(w, (int64_t)(pages[0] * page_size));
+		w_put(w, " -> ", 4);
+		w_size(w, (int64_t)(pages[1] * page_size));
+		w_put(w, ")", 1);
+	}
+	w_printf(w, ", %llu -> %llu times", (unsigned long long)times[0],
+		 (unsigned long long)times[1]);
 }
 
 static void totals(const struct pgs_diff *d, uint64_t pages[2], uint64_t times[2])
@@ -45,8 +76,9 @@ static void totals(const struct pgs_diff *d, uint64_t pages[2], uint64_t times[2
 	times[1] = d->r[1]->records;
 }
 
-static void diff_text(struct writer *w, const struct pgs_diff *d)
+static void diff_text(struct writer *w, const struct pgs_diff *d, bool human)
 {
+	uint64_t ps = human ? d->r[1]->kc.page_size : 0;
 	static const char *const mark[] = { "", " [new]", " [gone]" };
 	uint64_t pages[2], times[2];
 	size_t i;
@@ -56,13 +88,13 @@ static void diff_text(struct writer *w, const struct pgs_diff *d)
 		const struct pgs_result *r;
 		const struct group *g = dgroup_rep(d, x, &r);
 
-		text_counts(w, x->pages, x->times, mark[status_of(x)]);
+		text_counts(w, x->pages, x->times, mark[status_of(x)], ps);
 		text_group_keys(w, r, g->first);
 		w_put(w, "\n", 1);
 	}
 	totals(d, pages, times);
 	w_str(w, "Total: ");
-	text_counts(w, pages, times, "");
+	text_counts(w, pages, times, "", ps);
 	w_printf(w, "; %zu group%s: %zu new, %zu gone, %zu grew, %zu shrank, %zu unchanged",
 		 d->ngroups, d->ngroups == 1 ? "" : "s", d->nnew, d->ngone, d->ngrew, d->nshrank, d->nsame);
 	if (d->n < d->ngroups)
@@ -347,7 +379,7 @@ PGS_API int pgs_diff_write(const struct pgs_diff *d, const struct pgs_write_opts
 	case -1:
 		break;
 	case PGS_FORMAT_TEXT:
-		diff_text(w, d);
+		diff_text(w, d, o.flags & PGS_WRITE_HUMAN);
 		break;
 	case PGS_FORMAT_JSON:
 		diff_json(w, d);
