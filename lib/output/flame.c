@@ -96,7 +96,8 @@ static int stacks_build(const struct pgs_result *r, unsigned flags, struct stack
 	FORWARD_IF_ERROR(err);
 	/* fr and txt stopped moving: point at them. */
 	for (i = 0; i < out->n; i++) {
-		out->st[i].frames = out->fr + nfr;
+		/* No frame at all (a stack-less group): fr was never allocated. */
+		out->st[i].frames = out->fr ? out->fr + nfr : NULL;
 		nfr += out->st[i].nframes;
 	}
 	for (i = 0; i < out->nfr; i++) {

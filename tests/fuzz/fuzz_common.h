@@ -463,6 +463,37 @@ struct fz_query {
  * Check a result (groups, conservation, both reports); selected says
  * whether some selection was applied. fail_at: a sink failure to inject.
  */
+/* Valid UTF-8 without control bytes but tab, LF and CR (what XML accepts). */
+FZ_FN int fz_utf8_text(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+	while (p < end) {
+		unsigned c = *p, need, cp;
+
+		if (c < 0x80) {
+			if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+				return 0;
+			p++;
+			continue;
+		}
+		need = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc2 ? 1 : 0;
+		if (!need || c > 0xf4 || (size_t)(end - p) <= need)
+			return 0;
+		cp = c & (0x3f >> need);
+		for (unsigned k = 1; k <= need; k++) {
+			if ((p[k] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[k] & 0x3f);
+		}
+		if ((need == 2 && (cp < 0x800 || (cp >= 0xd800 && cp < 0xe000))) ||
+		    (need == 3 && (cp < 0x10000 || cp > 0x10ffff)) || cp == 0xfffe || cp == 0xffff)
+			return 0;
+		p += need + 1;
+	}
+	return 1;
+}
+
 FZ_FN void fz_check_result(const struct pgs_table *t, const struct pgs_result *r,
 			    int selected, unsigned fail_at)
 {
@@ -545,6 +576,55 @@ FZ_FN void fz_check_result(const struct pgs_table *t, const struct pgs_result *r
 		FUZZ_CHECK(lines == n + (i ? 1 : 0), "%s: %zu lines for %zu groups",
 			   i ? "csv" : "ndjson", lines, n);
 	}
+	/*
+	 * folded: "frames weight\n" lines whose weights add up to the pages
+	 * of the groups shown; pprof: a gzip stream; svg and html: text an XML
+	 * parser takes, so no control byte but tab, CR, LF and valid UTF-8.
+	 */
+	for (i = 0; i < 4; i++) {
+		static const enum pgs_format fmts[] = {
+			PGS_FORMAT_FOLDED, PGS_FORMAT_PPROF, PGS_FORMAT_SVG, PGS_FORMAT_HTML,
+		};
+		uint64_t sum = 0, shown = 0;
+		size_t k, start = 0;
+
+		out.len = 0;
+		out.calls = 0;
+		wo.format = fmts[i];
+		err = pgs_result_write(r, &wo, fz_sink, &out);
+		FUZZ_CHECK(err == 0 || err == -ENOMEM, "format %d write: %d", (int)fmts[i], err);
+		if (err)
+			continue;
+		if (fmts[i] == PGS_FORMAT_PPROF) {
+			FUZZ_CHECK(out.len > 18 && (unsigned char)out.p[0] == 0x1f &&
+				   (unsigned char)out.p[1] == 0x8b, "pprof is not gzip");
+			continue;
+		}
+		if (fmts[i] != PGS_FORMAT_FOLDED) {
+			FUZZ_CHECK(fz_utf8_text(out.p, out.len), "format %d: not XML-safe text",
+				   (int)fmts[i]);
+			continue;
+		}
+		for (k = 0; k < n; k++) {
+			struct pgs_group g = PGS_INIT(pgs_group);
+
+			FUZZ_CHECK(pgs_result_group(r, k, &g) == 0, "group %zu", k);
+			shown += g.pages;
+		}
+		for (k = 0; k < out.len; k++) {
+			const char *sp;
+
+			if (out.p[k] != '\n')
+				continue;
+			sp = memrchr(out.p + start, ' ', k - start);
+			FUZZ_CHECK(sp && sp > out.p + start, "folded line without weight");
+			sum += strtoull(sp + 1, NULL, 10);
+			start = k + 1;
+		}
+		FUZZ_CHECK(start == out.len, "folded does not end in a newline");
+		FUZZ_CHECK(sum == shown, "folded weights %llu, groups %llu pages",
+			   (unsigned long long)sum, (unsigned long long)shown);
+	}
 	/* A sink that fails: PGS_E_WRITE, nothing else (and no leak). */
 	if (fail_at) {
 		unsigned calls = out.calls;
@@ -563,6 +643,56 @@ FZ_FN void fz_check_result(const struct pgs_table *t, const struct pgs_result *r
 	wo.format = (enum pgs_format)(PGS_FORMAT_HTML + 1);
 	FUZZ_CHECK(pgs_result_write(r, &wo, fz_sink, &out) == -EINVAL, "unknown format accepted");
 	free(out.p);
+}
+
+/*
+ * A table diffed with itself: every group is in both with nothing changed,
+ * and the totals are the same on both sides. Only txt (no single value)
+ * may be refused as a sort key; boot keys are allowed by SAME_BOOT.
+ */
+FZ_FN void fz_self_diff(const struct pgs_table *t, const struct pgs_query *q,
+			const struct fz_query *fq)
+{
+	struct pgs_diff_opts o = PGS_INIT(pgs_diff_opts);
+	struct pgs_diff_group g = PGS_INIT(pgs_diff_group);
+	struct pgs_write_opts wo = PGS_INIT(pgs_write_opts);
+	struct fz_buf out = { 0 };
+	struct pgs_diff *d = NULL;
+	size_t i;
+	int err;
+
+	o.flags = PGS_DIFF_SAME_BOOT;
+	err = pgs_diff_run(q, t, t, &o, &d);
+	if (err == PGS_E_KEY)
+		FUZZ_CHECK(fq->sort && strchr(fq->sort, 'T'), "self diff refused %s", fq->sort);
+	else
+		FUZZ_CHECK(err == 0 || err == -ENOMEM, "self diff: %d", err);
+	if (err)
+		return;
+	for (i = 0; i < pgs_diff_count(d); i++) {
+		FUZZ_CHECK(pgs_diff_group(d, i, &g) == 0, "diff group %zu", i);
+		FUZZ_CHECK(g.status == PGS_DIFF_BOTH && g.pages_delta == 0 && g.times_delta == 0 &&
+			   g.pages_before == g.pages_after, "self diff group %zu changed", i);
+	}
+	FUZZ_CHECK(pgs_diff_totals(d, &g) == 0 && g.pages_delta == 0 && g.times_delta == 0,
+		   "self diff totals changed");
+	for (i = 0; i < 6; i++) {
+		static const enum pgs_format fmts[] = {
+			PGS_FORMAT_TEXT, PGS_FORMAT_JSON, PGS_FORMAT_NDJSON, PGS_FORMAT_CSV,
+			PGS_FORMAT_FOLDED, PGS_FORMAT_SVG,
+		};
+
+		out.len = 0;
+		wo.format = fmts[i];
+		err = pgs_diff_write(d, &wo, fz_sink, &out);
+		FUZZ_CHECK(err == 0 || err == -ENOMEM, "diff write %d: %d", (int)fmts[i], err);
+		if (!err && fmts[i] == PGS_FORMAT_JSON)
+			FUZZ_CHECK(fz_json_check(out.p, out.len) == 0, "diff JSON broken");
+		if (!err && fmts[i] == PGS_FORMAT_SVG)
+			FUZZ_CHECK(fz_utf8_text(out.p, out.len), "diff svg: not XML-safe text");
+	}
+	free(out.p);
+	pgs_diff_free(d);
 }
 
 FZ_FN void fz_run_query(const struct pgs_table *t, const struct fz_query *fq, unsigned fail_at)
@@ -599,6 +729,8 @@ FZ_FN void fz_run_query(const struct pgs_table *t, const struct fz_query *fq, un
 	if (!err)
 		fz_check_result(t, r, selected, fail_at);
 	pgs_result_free(r);
+	if (!err)
+		fz_self_diff(t, q, fq);
 	pgs_query_free(q);
 }
 
