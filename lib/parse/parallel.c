@@ -12,6 +12,7 @@
  * buffers of READ_BUF bytes, each cut after its last complete record; at
  * most 2 * threads + 1 buffers are in flight, which bounds memory.
  */
+#include <poll.h>
 #include <pthread.h>
 #include <unistd.h>	/* read, sysconf */
 
@@ -41,6 +42,8 @@ struct pool {
 	struct job *jobs;	/* ring, indexed by sequence % cap */
 	size_t cap, taken, produced, merged;
 	bool stop;
+	pthread_cond_t space;	/* a job was merged: room in the ring (pipe reader) */
+	bool eof;		/* pipe reader: no more jobs will come */
 	const struct pgs_parse_opts *opts;
 	char *name;		/* own copy: c's table changes hands (parse_absorb) */
 	enum pgs_kind kind;
@@ -126,6 +129,7 @@ static int pool_start(struct pool *p, struct parse_ctx *c, const struct pgs_pars
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->done, NULL);
+	pthread_cond_init(&p->space, NULL);
 	p->opts = opts;
 	p->kind = c->t->kind;
 	p->prefix = c->prefix;
@@ -140,12 +144,18 @@ static int pool_start(struct pool *p, struct parse_ctx *c, const struct pgs_pars
 
 static void release_job(struct pool *p, struct job *j)
 {
+	char *spare = NULL;
+
 	if (j->inited)
 		parse_ctx_fini(&j->ctx);
+	/* The pipe's reader thread takes spares: under the lock. */
+	pthread_mutex_lock(&p->mu);
 	if (j->owned && j->owned_cap == READ_BUF && p->nspare < p->cap + 1)
 		p->spare[p->nspare++] = j->owned;
 	else
-		pgs__free(p->al, j->owned);
+		spare = j->owned;
+	pthread_mutex_unlock(&p->mu);
+	pgs__free(p->al, spare);
 	memset(j, 0, sizeof(*j));
 }
 
@@ -169,6 +179,7 @@ static void pool_stop(struct pool *p)
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->done);
+	pthread_cond_destroy(&p->space);
 	pgs__free(p->al, p->jobs);
 	pgs__free(p->al, p->thr);
 }
@@ -200,7 +211,10 @@ static int pool_merge_one(struct pool *p, struct parse_ctx *c)
 	if (!err)
 		err = parse_absorb(c, &j->ctx);
 	release_job(p, j);
+	pthread_mutex_lock(&p->mu);
 	p->merged++;
+	pthread_cond_signal(&p->space);
+	pthread_mutex_unlock(&p->mu);
 	return err;
 }
 
@@ -251,16 +265,41 @@ static int read_job(const struct pgs_allocator *al, struct pool *p, int fd, stru
 {
 	size_t cap = READ_BUF > carry->len * 2 ? READ_BUF : carry->len * 2;
 	size_t len = carry->len, cut;
-	char *b = cap == READ_BUF && p && p->nspare ? p->spare[--p->nspare] :
-		  pgs__malloc(al, cap);
+	char *b = NULL;
 	bool eof = false;
+
+	if (cap == READ_BUF && p) {
+		pthread_mutex_lock(&p->mu);
+		if (p->nspare)
+			b = p->spare[--p->nspare];
+		pthread_mutex_unlock(&p->mu);
+	}
+	if (!b)
+		b = pgs__malloc(al, cap);
 
 	RETURN_ERROR_IF(!b, -ENOMEM);
 	if (carry->len)
 		memcpy(b, carry->p, carry->len);
 	for (;;) {
 		while (len < cap && !eof) {
-			ssize_t n = read(fd, b + len, cap - len);
+			ssize_t n;
+
+			/*
+			 * The reader thread waits for input in poll, not in
+			 * read, so that it can be stopped when merging failed.
+			 */
+			if (p) {
+				struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+				while (!__atomic_load_n(&p->stop, __ATOMIC_RELAXED) &&
+				       poll(&pfd, 1, 100) == 0)
+					;
+				if (__atomic_load_n(&p->stop, __ATOMIC_RELAXED)) {
+					pgs__free(al, b);
+					return -ECANCELED;
+				}
+			}
+			n = read(fd, b + len, cap - len);
 
 			if (n < 0 && errno == EINTR)
 				continue;
@@ -312,6 +351,51 @@ static int read_job(const struct pgs_allocator *al, struct pool *p, int fd, stru
 	return 1;
 }
 
+/* The pipe's reader thread: fills the ring with jobs while there is room. */
+struct reader {
+	struct pool *p;
+	const struct pgs_allocator *al;
+	int fd;
+	struct buf *carry;
+	uint64_t off;
+	int err;
+};
+
+static void *pipe_reader(void *arg)
+{
+	struct reader *rd = arg;
+	struct pool *p = rd->p;
+
+	for (;;) {
+		struct job j = { 0 };
+		bool stop;
+		int r;
+
+		pthread_mutex_lock(&p->mu);
+		while (!p->stop && p->produced - p->merged == p->cap)
+			pthread_cond_wait(&p->space, &p->mu);
+		stop = p->stop;
+		pthread_mutex_unlock(&p->mu);
+		if (stop)
+			break;
+		r = read_job(rd->al, p, rd->fd, rd->carry, &rd->off, &j);
+		if (r <= 0) {
+			rd->err = r;
+			break;
+		}
+		pool_push(p, &j);
+		/* The merging thread may be waiting for a job to exist. */
+		pthread_mutex_lock(&p->mu);
+		pthread_cond_broadcast(&p->done);
+		pthread_mutex_unlock(&p->mu);
+	}
+	pthread_mutex_lock(&p->mu);
+	p->eof = true;
+	pthread_cond_broadcast(&p->done);
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
 int parse_fd_parallel(struct parse_ctx *c, int fd, const struct pgs_parse_opts *opts,
 		      unsigned threads)
 {
@@ -319,8 +403,10 @@ int parse_fd_parallel(struct parse_ctx *c, int fd, const struct pgs_parse_opts *
 	void *puser;
 	struct buf carry = { 0 };
 	struct pool p;
+	struct reader rd = { 0 };
+	pthread_t reader;
 	uint64_t off = 0;
-	bool eof = false;
+	bool eof = false, reading = false;
 	int err = 0;
 
 	progress_of(opts, &progress, &puser);
@@ -343,23 +429,42 @@ int parse_fd_parallel(struct parse_ctx *c, int fd, const struct pgs_parse_opts *
 		}
 		pool_push(&p, &first);
 	}
-	while (!err && (!eof || p.merged < p.produced)) {
-		if (!eof && !pool_full(&p)) {
-			struct job j = { 0 };
-			int r = read_job(c->al, &p, fd, &carry, &off, &j);
-
-			if (r < 0)
-				err = r;
-			else if (r == 0)
-				eof = true;
-			else
-				pool_push(&p, &j);
-			if (progress && r > 0)
-				progress(off, 0, puser);
-			continue;
-		}
-		err = pool_merge_one(&p, c);
+	/*
+	 * A thread of its own reads the pipe, so that it is drained while
+	 * this one merges shards: the writer never waits for a merge.
+	 */
+	rd.p = &p;
+	rd.al = c->al;
+	rd.fd = fd;
+	rd.carry = &carry;
+	rd.off = off;
+	if (pthread_create(&reader, NULL, pipe_reader, &rd) != 0) {
+		rd.err = -EAGAIN;
+		p.eof = true;
+	} else {
+		reading = true;
 	}
+	for (;;) {
+		pthread_mutex_lock(&p.mu);
+		while (p.merged == p.produced && !p.eof)
+			pthread_cond_wait(&p.done, &p.mu);
+		eof = p.merged == p.produced && p.eof;
+		pthread_mutex_unlock(&p.mu);
+		if (eof || err)
+			break;
+		err = pool_merge_one(&p, c);
+		if (progress)
+			progress(c->t->bytes, 0, puser);
+	}
+	/* On an error, stop the reader before the workers. */
+	pthread_mutex_lock(&p.mu);
+	__atomic_store_n(&p.stop, true, __ATOMIC_RELAXED);
+	pthread_cond_broadcast(&p.space);
+	pthread_mutex_unlock(&p.mu);
+	if (reading)
+		pthread_join(reader, NULL);
+	if (!err)
+		err = rd.err;
 	pool_stop(&p);
 	pgs__free(c->al, carry.p);
 	return err;
