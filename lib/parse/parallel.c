@@ -8,9 +8,10 @@
  * its ids and the warnings are the same for any number of threads.
  *
  * A mapped file is cut into a few ranges per thread; each worker releases
- * the pages of its range behind it. A pipe is read by the calling thread in
- * buffers of READ_BUF bytes, each cut after its last complete record; at
- * most 2 * threads + 1 buffers are in flight, which bounds memory.
+ * the pages of its range behind it. A pipe is read by a reader thread in
+ * buffers of READ_BUF bytes, each cut after its last complete record, while
+ * the calling thread merges; at most 2 * threads + 1 buffers are in flight,
+ * which bounds memory.
  */
 #include <poll.h>
 #include <pthread.h>
