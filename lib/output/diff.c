@@ -357,22 +357,11 @@ static void diff_svg(struct writer *w, const struct pgs_diff *d, const struct pg
 PGS_API int pgs_diff_write(const struct pgs_diff *d, const struct pgs_write_opts *opts,
 			   pgs_write_fn sink, void *user)
 {
-	struct pgs_write_opts o = PGS_INIT(pgs_write_opts);
+	struct pgs_write_opts o;
 	struct writer *w;
-	int err;
 
-	RETURN_ERROR_IF(!d || !sink, -EINVAL);
-	if (opts) {
-		RETURN_ERROR_IF(opts->sz < sizeof(size_t), -EINVAL);
-		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
-	}
-	w = pgs__malloc(d->al, sizeof(*w));
-	RETURN_ERROR_IF(!w, -ENOMEM);
-	w->al = d->al;
-	w->sink = sink;
-	w->user = user;
-	w->err = 0;
-	w->n = 0;
+	RETURN_ERROR_IF(!d, -EINVAL);
+	FORWARD_IF_ERROR(writer_open(d->al, opts, sink, user, &o, &w));
 	if ((unsigned)o.weight > PGS_WEIGHT_BYTES)
 		w->err = -EINVAL;
 	switch (w->err ? -1 : (int)o.format) {
@@ -403,8 +392,5 @@ PGS_API int pgs_diff_write(const struct pgs_diff *d, const struct pgs_write_opts
 	default:
 		w->err = -EINVAL;
 	}
-	w_flush(w);
-	err = w->err;
-	pgs__free(d->al, w);
-	return err;
+	return writer_close(w);
 }

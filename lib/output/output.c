@@ -4,22 +4,11 @@
 PGS_API int pgs_result_write(const struct pgs_result *r, const struct pgs_write_opts *opts,
 			     pgs_write_fn sink, void *user)
 {
-	struct pgs_write_opts o = PGS_INIT(pgs_write_opts);
+	struct pgs_write_opts o;
 	struct writer *w;
-	int err;
 
-	RETURN_ERROR_IF(!r || !sink, -EINVAL);
-	if (opts) {
-		RETURN_ERROR_IF(opts->sz < sizeof(size_t), -EINVAL);
-		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
-	}
-	w = pgs__malloc(r->al, sizeof(*w));
-	RETURN_ERROR_IF(!w, -ENOMEM);
-	w->al = r->al;
-	w->sink = sink;
-	w->user = user;
-	w->err = 0;
-	w->n = 0;
+	RETURN_ERROR_IF(!r, -EINVAL);
+	FORWARD_IF_ERROR(writer_open(r->al, opts, sink, user, &o, &w));
 	switch (o.format) {
 	case PGS_FORMAT_TEXT:
 		write_text(w, r, &o);
@@ -46,8 +35,5 @@ PGS_API int pgs_result_write(const struct pgs_result *r, const struct pgs_write_
 	default:
 		w->err = -EINVAL;
 	}
-	w_flush(w);
-	err = w->err;
-	pgs__free(r->al, w);
-	return err;
+	return writer_close(w);
 }

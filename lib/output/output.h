@@ -14,6 +14,16 @@ struct writer {
 	char buf[64 * 1024];
 };
 
+/*
+ * The start and end of every pgs_*_write(): the caller's options over the
+ * defaults into *o (-EINVAL for a NULL sink or a too small opts->sz), and a
+ * writer in front of sink in *w (-ENOMEM). writer_close() flushes and frees
+ * w and returns its sticky error.
+ */
+int writer_open(const struct pgs_allocator *al, const struct pgs_write_opts *opts,
+		pgs_write_fn sink, void *user, struct pgs_write_opts *o, struct writer **w);
+int writer_close(struct writer *w);
+
 void w_put(struct writer *w, const void *s, size_t len);
 void w_str(struct writer *w, const char *s);
 void w_printf(struct writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -4,6 +4,35 @@
 
 #include "output.h"
 
+int writer_open(const struct pgs_allocator *al, const struct pgs_write_opts *opts,
+		pgs_write_fn sink, void *user, struct pgs_write_opts *o, struct writer **w)
+{
+	*o = PGS_INIT(pgs_write_opts);
+	RETURN_ERROR_IF(!sink, -EINVAL);
+	if (opts) {
+		RETURN_ERROR_IF(opts->sz < sizeof(size_t), -EINVAL);
+		memcpy(o, opts, opts->sz < sizeof(*o) ? opts->sz : sizeof(*o));
+	}
+	*w = pgs__malloc(al, sizeof(**w));
+	RETURN_ERROR_IF(!*w, -ENOMEM);
+	(*w)->al = al;
+	(*w)->sink = sink;
+	(*w)->user = user;
+	(*w)->err = 0;
+	(*w)->n = 0;
+	return 0;
+}
+
+int writer_close(struct writer *w)
+{
+	int err;
+
+	w_flush(w);
+	err = w->err;
+	pgs__free(w->al, w);
+	return err;
+}
+
 void w_flush(struct writer *w)
 {
 	if (w->n && !w->err && w->sink(w->buf, w->n, w->user) != 0)
