@@ -59,42 +59,39 @@ static int add_dsort(struct pgs_diff *d, size_t *cap, int id, int sign)
 	return 0;
 }
 
+struct sort_list {
+	struct pgs_diff *d;
+	size_t cap;
+};
+
+static int add_dsort_item(void *arg, const char *s, size_t n)
+{
+	struct sort_list *x = arg;
+	int sign = sort_sign(&s, &n), id = dkey_lookup(s, n);
+
+	RETURN_ERROR_IF(id < 0, PGS_E_KEY);
+	return add_dsort(x->d, &x->cap, id, sign);
+}
+
 /* The diff's sort keys: opts' list, else the query's, else -pages_delta. */
 static int set_sort(struct pgs_diff *d, const struct pgs_query *q, const char *list)
 {
-	size_t cap = 0, i;
+	struct sort_list x = { d, 0 };
+	size_t i;
 
 	if (list) {
-		const char *p = list;
-
-		for (;;) {
-			const char *comma = strchr(p, ',');
-			size_t n = comma ? (size_t)(comma - p) : strlen(p);
-			int sign = 1, id;
-
-			if (n && (p[0] == '-' || p[0] == '+')) {
-				sign = p[0] == '-' ? -1 : 1;
-				p++;
-				n--;
-			}
-			id = dkey_lookup(p, n);
-			RETURN_ERROR_IF(id < 0, PGS_E_KEY);
-			FORWARD_IF_ERROR(add_dsort(d, &cap, id, sign));
-			if (!comma)
-				break;
-			p = comma + 1;
-		}
+		FORWARD_IF_ERROR(each_item(list, add_dsort_item, &x));
 	} else {
 		for (i = 0; i < q->s.nsort; i++) {
 			const struct key_def *k = key_by_id(q->s.sort[i].id);
 			int id = dkey_lookup(k->long_name, strlen(k->long_name));
 
 			RETURN_ERROR_IF(id < 0, PGS_E_KEY);
-			FORWARD_IF_ERROR(add_dsort(d, &cap, id, q->s.sort[i].sign));
+			FORWARD_IF_ERROR(add_dsort(d, &x.cap, id, q->s.sort[i].sign));
 		}
 	}
 	if (!d->nsort)
-		FORWARD_IF_ERROR(add_dsort(d, &cap, D_PAGES_DELTA, -1));
+		FORWARD_IF_ERROR(add_dsort(d, &x.cap, D_PAGES_DELTA, -1));
 	return 0;
 }
 

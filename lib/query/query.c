@@ -61,9 +61,7 @@ PGS_API void pgs_query_free(struct pgs_query *q)
 	pgs__free(q->al, q);
 }
 
-/* Calls fn for each comma-separated item of list (empty items included). */
-static int each_item(const char *list, int (*fn)(void *, const char *, size_t),
-		     void *arg)
+int each_item(const char *list, int (*fn)(void *, const char *, size_t), void *arg)
 {
 	const char *p = list;
 
@@ -99,17 +97,24 @@ PGS_API int pgs_query_set_cull(struct pgs_query *q, const char *keys)
 	return 0;
 }
 
+int sort_sign(const char **s, size_t *n)
+{
+	int sign = 1;
+
+	if (*n && (**s == '-' || **s == '+')) {
+		sign = **s == '-' ? -1 : 1;
+		(*s)++;
+		(*n)--;
+	}
+	return sign;
+}
+
 static int add_sort(void *arg, const char *s, size_t n)
 {
 	struct pgs_query *q = arg;
 	const struct key_def *k;
-	int sign = 1;
+	int sign = sort_sign(&s, &n);
 
-	if (n && (s[0] == '-' || s[0] == '+')) {
-		sign = s[0] == '-' ? -1 : 1;
-		s++;
-		n--;
-	}
 	k = key_lookup(s, n);
 	RETURN_ERROR_IF(!k || !(k->use & KEY_SORT), PGS_E_KEY);
 	FORWARD_IF_ERROR(pgs__grow(q->al, (void **)&q->s.sort, &q->sort_cap,

@@ -135,6 +135,11 @@ static inline const struct group *result_group(const struct pgs_result *r, size_
 	return &r->g[r->order[i]];
 }
 
+/* Calls fn for each comma-separated item of list (empty items included). */
+int each_item(const char *list, int (*fn)(void *, const char *, size_t), void *arg);
+/* A sort item's leading '-' or '+' as a sign (1 without one); moves *s, *n past it. */
+int sort_sign(const char **s, size_t *n);
+
 /*
  * Render the block text of row i as page_owner_sort compares and prints it:
  * the header (ts digits cut unless r->ts_in_txt) then the stacktrace
