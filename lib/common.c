@@ -59,6 +59,21 @@ char *pgs__strdup(const struct pgs_allocator *a, const char *s)
 	return pgs__strndup(a, s, strlen(s));
 }
 
+int buf_reserve(const struct pgs_allocator *al, struct buf *b, size_t need)
+{
+	return pgs__grow(al, (void **)&b->p, &b->cap, need ? need : 1, 1);
+}
+
+int buf_put(const struct pgs_allocator *al, struct buf *b, const void *s, size_t n)
+{
+	FORWARD_IF_ERROR(buf_reserve(al, b, b->len + n + 1));
+	if (n)
+		memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
 int pgs__grow(const struct pgs_allocator *a, void **arr, size_t *cap,
 	      size_t need, size_t size)
 {

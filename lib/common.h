@@ -36,6 +36,22 @@ void pgs__free(const struct pgs_allocator *a, void *p);
 char *pgs__strndup(const struct pgs_allocator *a, const char *s, size_t n);
 char *pgs__strdup(const struct pgs_allocator *a, const char *s);
 
+/* A growing byte string. */
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+/* Room for need bytes in b. Returns 0 or -ENOMEM. */
+int buf_reserve(const struct pgs_allocator *al, struct buf *b, size_t need);
+/* Append s[0..n) to b and keep a NUL after its bytes. Returns 0 or -ENOMEM. */
+int buf_put(const struct pgs_allocator *al, struct buf *b, const void *s, size_t n);
+
+static inline int buf_str(const struct pgs_allocator *al, struct buf *b, const char *s)
+{
+	return buf_put(al, b, s, strlen(s));
+}
+
 /*
  * What an object keeps of the caller's hook: a copy in *own, since the
  * caller's struct may go away, and the pointer to pass (NULL: malloc).

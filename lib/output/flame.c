@@ -16,27 +16,6 @@
 /* The keys html_table() shows as a stack, folded under its call site. */
 #define STACK_KEYS ((1u << K_STACKTRACE) | (1u << K_STACK))
 
-struct fbuf {
-	const struct pgs_allocator *al;
-	char *p;
-	size_t len, cap;
-};
-
-static int fb_put(struct fbuf *b, const void *s, size_t n)
-{
-	FORWARD_IF_ERROR(pgs__grow(b->al, (void **)&b->p, &b->cap, b->len + n + 1, 1));
-	if (n)
-		memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-	return 0;
-}
-
-static int fb_str(struct fbuf *b, const char *s)
-{
-	return fb_put(b, s, strlen(s));
-}
-
 /*
  * The groups as flame_render() stacks: each group's frames as fold_frames()
  * makes them for --format=folded, pseudo frames grey. Groups that fold to
@@ -46,14 +25,15 @@ struct stacks {
 	struct flame_stack *st;
 	struct flame_frame *fr;
 	size_t n, nfr, fr_cap;
-	struct fbuf txt;	/* pseudo frames' texts, in the order of their frames */
+	const struct pgs_allocator *al;
+	struct buf txt;		/* pseudo frames' texts, in the order of their frames */
 };
 
 static void stacks_free(struct stacks *s)
 {
-	pgs__free(s->txt.al, s->st);
-	pgs__free(s->txt.al, s->fr);
-	pgs__free(s->txt.al, s->txt.p);
+	pgs__free(s->al, s->st);
+	pgs__free(s->al, s->fr);
+	pgs__free(s->al, s->txt.p);
 }
 
 static int group_frames(const struct pgs_result *r, const struct group *g, unsigned flags,
@@ -63,7 +43,7 @@ static int group_frames(const struct pgs_result *r, const struct group *g, unsig
 	size_t k;
 
 	FORWARD_IF_ERROR(fold_frames(r, g->first, flags, f));
-	FORWARD_IF_ERROR(pgs__grow(out->txt.al, (void **)&out->fr, &out->fr_cap, out->nfr + f->n,
+	FORWARD_IF_ERROR(pgs__grow(out->al, (void **)&out->fr, &out->fr_cap, out->nfr + f->n,
 				   sizeof(*out->fr)));
 	for (k = 0; k < f->n; k++) {
 		struct flame_frame *x = &out->fr[out->nfr + k];
@@ -72,7 +52,7 @@ static int group_frames(const struct pgs_result *r, const struct group *g, unsig
 		x->pseudo = !f->f[k].id;
 		/* f's texts are overwritten by the next group: keep a copy. */
 		if (x->pseudo)
-			FORWARD_IF_ERROR(fb_put(&out->txt, x->s, x->len));
+			FORWARD_IF_ERROR(buf_put(out->al, &out->txt, x->s, x->len));
 	}
 	out->nfr += f->n;
 	s->nframes = f->n;
@@ -84,11 +64,11 @@ static int group_frames(const struct pgs_result *r, const struct group *g, unsig
 
 static int stacks_build(const struct pgs_result *r, unsigned flags, struct stacks *out)
 {
-	struct fold_frames f = { .al = out->txt.al };
+	struct fold_frames f = { .al = out->al };
 	size_t i, at = 0, nfr = 0;
 	int err = 0;
 
-	out->st = pgs__calloc(out->txt.al, r->n ? r->n : 1, sizeof(*out->st));
+	out->st = pgs__calloc(out->al, r->n ? r->n : 1, sizeof(*out->st));
 	RETURN_ERROR_IF(!out->st, -ENOMEM);
 	for (i = 0; i < r->n && !err; i++)
 		err = group_frames(r, result_group(r, i), flags, &f, out);
@@ -115,7 +95,8 @@ static const char *weight_name(enum pgs_weight w)
 }
 
 /* "pages of 12 groups (cull: pid, stacktrace) ..." */
-static int subtitle(const struct pgs_result *r, const struct pgs_write_opts *o, struct fbuf *b)
+static int subtitle(const struct pgs_result *r, const struct pgs_write_opts *o,
+		    const struct pgs_allocator *al, struct buf *b)
 {
 	char tmp[160];
 	unsigned id;
@@ -124,17 +105,17 @@ static int subtitle(const struct pgs_result *r, const struct pgs_write_opts *o, 
 	snprintf(tmp, sizeof(tmp), "%s of %zu group%s of %llu blocks, %llu pages; cull: ",
 		 weight_name(o->weight), r->n, r->n == 1 ? "" : "s",
 		 (unsigned long long)r->records, (unsigned long long)r->pages);
-	FORWARD_IF_ERROR(fb_str(b, tmp));
+	FORWARD_IF_ERROR(buf_str(al, b, tmp));
 	if (!r->s.cull)
-		FORWARD_IF_ERROR(fb_str(b, "every distinct block"));
+		FORWARD_IF_ERROR(buf_str(al, b, "every distinct block"));
 	for (id = 0; id < K__COUNT; id++) {
 		if (!(r->s.cull & (1u << id)))
 			continue;
-		FORWARD_IF_ERROR(fb_str(b, first ? "" : ","));
-		FORWARD_IF_ERROR(fb_str(b, key_by_id((enum key_id)id)->long_name));
+		FORWARD_IF_ERROR(buf_str(al, b, first ? "" : ","));
+		FORWARD_IF_ERROR(buf_str(al, b, key_by_id((enum key_id)id)->long_name));
 		first = false;
 	}
-	return fb_str(b, o->flags & PGS_WRITE_ICICLE ? "; root (outermost caller) at the top" :
+	return buf_str(al, b, o->flags & PGS_WRITE_ICICLE ? "; root (outermost caller) at the top" :
 			 "; root (outermost caller) at the bottom");
 }
 
@@ -233,8 +214,8 @@ void write_flame(struct writer *w, const struct pgs_result *r, const struct pgs_
 	const struct pgs_table *t = r->t;
 	unsigned flags = o->flags & PGS_WRITE_KEEP_OFFSETS ? 0 : FOLD_STRIP;
 	struct flame_opts fo = { 0 };
-	struct stacks s = { .txt.al = w->al };
-	struct fbuf sub = { .al = w->al };
+	struct stacks s = { .al = w->al };
+	struct buf sub = { 0 };
 	const char *title = o->title ? o->title : o->input_name ? o->input_name :
 			    t->name ? t->name : "-";
 	int err;
@@ -243,7 +224,7 @@ void write_flame(struct writer *w, const struct pgs_result *r, const struct pgs_
 		title = "standard input";
 	err = stacks_build(r, flags, &s);
 	if (!err)
-		err = subtitle(r, o, &sub);
+		err = subtitle(r, o, w->al, &sub);
 	if (err) {
 		stacks_free(&s);
 		pgs__free(w->al, sub.p);

@@ -15,11 +15,6 @@
 /* Warnings delivered one by one before they turn into a summary. */
 #define WARN_LIMIT 20
 
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
 /* A warning held until the end, so that it comes out in input order. */
 struct pending_diag {
 	uint64_t line, off;
@@ -63,7 +58,6 @@ void prefix_match_free(void *md);
 int prefix_strip(struct parse_ctx *c, const char *buf, size_t len, const char **out,
 		 size_t *outlen);
 
-int buf_reserve(const struct pgs_allocator *al, struct buf *b, size_t need);
 
 /*
  * Report a problem on one line. The first WARN_LIMIT are kept and delivered

@@ -15,11 +15,6 @@
 /* No record is this long; a longer one means the input is not page_owner. */
 #define MAX_RECORD (256u * 1024 * 1024)
 
-int buf_reserve(const struct pgs_allocator *al, struct buf *b, size_t need)
-{
-	return pgs__grow(al, (void **)&b->p, &b->cap, need ? need : 1, 1);
-}
-
 void progress_of(const struct pgs_parse_opts *opts, pgs_progress_fn *fn, void **user)
 {
 	*fn = NULL;

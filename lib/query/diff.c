@@ -95,22 +95,9 @@ static int set_sort(struct pgs_diff *d, const struct pgs_query *q, const char *l
 	return 0;
 }
 
-/* Bytes that name a group across tables: its cull-key values, texts for strings. */
-struct keybuf {
-	const struct pgs_allocator *al;
-	char *b;
-	size_t len, cap;
-};
-
-static int kb_put(struct keybuf *kb, const void *p, size_t n)
-{
-	FORWARD_IF_ERROR(pgs__grow(kb->al, (void **)&kb->b, &kb->cap, kb->len + n, 1));
-	memcpy(kb->b + kb->len, p, n);
-	kb->len += n;
-	return 0;
-}
-
-static int match_key(const struct pgs_result *r, unsigned cull, size_t row, struct keybuf *kb)
+/* The bytes that name a group across tables: its cull-key values, texts for strings. */
+static int match_key(const struct pgs_allocator *al, const struct pgs_result *r, unsigned cull,
+		     size_t row, struct buf *kb)
 {
 	unsigned id;
 
@@ -123,23 +110,24 @@ static int match_key(const struct pgs_result *r, unsigned cull, size_t row, stru
 			continue;
 		key_value(&r->kc, (enum key_id)id, row, &v);
 		type = v.type;
-		FORWARD_IF_ERROR(kb_put(kb, &type, 1));
+		FORWARD_IF_ERROR(buf_put(al, kb, &type, 1));
 		if (v.type == KV_NULL)
 			continue;
 		if (v.type != KV_STR) {
-			FORWARD_IF_ERROR(kb_put(kb, &v.v, sizeof(v.v)));
+			FORWARD_IF_ERROR(buf_put(al, kb, &v.v, sizeof(v.v)));
 			continue;
 		}
 		len = strpool_len(&r->t->strings, (uint32_t)v.v);
-		FORWARD_IF_ERROR(kb_put(kb, &len, sizeof(len)));
-		FORWARD_IF_ERROR(kb_put(kb, strpool_str(&r->t->strings, (uint32_t)v.v), len));
+		FORWARD_IF_ERROR(buf_put(al, kb, &len, sizeof(len)));
+		FORWARD_IF_ERROR(buf_put(al, kb, strpool_str(&r->t->strings, (uint32_t)v.v), len));
 	}
 	return 0;
 }
 
 /* BEFORE's groups by key: open addressing, slot = group + 1, 0 empty. */
 struct index {
-	struct keybuf keys;	/* every group's key, one after another */
+	const struct pgs_allocator *al;
+	struct buf keys;	/* every group's key, one after another */
 	size_t *off;		/* by group: its key in keys, and off[n] the end */
 	uint32_t *slots, *hash;
 	size_t mask;
@@ -151,7 +139,7 @@ static int index_build(struct index *ix, const struct pgs_allocator *al,
 	size_t n = r->ngroups, i, s;
 
 	memset(ix, 0, sizeof(*ix));
-	ix->keys.al = al;
+	ix->al = al;
 	for (ix->mask = 15; ix->mask < 2 * n; ix->mask = ix->mask * 2 + 1)
 		;
 	ix->off = pgs__malloc(al, (n + 1) * sizeof(*ix->off));
@@ -160,8 +148,8 @@ static int index_build(struct index *ix, const struct pgs_allocator *al,
 	RETURN_ERROR_IF(!ix->off || !ix->slots || !ix->hash, -ENOMEM);
 	for (i = 0; i < n; i++) {
 		ix->off[i] = ix->keys.len;
-		FORWARD_IF_ERROR(match_key(r, cull, r->g[i].first, &ix->keys));
-		ix->hash[i] = (uint32_t)XXH3_64bits(ix->keys.b + ix->off[i],
+		FORWARD_IF_ERROR(match_key(al, r, cull, r->g[i].first, &ix->keys));
+		ix->hash[i] = (uint32_t)XXH3_64bits(ix->keys.p + ix->off[i],
 						    ix->keys.len - ix->off[i]);
 		for (s = ix->hash[i] & ix->mask; ix->slots[s]; s = (s + 1) & ix->mask)
 			;
@@ -181,7 +169,7 @@ static uint32_t index_find(const struct index *ix, const char *k, size_t len)
 		uint32_t g = ix->slots[s] - 1;
 
 		if (ix->hash[g] == h && ix->off[g + 1] - ix->off[g] == len &&
-		    memcmp(ix->keys.b + ix->off[g], k, len) == 0)
+		    memcmp(ix->keys.p + ix->off[g], k, len) == 0)
 			return g;
 	}
 	return D_NONE;
@@ -189,9 +177,9 @@ static uint32_t index_find(const struct index *ix, const char *k, size_t len)
 
 static void index_free(struct index *ix)
 {
-	const struct pgs_allocator *al = ix->keys.al;
+	const struct pgs_allocator *al = ix->al;
 
-	pgs__free(al, ix->keys.b);
+	pgs__free(al, ix->keys.p);
 	pgs__free(al, ix->off);
 	pgs__free(al, ix->slots);
 	pgs__free(al, ix->hash);
@@ -201,7 +189,7 @@ static int match(struct pgs_diff *d)
 {
 	const struct pgs_result *b = d->r[0], *a = d->r[1];
 	struct index ix;
-	struct keybuf kb = { .al = d->al };
+	struct buf kb = { 0 };
 	uint8_t *seen = NULL;
 	size_t i;
 	int err;
@@ -216,10 +204,10 @@ static int match(struct pgs_diff *d)
 		struct dgroup *x = &d->g[d->ngroups++];
 
 		kb.len = 0;
-		err = match_key(a, d->cull, a->g[i].first, &kb);
+		err = match_key(d->al, a, d->cull, a->g[i].first, &kb);
 		if (err)
 			break;
-		x->g[0] = index_find(&ix, kb.b, kb.len);
+		x->g[0] = index_find(&ix, kb.p, kb.len);
 		x->g[1] = (uint32_t)i;
 		x->pages[1] = a->g[i].pages;
 		x->times[1] = a->g[i].times;
@@ -242,7 +230,7 @@ static int match(struct pgs_diff *d)
 		x->times[0] = b->g[i].times;
 		x->pages[1] = x->times[1] = 0;
 	}
-	pgs__free(d->al, kb.b);
+	pgs__free(d->al, kb.p);
 	pgs__free(d->al, seen);
 	index_free(&ix);
 	return err;
