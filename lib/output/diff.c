@@ -214,20 +214,14 @@ static void diff_csv(struct writer *w, const struct pgs_diff *d)
 	pgs__free(w->al, c.txt);
 }
 
-static uint64_t weight_of(const struct pgs_diff *d, const struct dgroup *x, int side,
-			  enum pgs_weight wt)
-{
-	return wt == PGS_WEIGHT_TIMES ? x->times[side] :
-	       wt == PGS_WEIGHT_BYTES ? x->pages[side] * d->r[1]->kc.page_size : x->pages[side];
-}
-
 /*
  * The shown groups as folded stacks (the folded report's, fold.h) with
- * their weights before and after; groups that fold to the same stack sum.
+ * their pages before and after, then their blocks before and after
+ * (fold_set's four weights); groups that fold to the same stack sum.
  * Returns 0 or -ENOMEM.
  */
 static int fold_diff(const struct pgs_diff *d, const struct pgs_write_opts *o,
-		     enum pgs_weight weight, struct fold_set *set)
+		     struct fold_set *set)
 {
 	unsigned flags = o->flags & PGS_WRITE_KEEP_OFFSETS ? 0 : FOLD_STRIP;
 	struct fold_frames f = { .al = d->al };
@@ -239,7 +233,7 @@ static int fold_diff(const struct pgs_diff *d, const struct pgs_write_opts *o,
 		const struct dgroup *x = diff_group(d, i);
 		const struct pgs_result *r;
 		const struct group *g = dgroup_rep(d, x, &r);
-		uint64_t wt[FOLD_NW] = { weight_of(d, x, 0, weight), weight_of(d, x, 1, weight) };
+		uint64_t wt[FOLD_NW] = { x->pages[0], x->pages[1], x->times[0], x->times[1] };
 
 		len = 0;
 		err = fold_frames(r, g->first, flags, &f);
@@ -256,16 +250,19 @@ static int fold_diff(const struct pgs_diff *d, const struct pgs_write_opts *o,
 /* FlameGraph's difffolded form: "root;...;leaf BEFORE AFTER". */
 static void diff_folded(struct writer *w, const struct pgs_diff *d, const struct pgs_write_opts *o)
 {
+	/* Blocks are weights 2 and 3; bytes are pages times the page size. */
+	size_t at = o->weight == PGS_WEIGHT_TIMES ? 2 : 0;
+	uint64_t mul = o->weight == PGS_WEIGHT_BYTES ? d->r[1]->kc.page_size : 1;
 	struct fold_set set;
 	size_t i;
-	int err = fold_diff(d, o, o->weight, &set);
+	int err = fold_diff(d, o, &set);
 
 	for (i = 1; !err && i < fold_set_count(&set) && !w->err; i++) {
 		w_put(w, strpool_str(&set.lines, (uint32_t)i), strpool_len(&set.lines, (uint32_t)i));
 		w_put(w, " ", 1);
-		w_u64(w, set.w[i][0]);
+		w_u64(w, set.w[i][at] * mul);
 		w_put(w, " ", 1);
-		w_u64(w, set.w[i][1]);
+		w_u64(w, set.w[i][at + 1] * mul);
 		w_put(w, "\n", 1);
 	}
 	if (err)
@@ -285,17 +282,11 @@ static void diff_svg(struct writer *w, const struct pgs_diff *d, const struct pg
 	struct flame_opts fo = { 0 };
 	struct flame_stack *st = NULL;
 	struct flame_frame *fr = NULL;
-	struct fold_set set, times;
+	struct fold_set set;
 	size_t i, n = 0, nfr = 0, npseudo = 0;
 	char title[512], sub[512];
 	unsigned id;
-	int err = fold_diff(d, o, PGS_WEIGHT_PAGES, &set);
-
-	/* The same lines in the same order: their blocks, for the hover text. */
-	if (!err)
-		err = fold_diff(d, o, PGS_WEIGHT_TIMES, &times);
-	else
-		fold_set_init(&times, d->al);
+	int err = fold_diff(d, o, &set);
 
 	for (id = 0; id < K__COUNT; id++)
 		npseudo += (d->cull & ~stack_keys) >> id & 1;
@@ -328,8 +319,8 @@ static void diff_svg(struct writer *w, const struct pgs_diff *d, const struct pg
 		}
 		x->before.pages = set.w[i][0];
 		x->after.pages = set.w[i][1];
-		x->before.times = times.w[i][0];
-		x->after.times = times.w[i][1];
+		x->before.times = set.w[i][2];
+		x->after.times = set.w[i][3];
 	}
 	if (err) {
 		w->err = err;
@@ -351,7 +342,6 @@ static void diff_svg(struct writer *w, const struct pgs_diff *d, const struct pg
 	pgs__free(w->al, st);
 	pgs__free(w->al, fr);
 	fold_set_fini(&set);
-	fold_set_fini(&times);
 }
 
 PGS_API int pgs_diff_write(const struct pgs_diff *d, const struct pgs_write_opts *opts,

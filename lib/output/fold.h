@@ -83,10 +83,11 @@ int fold_join(const struct pgs_result *r, const struct fold_frames *f,
 uint64_t fold_weight(const struct pgs_result *r, const struct group *g, enum pgs_weight w);
 
 /*
- * Distinct folded lines with FOLD_NW weights each (two: difffolded's
- * before/after), in order of first appearance: ids 1..fold_set_count()-1.
+ * Distinct folded lines with FOLD_NW weights each (a diff's pages before
+ * and after, then its blocks before and after), in order of first
+ * appearance: ids 1..fold_set_count()-1.
  */
-#define FOLD_NW 2
+#define FOLD_NW 4
 struct fold_set {
 	struct strpool lines;
 	uint64_t (*w)[FOLD_NW];
