@@ -328,8 +328,7 @@ static void diff_svg(struct writer *w, const struct pgs_diff *d, const struct pg
 		snprintf(title, sizeof(title), "%s -> %s", d->r[0]->t->name, d->r[1]->t->name);
 		snprintf(sub, sizeof(sub), "%s after; red grew, blue shrank since before; "
 			 "%zu of %zu groups; root (outermost caller) at the %s",
-			 o->weight == PGS_WEIGHT_TIMES ? "blocks" :
-			 o->weight == PGS_WEIGHT_BYTES ? "bytes" : "pages",
+			 flame_unit(o->weight),
 			 d->n, d->ngroups, o->flags & PGS_WRITE_ICICLE ? "top" : "bottom");
 		fo.title = o->title ? o->title : title;
 		fo.subtitle = sub;

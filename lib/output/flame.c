@@ -89,11 +89,6 @@ static int stacks_build(const struct pgs_result *r, unsigned flags, struct stack
 	return 0;
 }
 
-static const char *weight_name(enum pgs_weight w)
-{
-	return w == PGS_WEIGHT_TIMES ? "blocks" : w == PGS_WEIGHT_BYTES ? "bytes" : "pages";
-}
-
 /* "pages of 12 groups (cull: pid, stacktrace) ..." */
 static int subtitle(const struct pgs_result *r, const struct pgs_write_opts *o,
 		    const struct pgs_allocator *al, struct buf *b)
@@ -103,7 +98,7 @@ static int subtitle(const struct pgs_result *r, const struct pgs_write_opts *o,
 	bool first = true;
 
 	snprintf(tmp, sizeof(tmp), "%s of %zu group%s of %llu blocks, %llu pages; cull: ",
-		 weight_name(o->weight), r->n, r->n == 1 ? "" : "s",
+		 flame_unit(o->weight), r->n, r->n == 1 ? "" : "s",
 		 (unsigned long long)r->records, (unsigned long long)r->pages);
 	FORWARD_IF_ERROR(buf_str(al, b, tmp));
 	if (!r->s.cull)

@@ -67,6 +67,9 @@ struct flame_opts {
 void flame_render(struct writer *w, struct flame_stack *stacks, size_t n,
 		  const struct flame_opts *o);
 
+/* What widths of weight w count: "pages", "blocks" or "bytes". */
+const char *flame_unit(enum pgs_weight w);
+
 #define FLAME_WIDTH 1200	/* px */
 #define FLAME_MIN_PX 0.1	/* narrower frames are left out */
 

@@ -114,10 +114,9 @@ static uint64_t weight_of(const struct flame_opts *o, const struct flame_count *
 	}
 }
 
-static const char *unit_of(const struct flame_opts *o)
+const char *flame_unit(enum pgs_weight w)
 {
-	return o->weight == PGS_WEIGHT_TIMES ? "blocks" :
-	       o->weight == PGS_WEIGHT_BYTES ? "bytes" : "pages";
+	return w == PGS_WEIGHT_TIMES ? "blocks" : w == PGS_WEIGHT_BYTES ? "bytes" : "pages";
 }
 
 static int cmp_frame(const struct flame_frame *a, const struct flame_frame *b)
@@ -232,7 +231,7 @@ static void w_figures(struct writer *w, const struct node *n, const struct flame
 	w_human(w, n->a.pages * ps);
 	w_str(w, "), ");
 	w_fix2(w, total ? 100.0 * (double)n->w / (double)total : 0);
-	w_printf(w, "%% of %s", unit_of(o));
+	w_printf(w, "%% of %s", flame_unit(o->weight));
 	if (!o->differential)
 		return;
 	w_str(w, "\nbefore: ");
@@ -242,7 +241,7 @@ static void w_figures(struct writer *w, const struct node *n, const struct flame
 	w_str(w, " pages; change: ");
 	w_put(w, n->w >= n->wb ? "+" : "-", 1);
 	w_u64(w, n->w >= n->wb ? n->w - n->wb : n->wb - n->w);
-	w_printf(w, " %s", unit_of(o));
+	w_printf(w, " %s", flame_unit(o->weight));
 	if (n->wb) {
 		double pct = 100.0 * ((double)n->w - (double)n->wb) / (double)n->wb;
 
