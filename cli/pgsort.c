@@ -64,6 +64,23 @@ static const char *const format_names[] = {
 	[PGS_FORMAT_SVG] = "svg", [PGS_FORMAT_HTML] = "html",
 };
 
+static const char *const weight_names[] = {
+	[PGS_WEIGHT_PAGES] = "pages", [PGS_WEIGHT_TIMES] = "times", [PGS_WEIGHT_BYTES] = "bytes",
+};
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The index of s in names[0..n), or -1. */
+static int name_index(const char *s, const char *const *names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(s, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -350,12 +367,9 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			what = "--sort takes [+|-]key[,...] (see --help-keys)";
 			break;
 		case OPT_FORMAT: {
-			size_t i;
+			int i = name_index(optarg, format_names, ARRAY_LEN(format_names));
 
-			for (i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++)
-				if (strcmp(optarg, format_names[i]) == 0)
-					break;
-			if (i == sizeof(format_names) / sizeof(format_names[0])) {
+			if (i < 0) {
 				fprintf(stderr, "%s: unknown --format '%s' (text, json, ndjson, csv, "
 					"folded, pprof, svg or html)\n", prog, optarg);
 				return EXIT_USAGE;
@@ -363,19 +377,17 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			c->format = (enum pgs_format)i;
 			break;
 		}
-		case OPT_WEIGHT:
-			if (strcmp(optarg, "pages") == 0) {
-				c->weight = PGS_WEIGHT_PAGES;
-			} else if (strcmp(optarg, "times") == 0) {
-				c->weight = PGS_WEIGHT_TIMES;
-			} else if (strcmp(optarg, "bytes") == 0) {
-				c->weight = PGS_WEIGHT_BYTES;
-			} else {
+		case OPT_WEIGHT: {
+			int i = name_index(optarg, weight_names, ARRAY_LEN(weight_names));
+
+			if (i < 0) {
 				fprintf(stderr, "%s: unknown --weight '%s' (pages, times or bytes)\n",
 					prog, optarg);
 				return EXIT_USAGE;
 			}
+			c->weight = (enum pgs_weight)i;
 			break;
+		}
 		case OPT_ICICLE:
 			c->write_flags |= PGS_WRITE_ICICLE;
 			break;
@@ -388,17 +400,19 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		case OPT_TITLE:
 			c->title = optarg;
 			break;
-		case OPT_COLOR:
-			if (strcmp(optarg, "module") == 0) {
-				c->write_flags &= ~PGS_WRITE_COLOR_ALLOCATOR;
-			} else if (strcmp(optarg, "allocator") == 0) {
-				c->write_flags |= PGS_WRITE_COLOR_ALLOCATOR;
-			} else {
+		case OPT_COLOR: {
+			static const char *const colors[] = { "module", "allocator" };
+			int i = name_index(optarg, colors, ARRAY_LEN(colors));
+
+			if (i < 0) {
 				fprintf(stderr, "%s: unknown --color '%s' (module or allocator)\n",
 					prog, optarg);
 				return EXIT_USAGE;
 			}
+			c->write_flags = i ? c->write_flags | PGS_WRITE_COLOR_ALLOCATOR :
+					     c->write_flags & ~PGS_WRITE_COLOR_ALLOCATOR;
 			break;
+		}
 		case OPT_STRICT:
 			c->strict = true;
 			break;
@@ -634,6 +648,29 @@ static int write_report(struct cli *c, const struct pgs_result *r, const struct 
 }
 
 /*
+ * Read path into *t with the options of po (its name set here). Returns 0
+ * or an exit status, the reason printed.
+ */
+static int read_table(struct cli *c, const char *path, struct pgs_parse_opts *po,
+		      struct pgs_table **t)
+{
+	int err;
+
+	po->name = strcmp(path, "-") ? path : "<stdin>";
+	c->error_shown = false;
+	c->last_progress = 0;
+	err = pgs_table_open_file(t, path, po);
+	if (c->last_progress)
+		fprintf(stderr, "\r\033[K");
+	if (err) {
+		if (!c->error_shown)
+			fprintf(stderr, "%s: %s: %s\n", prog, po->name, pgs_strerror(err));
+		return err == -ENOMEM ? EXIT_OUTPUT : EXIT_INPUT;
+	}
+	return 0;
+}
+
+/*
  * --stacks FILE: read it with the input's options (diagnostics under its
  * own name) and give t's handles their frames. Kinds are checked here, not
  * left to the library, to say which of the two files is the wrong one.
@@ -644,7 +681,7 @@ static int join_stacks(struct cli *c, struct pgs_table *t, const struct pgs_pars
 	struct pgs_parse_opts po = *in;
 	struct pgs_table_info ti = PGS_INIT(pgs_table_info), mi = PGS_INIT(pgs_table_info);
 	struct pgs_table *map = NULL;
-	int err;
+	int err, status;
 
 	pgs_table_info(t, &ti);
 	if (ti.kind != PGS_KIND_PAGE_OWNER && ti.kind != PGS_KIND_SHOW_HANDLES) {
@@ -652,17 +689,9 @@ static int join_stacks(struct cli *c, struct pgs_table *t, const struct pgs_pars
 			"show_handles; %s is %s\n", prog, in->name, pgs_kind_name(ti.kind));
 		return EXIT_USAGE;
 	}
-	po.name = strcmp(c->stacks, "-") ? c->stacks : "<stdin>";
-	c->error_shown = false;
-	c->last_progress = 0;
-	err = pgs_table_open_file(&map, c->stacks, &po);
-	if (c->last_progress)
-		fprintf(stderr, "\r\033[K");
-	if (err) {
-		if (!c->error_shown)
-			fprintf(stderr, "%s: %s: %s\n", prog, po.name, pgs_strerror(err));
-		return err == -ENOMEM ? EXIT_OUTPUT : EXIT_INPUT;
-	}
+	status = read_table(c, c->stacks, &po, &map);
+	if (status)
+		return status;
 	pgs_table_info(map, &mi);
 	if (mi.kind != PGS_KIND_SHOW_STACKS_HANDLES) {
 		fprintf(stderr, "%s: --stacks FILE must be page_owner_stacks/show_stacks_handles; "
@@ -684,27 +713,13 @@ static int join_stacks(struct cli *c, struct pgs_table *t, const struct pgs_pars
 	return 0;
 }
 
-/*
- * Read path into *t with the options of po (its name set here), joining
- * --stacks FILE. Returns 0 or an exit status, the reason printed.
- */
+/* read_table(), then joining --stacks FILE. */
 static int open_input(struct cli *c, const char *path, struct pgs_parse_opts *po,
 		      struct pgs_table **t)
 {
-	int err;
+	int status = read_table(c, path, po, t);
 
-	po->name = strcmp(path, "-") ? path : "<stdin>";
-	c->error_shown = false;
-	c->last_progress = 0;
-	err = pgs_table_open_file(t, path, po);
-	if (c->last_progress)
-		fprintf(stderr, "\r\033[K");
-	if (err) {
-		if (!c->error_shown)
-			fprintf(stderr, "%s: %s: %s\n", prog, po->name, pgs_strerror(err));
-		return err == -ENOMEM ? EXIT_OUTPUT : EXIT_INPUT;
-	}
-	return c->stacks ? join_stacks(c, *t, po) : 0;
+	return !status && c->stacks ? join_stacks(c, *t, po) : status;
 }
 
 static void no_field(const char *name, const struct pgs_table *t)
