@@ -440,9 +440,7 @@ static void test_write(void **state)
 		"-3 pages (+0 times): 4 -> 1 pages, 1 -> 1 times, PID 2, task_comm_name: b\n"
 		"Total: +6 pages (+5 times): 11 -> 17 pages, 8 -> 13 times; "
 		"8 groups: 1 new, 1 gone, 4 grew, 1 shrank, 1 unchanged; 4 shown\n");
-	free(b.s);
-	b.s = NULL;
-	b.len = 0;
+	membuf_reset(&b);
 
 	wo.format = PGS_FORMAT_NDJSON;
 	assert_int_equal(pgs_diff_write(d, &wo, membuf_sink, &b), 0);
@@ -451,9 +449,7 @@ static void test_write(void **state)
 		"\"times_before\": 0, \"times_after\": 1, \"times_delta\": 1, \"pid\": 4, \"name\": \"d\"}\n"));
 	assert_non_null(strstr(b.s, "\"pages_delta\": -3, \"times_before\": 1, \"times_after\": 1, "
 				    "\"times_delta\": 0, \"pid\": 2, \"name\": \"b\"}\n"));
-	free(b.s);
-	b.s = NULL;
-	b.len = 0;
+	membuf_reset(&b);
 
 	wo.format = PGS_FORMAT_JSON;
 	assert_int_equal(pgs_diff_write(d, &wo, membuf_sink, &b), 0);
@@ -464,25 +460,19 @@ static void test_write(void **state)
 				    "\"grew\": 4, \"shrank\": 1, \"unchanged\": 1, \"shown\": 4}"));
 	assert_non_null(strstr(b.s, "\"before\": {\"name\": "));
 	assert_non_null(strstr(b.s, "\"selected_pages\": 17"));
-	free(b.s);
+	membuf_reset(&b);
 
 	/* difffolded: the cull keys as pseudo frames, then pages before and after. */
-	b.s = NULL;
-	b.len = 0;
 	wo.format = PGS_FORMAT_FOLDED;
 	assert_int_equal(pgs_diff_write(d, &wo, membuf_sink, &b), 0);
 	assert_string_equal(b.s, "pid:1;name:a 2 5\npid:6;name:f 1 4\npid:4;name:d 0 2\n"
 				 "pid:2;name:b 4 1\n");
-	free(b.s);
-	b.s = NULL;
-	b.len = 0;
+	membuf_reset(&b);
 	wo.weight = PGS_WEIGHT_TIMES;
 	assert_int_equal(pgs_diff_write(d, &wo, membuf_sink, &b), 0);
 	assert_string_equal(b.s, "pid:1;name:a 2 5\npid:6;name:f 1 1\npid:4;name:d 0 1\n"
 				 "pid:2;name:b 1 1\n");
-	free(b.s);
-	b.s = NULL;
-	b.len = 0;
+	membuf_reset(&b);
 
 	/* CSV: the diff's counts, then the CSV report's columns. */
 	wo.format = PGS_FORMAT_CSV;
@@ -494,9 +484,7 @@ static void test_write(void **state)
 		"both,1,4,3,1,1,0,6,f\r\n"
 		"new,0,2,2,0,1,1,4,d\r\n"
 		"both,4,1,-3,1,1,0,2,b\r\n");
-	free(b.s);
-	b.s = NULL;
-	b.len = 0;
+	membuf_reset(&b);
 
 	/* A differential flame graph: after's widths, before in the hover text. */
 	wo.format = PGS_FORMAT_SVG;
@@ -540,9 +528,7 @@ static void test_folded(void **state)
 	assert_string_equal(b.s, "a_entry;a_caller;get_page_from_freelist 2 5\n"
 				 "f_entry;f_caller;get_page_from_freelist 1 4\n"
 				 "d_entry;d_caller;get_page_from_freelist 0 2\n");
-	free(b.s);
-	b.s = NULL;
-	b.len = 0;
+	membuf_reset(&b);
 	wo.flags = PGS_WRITE_KEEP_OFFSETS;
 	wo.weight = PGS_WEIGHT_BYTES;
 	assert_int_equal(pgs_diff_write(d, &wo, membuf_sink, &b), 0);

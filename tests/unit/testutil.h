@@ -64,6 +64,14 @@ struct membuf {
 	size_t fail_after;
 };
 
+/* Empty b for the next output, freeing what it held. */
+static inline void membuf_reset(struct membuf *b)
+{
+	free(b->s);
+	b->s = NULL;
+	b->len = 0;
+}
+
 static inline int membuf_sink(const void *p, size_t n, void *user)
 {
 	struct membuf *b = user;
