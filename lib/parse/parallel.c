@@ -195,6 +195,8 @@ static void pool_push(struct pool *p, const struct job *j)
 	pthread_mutex_lock(&p->mu);
 	p->jobs[p->produced++ % p->cap] = *j;
 	pthread_cond_signal(&p->work);
+	/* A pipe's merging thread may be waiting for a job to exist. */
+	pthread_cond_broadcast(&p->done);
 	pthread_mutex_unlock(&p->mu);
 }
 
@@ -385,10 +387,6 @@ static void *pipe_reader(void *arg)
 			break;
 		}
 		pool_push(p, &j);
-		/* The merging thread may be waiting for a job to exist. */
-		pthread_mutex_lock(&p->mu);
-		pthread_cond_broadcast(&p->done);
-		pthread_mutex_unlock(&p->mu);
 	}
 	pthread_mutex_lock(&p->mu);
 	p->eof = true;
