@@ -105,17 +105,22 @@ awk_totals() {
 		END { printf "%d %d %d %d %d %d\n", dp, dt, pb, pa, tb, ta }' "$1"
 }
 
+# KIND EXP GOT REPORT: every group's figures, their order and the totals are awk's.
+same_as_awk() {
+	check "$1: every group's figures are awk's ($(wc -l <"$2") stacks)" \
+		cmp -s <(sort "$2") <(sort "$3")
+	check "$1: groups in awk's order of growth" \
+		cmp -s <(cut -d' ' -f1,2 "$2") <(cut -d' ' -f1,2 "$3")
+	check "$1: totals are awk's sums ($(awk_totals "$2"))" \
+		[ "$(totals_of "$4")" = "$(awk_totals "$2")" ]
+}
+
 "$pgsort" diff "$B" "$A" >"$tmp/diff.txt"
 expect <(per_stack "$B") <(per_stack "$A") >"$tmp/exp"
 got "$tmp/diff.txt" >"$tmp/got"
-check "page_owner: every group's figures are awk's ($(wc -l <"$tmp/exp") stacks)" \
-	cmp -s <(sort "$tmp/exp") <(sort "$tmp/got")
-check "page_owner: groups in awk's order of growth" \
-	cmp -s <(cut -d' ' -f1,2 "$tmp/exp") <(cut -d' ' -f1,2 "$tmp/got")
+same_as_awk page_owner "$tmp/exp" "$tmp/got" "$tmp/diff.txt"
 check "page_owner: the same top 5 stacks as awk" \
 	cmp -s <(head -5 "$tmp/exp") <(head -5 "$tmp/got")
-check "page_owner: totals are awk's sums ($(awk_totals "$tmp/exp"))" \
-	[ "$(totals_of "$tmp/diff.txt")" = "$(awk_totals "$tmp/exp")" ]
 
 # The workload's stacks on top.
 top() { sed -n "${1}p" "$tmp/got"; }
@@ -216,12 +221,7 @@ check "svg by task: colours follow each frame's change, kworker/u8:2 blue" \
 expect <(per_stack_shows "$tmp/show_stacks.before.txt") \
 	<(per_stack_shows "$tmp/show_stacks.after.txt") >"$tmp/sexp"
 got "$tmp/sdiff.txt" >"$tmp/sgot"
-check "show_stacks: every group's figures are awk's ($(wc -l <"$tmp/sexp") stacks)" \
-	cmp -s <(sort "$tmp/sexp") <(sort "$tmp/sgot")
-check "show_stacks: groups in awk's order of growth" \
-	cmp -s <(cut -d' ' -f1,2 "$tmp/sexp") <(cut -d' ' -f1,2 "$tmp/sgot")
-check "show_stacks: totals are awk's sums" \
-	[ "$(totals_of "$tmp/sdiff.txt")" = "$(awk_totals "$tmp/sexp")" ]
+same_as_awk show_stacks "$tmp/sexp" "$tmp/sgot" "$tmp/sdiff.txt"
 
 # Two builds of one kernel: BEFORE with every offset changed (+0x1f0 ->
 # +0x11f0): no stack with frames matches without --strip-offsets.
