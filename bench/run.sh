@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Speed and memory of pgsort against its peers, measured in one session with
 # the runs of each round interleaved, on warm page cache:
-#   wc -l (the I/O floor), cat | cat (the pipe floor), pgsort on a file and on
-#   a pipe, with 1 and N threads, without --cull and with -a, and the real
+#   wc -l (the I/O floor), cat | pgsort-drain (the pipe floor: a reader that
+#   only reads, through pgsort's pipe size), pgsort on a file and on a pipe,
+#   with 1 and N threads, without --cull and with -a, and the real
 #   page_owner_sort (built from Debian's linux-source-6.12 at run time).
+# Each run's CPU time (user + system, of every process of the run) is
+# recorded too: on a machine with few cores, the pipe's floor is its CPU
+# time over the cores.
 # Inputs: the 1.23 GB real dump of ../shared (decompressed to WORK), and
 # dumps of 1 GB and (with --10g) 10 GB resampled from it by pgsort-gen.
 #
@@ -28,7 +32,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 pgsort=$build/pgsort
-[ -x "$pgsort" ] && [ -x "$build/bench/pgsort-gen" ] || { echo "build first: meson setup build && ninja -C build" >&2; exit 1; }
+[ -x "$pgsort" ] && [ -x "$build/bench/pgsort-gen" ] && [ -x "$build/bench/pgsort-drain" ] || { echo "build first: meson setup build && ninja -C build" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "needs GNU time: apt-get install time" >&2; exit 1; }
 mkdir -p "$work"
 large=$work/large.txt
@@ -48,7 +52,7 @@ results=$work/results
 run() { # name, command...
 	local name=$1
 	shift
-	/usr/bin/time -f "%e %M" -o "$work/t" "$@" >/dev/null 2>"$work/err" ||
+	/usr/bin/time -f "%e %M %U %S" -o "$work/t" "$@" >/dev/null 2>"$work/err" ||
 		{ echo "$name failed:" >&2; cat "$work/err" >&2; exit 1; }
 	echo "$name $(tail -1 "$work/t")" >>"$results"
 }
@@ -58,7 +62,7 @@ for r in $(seq "$rounds"); do
 	echo "round $r of $rounds" >&2
 	warm "$large" "$work/gen1g.txt"
 	run wc wc -l "$large"
-	run catcat sh -c "cat '$large' | cat >/dev/null"
+	run drain sh -c "cat '$large' | '$build/bench/pgsort-drain'"
 	run file "$pgsort" "$large" $q
 	run file_j1 "$pgsort" -j1 "$large" $q
 	run pipe sh -c "cat '$large' | '$pgsort' - $q"
@@ -84,18 +88,21 @@ fi
 size() { stat -c %s "$1"; }
 python3 - "$results" "$(size "$large")" "$(size "$work/gen1g.txt")" \
 	"$( [ $big10 = 1 ] && size "$work/gen10g.txt" || echo 0)" "$rounds" >"$work/table.md" <<'EOF'
-import statistics, sys
+import os, statistics, sys
 res, large, g1, g10, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-t, m = {}, {}
+t, m, cpu = {}, {}, {}
 for line in open(res):
-    name, e, rss = line.split()
+    name, e, rss, user, system = line.split()
     t.setdefault(name, []).append(float(e))
     m.setdefault(name, []).append(int(rss))
+    cpu.setdefault(name, []).append(float(user) + float(system))
 med = {k: statistics.median(v) for k, v in t.items()}
+mcpu = {k: statistics.median(v) for k, v in cpu.items()}
+ncpu = os.cpu_count() or 1
 rss = {k: max(v) for k, v in m.items()}
 size = {"gen1g": g1, "gen1g_b": g1, "gen10g": g10, "gen10g_pipe": g10}
 what = {
-    "wc": "wc -l (I/O floor)", "catcat": "cat \\| cat >/dev/null (pipe floor)",
+    "wc": "wc -l (I/O floor)", "drain": "cat \\| pgsort-drain (pipe floor: read() only)",
     "file": "pgsort --cull=st --sort=-m", "file_j1": "pgsort -j1 --cull=st --sort=-m",
     "pipe": "cat \\| pgsort - --cull=st --sort=-m", "pipe_j1": "cat \\| pgsort -j1 - ...",
     "nocull": "pgsort (no --cull: block texts)", "alloc_ts": "pgsort -a",
@@ -103,23 +110,31 @@ what = {
     "gen10g": "pgsort, 10 GB generated", "gen10g_pipe": "cat \\| pgsort -, 10 GB generated",
     "page_owner_sort": "page_owner_sort -m --cull=st",
 }
-print("| run | input | median s | GB/s | peak RSS MB | RSS / input |")
-print("|---|---:|---:|---:|---:|---:|")
+print("| run | input | median s | GB/s | CPU s | peak RSS MB | RSS / input |")
+print("|---|---:|---:|---:|---:|---:|---:|")
 for k in what:
     if k not in med:
         continue
     b = size.get(k, large)
-    print("| %s | %.2f GB | %.2f | %.2f | %.0f | %.1f%% |" % (
-        what[k], b / 1e9, med[k], b / 1e9 / med[k], rss[k] / 1024, 100.0 * rss[k] * 1024 / b))
+    print("| %s | %.2f GB | %.2f | %.2f | %.2f | %.0f | %.1f%% |" % (
+        what[k], b / 1e9, med[k], b / 1e9 / med[k], mcpu[k], rss[k] / 1024,
+        100.0 * rss[k] * 1024 / b))
 print()
-print("Medians of %s interleaved rounds. Ratios:" % rounds)
+print("Medians of %s interleaved rounds; CPU s is user + system time of every"
+      " process of the run (cat's too). Ratios:" % rounds)
 def ratio(a, b, label):
     if a in med and b in med:
         print("- %s: %.2fx" % (label, med[a] / med[b]))
 ratio("file", "wc", "pgsort file / wc -l (target <= 3)")
 ratio("page_owner_sort", "file", "page_owner_sort / pgsort (target >= 50)")
 ratio("pipe", "file", "pgsort pipe / file (target <= 1.5)")
-ratio("pipe", "catcat", "pgsort pipe / cat | cat")
+ratio("drain", "file", "pipe floor (cat | pgsort-drain) / pgsort file")
+ratio("pipe_j1", "file_j1", "pgsort pipe / file at -j1 (a core left for cat)")
+if "drain" in mcpu and "file" in mcpu:
+    floor = (mcpu["file"] + mcpu["drain"]) / ncpu
+    print("- the pipe's floor on %d cores, (file CPU s + pipe floor CPU s) / cores,"
+          " with perfect overlap and no cost of its own: %.2f s, %.2fx the file"
+          % (ncpu, floor, floor / med["file"]))
 ratio("file_j1", "file", "-j1 / -jN (speed-up)")
 ratio("nocull", "file", "no --cull / --cull=st (target <= 3)")
 ratio("alloc_ts", "file", "-a / --cull=st (target <= 3)")
