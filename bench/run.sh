@@ -130,11 +130,15 @@ ratio("page_owner_sort", "file", "page_owner_sort / pgsort (target >= 50)")
 ratio("pipe", "file", "pgsort pipe / file (target <= 1.5)")
 ratio("drain", "file", "pipe floor (cat | pgsort-drain) / pgsort file")
 ratio("pipe_j1", "file_j1", "pgsort pipe / file at -j1 (a core left for cat)")
-if "drain" in mcpu and "file" in mcpu:
-    floor = (mcpu["file"] + mcpu["drain"]) / ncpu
-    print("- the pipe's floor on %d cores, (file CPU s + pipe floor CPU s) / cores,"
-          " with perfect overlap and no cost of its own: %.2f s, %.2fx the file"
-          % (ncpu, floor, floor / med["file"]))
+if "pipe" in mcpu and "file" in mcpu:
+    busy = lambda k: 100.0 * mcpu[k] / (ncpu * med[k])
+    print("- CPU time: the pipe run %.2f s, the file run %.2f s (+%.2f s: cat's copy into"
+          " the pipe and pgsort's copy out of it, both in the kernel); cores busy:"
+          " pipe %.0f%%, file %.0f%%" % (mcpu["pipe"], mcpu["file"], mcpu["pipe"] - mcpu["file"],
+                                         busy("pipe"), busy("file")))
+    print("- the pipe's floor on %d cores, its CPU time with every core busy all the"
+          " time: %.2f s, %.2fx the file" % (ncpu, mcpu["pipe"] / ncpu,
+                                             mcpu["pipe"] / ncpu / med["file"]))
 ratio("file_j1", "file", "-j1 / -jN (speed-up)")
 ratio("nocull", "file", "no --cull / --cull=st (target <= 3)")
 ratio("alloc_ts", "file", "-a / --cull=st (target <= 3)")

@@ -108,7 +108,10 @@ unsigned parse_threads(const struct pgs_parse_opts *opts);
 int parse_mem_parallel(struct parse_ctx *c, const char *buf, size_t len,
 		       const struct pgs_parse_opts *opts, unsigned threads, bool release,
 		       size_t range);
-/* Read fd to its end with worker threads (threads > 1). */
+/*
+ * Read fd to its end: a thread of its own reads, `threads` workers (1 or
+ * more) parse, the calling thread joins their shards in input order.
+ */
 int parse_fd_parallel(struct parse_ctx *c, int fd, const struct pgs_parse_opts *opts,
 		      unsigned threads);
 
