@@ -130,7 +130,7 @@ static void usage(FILE *f)
 "  --color C           svg/html frame colours: module (default) or allocator\n"
 "  --strict            exit 2 if any record or line was not understood, or a\n"
 "                      handle not found in --stacks FILE\n"
-"  -j N                worker threads (default: online CPUs)\n"
+"  -j N                worker threads (default: online CPUs; a pipe, one fewer)\n"
 "  -q, --quiet         no warnings on stderr\n"
 "  -d, --verbose       also say what the input is (kind, era, counts)\n"
 "  --help-keys         list the keys\n"

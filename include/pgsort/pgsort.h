@@ -207,8 +207,9 @@ struct pgs_parse_opts {
 	void *progress_user;
 	const struct pgs_allocator *allocator;	/* NULL: malloc/realloc/free */
 	/*
-	 * Worker threads for pgs_table_open_file/fd/mem; 0: the online CPUs.
-	 * A pipe or another stream also gets one thread that only reads it.
+	 * Worker threads for pgs_table_open_file/fd/mem; 0: the online CPUs
+	 * (for a pipe or another stream, one fewer, at least 1). A stream
+	 * also gets one thread that only reads it.
 	 * The table, its ids and the diagnostics are the same for any value.
 	 * The incremental parser always parses on the calling thread.
 	 */

@@ -58,14 +58,14 @@ struct pool {
 	size_t nspare;
 };
 
-unsigned parse_threads(const struct pgs_parse_opts *opts)
+unsigned parse_threads(const struct pgs_parse_opts *opts, unsigned spare)
 {
 	long n;
 
 	if (opts && opts->sz >= offsetof(struct pgs_parse_opts, threads) + sizeof(unsigned) &&
 	    opts->threads)
 		return opts->threads;
-	n = sysconf(_SC_NPROCESSORS_ONLN);
+	n = sysconf(_SC_NPROCESSORS_ONLN) - (long)spare;
 	return n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
 }
 

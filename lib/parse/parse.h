@@ -97,8 +97,11 @@ int parse_absorb(struct parse_ctx *c, struct parse_ctx *s);
 /* The progress callback of opts (NULLs when unset or opts is older). */
 void progress_of(const struct pgs_parse_opts *opts, pgs_progress_fn *fn, void **user);
 
-/* The worker threads to use for opts (0 in opts: online CPUs). */
-unsigned parse_threads(const struct pgs_parse_opts *opts);
+/*
+ * The worker threads to use for opts; when opts leaves it to us (0), the
+ * online CPUs less `spare` cores left to others, and at least 1.
+ */
+unsigned parse_threads(const struct pgs_parse_opts *opts, unsigned spare);
 
 /*
  * Parse a whole buffer with worker threads (threads > 1), in ranges of
