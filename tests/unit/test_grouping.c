@@ -156,6 +156,18 @@ static void test_excerpts(void **state)
 	assert_true(groups > 1000);
 }
 
+/* show_stacks has no header or PFN line: its culls are the stack keys. */
+static void test_show_stacks(void **state)
+{
+	static const char *const st[] = { "st", "stack", "module", "callsite", "st,module,callsite" };
+	static const struct qopts o = { "-pages", NULL, NULL };
+	struct pgs_table *t = open_repeated("real/show_stacks.txt", 0);
+
+	(void)state;
+	assert_true(compare_ways(t, st, sizeof(st) / sizeof(st[0]), &o) > 0);
+	pgs_table_free(t);
+}
+
 static void test_threads(void **state)
 {
 	static const char *const few[] = { "st", "pid,name", "node,zone,flags", "module" };
@@ -171,6 +183,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_excerpts),
+		cmocka_unit_test(test_show_stacks),
 		cmocka_unit_test(test_threads),
 	};
 
