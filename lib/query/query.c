@@ -588,9 +588,20 @@ static int grouper_init(struct grouper *gr, const struct pgs_result *r, struct g
 	return 0;
 }
 
+/* Count add's rows in g: a group's first row is the earliest of its parts'. */
+static void group_absorb(struct group *g, const struct group *add)
+{
+	g->times += add->times;
+	g->pages += add->pages;
+	if (add->ts_min < g->ts_min)
+		g->ts_min = add->ts_min;
+	if (add->first < g->first)
+		g->first = add->first;
+}
+
 /*
  * Add `add` (one row, or rows already summed) to the group of its key,
- * which hashes to h; a group's first row is the earliest of its parts'.
+ * which hashes to h.
  */
 static int grouper_add(struct grouper *gr, const struct group *add, uint32_t h)
 {
@@ -609,12 +620,7 @@ static int grouper_add(struct grouper *gr, const struct group *add, uint32_t h)
 		g = &gr->g[gr->slots[s].group - 1];
 		row_key(gr->r, g->first, &other);
 		if (gkey_eq(&other, &k)) {
-			g->times += add->times;
-			g->pages += add->pages;
-			if (add->ts_min < g->ts_min)
-				g->ts_min = add->ts_min;
-			if (add->first < g->first)
-				g->first = add->first;
+			group_absorb(g, add);
 			return 0;
 		}
 	}
@@ -826,42 +832,30 @@ static void *sum_rows(void *arg)
 	return NULL;
 }
 
-/* Sum the parts' rows per id, then group the ids (see above). */
+/* Join the parts' sums per id (sum_rows), then group the ids (see above). */
 static int group_ids(struct pgs_result *r, struct part *parts, unsigned n, size_t nids)
 {
-	struct group *sum;
-	struct grouper gr;
+	struct group *sum = parts[0].acc;
+	struct grouper gr = { 0 };
 	size_t id, used = 0;
 	unsigned k;
 	int err = 0;
 
-	for (k = 0; k < n; k++)
-		if (!(parts[k].acc = pgs__calloc(r->al, nids, sizeof(*parts[k].acc))))
-			err = -ENOMEM;
-	if (!err)
-		run_parts(parts, n, sum_rows);
-	/* Part k's rows come after part k-1's: the earlier first row stays. */
-	sum = parts[0].acc;
-	for (k = 1; k < n && !err; k++) {
+	for (k = 1; k < n; k++) {
 		for (id = 0; id < nids; id++) {
 			const struct group *b = &parts[k].acc[id];
-			struct group *a = &sum[id];
 
 			if (!b->times)
 				continue;
-			if (!a->times) {
-				*a = *b;
-				continue;
-			}
-			a->times += b->times;
-			a->pages += b->pages;
-			if (b->ts_min < a->ts_min)
-				a->ts_min = b->ts_min;
+			if (!sum[id].times)
+				sum[id] = *b;
+			else
+				group_absorb(&sum[id], b);
 		}
 	}
-	for (id = 0; !err && id < nids; id++)
+	for (id = 0; id < nids; id++)
 		used += sum[id].times != 0;
-	if (!err && !(r->g = pgs__malloc(r->al, used * sizeof(*r->g) + 1)))
+	if (!(r->g = pgs__malloc(r->al, used * sizeof(*r->g) + 1)))
 		err = -ENOMEM;
 	if (!err)
 		err = grouper_init(&gr, r, r->g, used);
@@ -875,15 +869,9 @@ static int group_ids(struct pgs_result *r, struct part *parts, unsigned n, size_
 		h = gkey_hash(&key);
 		err = grouper_add(&gr, &sum[id], h ? h : 1);
 	}
-	if (!err) {
+	if (!err)
 		r->ngroups = gr.n;
-		pgs__free(r->al, gr.slots);
-	}
-	for (k = 0; k < n; k++) {
-		r->records += parts[k].records;
-		r->pages += parts[k].pages;
-		pgs__free(r->al, parts[k].acc);
-	}
+	pgs__free(r->al, gr.slots);
 	return err;
 }
 
@@ -940,14 +928,20 @@ static int aggregate(struct pgs_result *r, const struct pgs_query *q, unsigned t
 		parts[k].n = n;
 		parts[k].col = col;
 	}
-	if (col) {
-		err = group_ids(r, parts, n, nids);
-		goto out;
-	}
-	run_parts(parts, n, hash_rows);
+	/* Pass 1: per-id sums, or each row's key hash. */
+	for (k = 0; k < n && col && !err; k++)
+		if (!(parts[k].acc = pgs__calloc(r->al, nids, sizeof(*parts[k].acc))))
+			err = -ENOMEM;
+	if (!err)
+		run_parts(parts, n, col ? sum_rows : hash_rows);
 	for (k = 0; k < n; k++) {
 		r->records += parts[k].records;
 		r->pages += parts[k].pages;
+	}
+	if (col) {
+		if (!err)
+			err = group_ids(r, parts, n, nids);
+		goto out;
 	}
 	/*
 	 * Partition k fills r->g from the number of rows the earlier ones
@@ -975,6 +969,8 @@ static int aggregate(struct pgs_result *r, const struct pgs_query *q, unsigned t
 	for (k = 0; k < n; k++)
 		pgs__free(r->al, parts[k].gr.slots);
 out:
+	for (k = 0; k < n; k++)
+		pgs__free(r->al, parts[k].acc);
 	pgs__free(r->al, hash);
 	pgs__free(r->al, hsel);
 	pgs__free(r->al, psel);
