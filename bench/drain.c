@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * pgsort-drain: read standard input to its end and do nothing else, through
- * a pipe widened the way pgsort widens it (1 MiB, or the largest size the
- * system allows) and in pgsort's read size. `cat BIG | pgsort-drain` is the
- * cost of moving BIG through a pipe alone, the floor under
- * `cat BIG | pgsort -`; bench/run.sh measures both.
+ * a pipe widened by pgsort's own pipe_widen() and in pgsort's read size.
+ * `cat BIG | pgsort-drain` is the cost of moving BIG through a pipe alone,
+ * the floor under `cat BIG | pgsort -`; bench/run.sh measures both.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,11 +11,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define READ_SIZE ((size_t)8 << 20)	/* lib/parse/parallel.c's READ_BUF */
+#include "../lib/parse/parse.h"	/* pipe_widen, READ_BUF */
 
 int main(void)
 {
-	char *buf = malloc(READ_SIZE);
+	char *buf = malloc(READ_BUF);
 	unsigned long long total = 0;
 	int sz;
 
@@ -24,11 +23,9 @@ int main(void)
 		fputs("pgsort-drain: out of memory\n", stderr);
 		return 1;
 	}
-	for (sz = 1 << 20; sz >= 128 << 10; sz >>= 1)
-		if (fcntl(0, F_SETPIPE_SZ, sz) >= 0)
-			break;
+	pipe_widen(0);
 	for (;;) {
-		ssize_t n = read(0, buf, READ_SIZE);
+		ssize_t n = read(0, buf, READ_BUF);
 
 		if (n < 0 && errno == EINTR)
 			continue;

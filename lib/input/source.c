@@ -133,7 +133,7 @@ static int table_from_stream(struct pgs_table **out, int fd,
  * sysctl is lower, or the user's pipe quota is spent, take the largest
  * size allowed.
  */
-static void pipe_widen(int fd)
+void pipe_widen(int fd)
 {
 	int sz;
 

@@ -22,7 +22,6 @@
 #define RANGE_MIN ((size_t)16 << 20)
 #define RANGE_MAX ((size_t)256 << 20)
 #define SUBSLICE ((size_t)8 << 20)
-#define READ_BUF ((size_t)8 << 20)
 #define MAX_RECORD ((size_t)256 << 20)
 
 struct job {

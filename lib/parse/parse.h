@@ -129,6 +129,15 @@ size_t last_record_end(const char *b, size_t len);
 int copy_lines(struct parse_ctx *c, const char *p, const char *end,
 	       bool (*keep)(const char *line, size_t len), size_t *len);
 
+/* A stream is read in buffers of this size (parallel.c). */
+#define READ_BUF ((size_t)8 << 20)
+
+/*
+ * Widen the pipe fd to 1 MiB, or the largest size the system allows down to
+ * 128 KiB (source.c; bench/drain.c reads its pipe the same way).
+ */
+void pipe_widen(int fd);
+
 /* The first record boundary (just after a blank line) at or after pos. */
 size_t next_boundary(const char *b, size_t len, size_t pos);
 /* Parse buf as consecutive ranges of about `slice` bytes; release pages behind. */
