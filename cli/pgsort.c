@@ -141,7 +141,7 @@ static void usage(FILE *f)
 "  --strict            exit 2 if any record or line was not understood, or a\n"
 "                      handle not found in --stacks FILE\n"
 "  -j N                worker threads (default: online CPUs; a pipe, one fewer)\n"
-"  --force             replace OUTPUT even if it is page_owner input or compressed,\n"
+"  --force             replace an OUTPUT that is page_owner input or compressed;\n"
 "                      write pprof to a terminal\n"
 "  -q, --quiet         no warnings on stderr\n"
 "  -d, --verbose       also say what the input is (kind, era, counts)\n"
