@@ -727,7 +727,7 @@ static int check_operands(const struct cli *c)
 			 open(out, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC) : -1;
 		bool tty = fd >= 0 && isatty(fd);
 
-		if (fd > 1)
+		if (!to_stdout && fd >= 0)
 			close(fd);
 		if (tty) {
 			fprintf(stderr, "%s: --format=pprof is binary (gzip): not writing it to a "
@@ -736,7 +736,7 @@ static int check_operands(const struct cli *c)
 			return EXIT_USAGE;
 		}
 	}
-	if (to_stdout || stat(out, &ost) < 0 || !S_ISREG(ost.st_mode))
+	if (to_stdout || !have || !S_ISREG(ost.st_mode))
 		return 0;
 	if (!c->force && input_like(c, out, what, sizeof(what), &hint)) {
 		fprintf(stderr, "%s: OUTPUT %s is %s, not a report: not replacing it (--force "
