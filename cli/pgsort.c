@@ -31,7 +31,13 @@ enum {
 	OPT_FORMAT, OPT_STRICT, OPT_NODE, OPT_TOP, OPT_MIN_PAGES, OPT_STRIP,
 	OPT_PAGE_SIZE, OPT_CS_SKIP, OPT_FILTER, OPT_STACKS, OPT_HELP_KEYS,
 	OPT_WEIGHT, OPT_ICICLE, OPT_HUMAN, OPT_KEEP_OFFSETS, OPT_TITLE,
-	OPT_COLOR, OPT_SAME_BOOT,
+	OPT_COLOR, OPT_SAME_BOOT, OPT_FORCE,
+};
+
+/* Options that select blocks, for saying which ones matched nothing. */
+enum {
+	SEL_PID = 1u << 0, SEL_TGID = 1u << 1, SEL_NAME = 1u << 2, SEL_FILTER = 1u << 3,
+	SEL_NODE = 1u << 4, SEL_UNRELEASED = 1u << 5,
 };
 
 struct cli {
@@ -48,11 +54,15 @@ struct cli {
 	unsigned write_flags;	/* PGS_WRITE_* */
 	const char *title;
 	bool strict, quiet, verbose;
+	bool force;		/* --force: replace an OUTPUT that looks like input */
+	unsigned selecting;	/* SEL_* given */
+	unsigned long long min_pages;
 	bool error_shown;	/* a diagnostic already said why the input failed */
 	uint64_t unresolved;	/* handles --stacks FILE did not list */
 	uint64_t stacks_damage;	/* records skipped and lines not understood there */
 	unsigned threads;
 	unsigned long long last_progress;
+	struct pgs_error_detail detail;	/* why the query refused to run */
 };
 
 static const char *prog = "pgsort";
@@ -111,7 +121,7 @@ static void usage(FILE *f)
 "                      'at=10s..2m', 'not mod=vmlinux' (see pgsort(1))\n"
 "  --node LIST         keep blocks whose page is on a node in LIST (0,2-3)\n"
 "  -f                  drop blocks freed after allocation (free_ts dumps)\n"
-"  --top N             print only the first N groups\n"
+"  --top N             print only the first N groups (N >= 1; default all)\n"
 "  --min-pages N       print only groups of at least N pages\n"
 "  --strip-offsets     frames without +0xoff/0xsize (compare builds)\n"
 "  --page-size SIZE    bytes per page for the bytes key (default 4096)\n"
@@ -131,6 +141,8 @@ static void usage(FILE *f)
 "  --strict            exit 2 if any record or line was not understood, or a\n"
 "                      handle not found in --stacks FILE\n"
 "  -j N                worker threads (default: online CPUs; a pipe, one fewer)\n"
+"  --force             replace an OUTPUT that is page_owner input or compressed;\n"
+"                      write pprof to a terminal\n"
 "  -q, --quiet         no warnings on stderr\n"
 "  -d, --verbose       also say what the input is (kind, era, counts)\n"
 "  --help-keys         list the keys\n"
@@ -141,6 +153,9 @@ static void usage(FILE *f)
 "pages_after, pages_delta, times_before, times_after, times_delta).\n"
 "  --same-boot         both inputs come from one boot: allow handle, pfn,\n"
 "                      alloc_ts and free_ts as keys\n"
+"An existing OUTPUT that is page_owner input is not replaced (did you mean\n"
+"'pgsort diff BEFORE AFTER'?), nor one you could not write; INPUT and OUTPUT\n"
+"cannot be the same file.\n"
 "Exit status: 0 ok, 1 usage, 2 bad input, 3 output error.\n");
 }
 
@@ -304,6 +319,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		{ "title", required_argument, NULL, OPT_TITLE },
 		{ "color", required_argument, NULL, OPT_COLOR },
 		{ "same-boot", no_argument, NULL, OPT_SAME_BOOT },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
@@ -330,6 +346,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			break;
 		case 'f':
 			pgs_query_select_unreleased(c->q, 1);
+			c->selecting |= SEL_UNRELEASED;
 			break;
 		case 'q':
 			c->quiet = true;
@@ -348,14 +365,17 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		}
 		case OPT_PID:
 			err = pgs_query_select_pid(c->q, optarg);
+			c->selecting |= SEL_PID;
 			what = "--pid takes a comma-separated list of numbers";
 			break;
 		case OPT_TGID:
 			err = pgs_query_select_tgid(c->q, optarg);
+			c->selecting |= SEL_TGID;
 			what = "--tgid takes a comma-separated list of numbers";
 			break;
 		case OPT_NAME:
 			err = pgs_query_select_name(c->q, optarg);
+			c->selecting |= SEL_NAME;
 			break;
 		case OPT_CULL:
 			err = pgs_query_set_cull(c->q, optarg);
@@ -416,6 +436,9 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		case OPT_STRICT:
 			c->strict = true;
 			break;
+		case OPT_FORCE:
+			c->force = true;
+			break;
 		case OPT_SAME_BOOT:
 			if (!c->diff) {
 				fprintf(stderr, "%s: --same-boot is an option of 'pgsort diff'\n", prog);
@@ -425,6 +448,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			break;
 		case OPT_NODE:
 			err = pgs_query_select_node(c->q, optarg);
+			c->selecting |= SEL_NODE;
 			what = "--node takes a node list such as 0,2-3";
 			break;
 		case OPT_TOP:
@@ -432,6 +456,12 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		case OPT_PAGE_SIZE: {
 			unsigned long long v;
 
+			if (opt == OPT_TOP && parse_count(optarg, false, &v) == 0 && v == 0) {
+				/* head -n 0 prints nothing; "0 means all" would surprise. */
+				fprintf(stderr, "%s: --top takes a number of groups from 1 (leave it "
+					"out for all), not '%s'\n", prog, optarg);
+				return EXIT_USAGE;
+			}
 			if (parse_count(optarg, opt == OPT_PAGE_SIZE, &v) < 0 ||
 			    (opt == OPT_PAGE_SIZE && v == 0)) {
 				fprintf(stderr, "%s: --%s takes a %s, not '%s'\n", prog,
@@ -443,7 +473,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			if (opt == OPT_TOP)
 				pgs_query_set_top(c->q, (size_t)v);
 			else if (opt == OPT_MIN_PAGES)
-				pgs_query_set_min_pages(c->q, v);
+				pgs_query_set_min_pages(c->q, c->min_pages = v);
 			else
 				err = pgs_query_set_page_size(c->q, v);
 			break;
@@ -452,6 +482,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			struct pgs_filter_error fe = { .sz = sizeof(fe) };
 
 			err = pgs_query_add_filter(c->q, optarg, &fe);
+			c->selecting |= SEL_FILTER;
 			if (err == PGS_E_FILTER) {
 				/* The expression, and a caret under where it went wrong. */
 				fprintf(stderr, "%s: --filter: %s\n  %s\n  %*s^\n", prog, fe.message,
@@ -551,6 +582,179 @@ static void catch_signals(void)
 	signal(SIGXFSZ, SIG_IGN);
 }
 
+/* The bytes an existing OUTPUT is judged on: its first records. */
+#define PEEK_BYTES (64u * 1024)
+
+/* Compressed data pgsort never writes (gzip: its pprof is gzip). */
+static const char *compressed_kind(const unsigned char *b, size_t n)
+{
+	static const struct { const char *name; unsigned char magic[6]; size_t len; } m[] = {
+		{ "zstd", { 0x28, 0xb5, 0x2f, 0xfd }, 4 },
+		{ "xz", { 0xfd, '7', 'z', 'X', 'Z', 0 }, 6 },
+		{ "bzip2", { 'B', 'Z', 'h' }, 3 },
+		{ "lz4", { 0x04, 0x22, 0x4d, 0x18 }, 4 },
+		{ "gzip", { 0x1f, 0x8b }, 2 },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(m); i++)
+		if (n >= m[i].len && memcmp(b, m[i].magic, m[i].len) == 0)
+			return m[i].name;
+	return NULL;
+}
+
+/*
+ * A text report of page_owner_sort or pgsort: its first line that is not
+ * blank is "N times, M pages..." (or "N times:" before 5.19). Such a
+ * report holds page_owner headers, so the kind detection alone would take
+ * it for a dump; it is the file a second run is expected to replace.
+ */
+static bool is_text_report(const char *b, size_t n)
+{
+	const char *p = b, *end = b + n;
+
+	while (p < end && (*p == '\n' || *p == '\r' || *p == ' ' || *p == '\t'))
+		p++;
+	if (p == end || *p < '0' || *p > '9')
+		return false;
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	return (size_t)(end - p) >= 7 && memcmp(p, " times", 6) == 0 && (p[6] == ',' || p[6] == ':');
+}
+
+/*
+ * What the existing regular file at path holds, when it is something no
+ * report should replace: page_owner input ("a page_owner dump", "show_stacks
+ * input") or compressed data; NULL otherwise (a report, anything else, a
+ * file that cannot be read). *diff_hint: suggest pgsort diff.
+ */
+static const char *input_like(const struct cli *c, const char *path, char *what, size_t whatsz,
+			      bool *diff_hint)
+{
+	static char buf[PEEK_BYTES];
+	enum pgs_kind kind;
+	const char *z;
+	ssize_t n;
+	size_t len;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	do
+		n = read(fd, buf, sizeof(buf));
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n <= 0)
+		return NULL;
+	len = (size_t)n;
+	*diff_hint = false;
+	z = compressed_kind((const unsigned char *)buf, len);
+	if (z && !(strcmp(z, "gzip") == 0 && c->format == PGS_FORMAT_PPROF)) {
+		snprintf(what, whatsz, "%s-compressed data (a compressed dump?%s)", z,
+			 strcmp(z, "gzip") == 0 ? " pgsort writes gzip only with --format=pprof" : "");
+		return what;
+	}
+	if (is_text_report(buf, len))
+		return NULL;
+	/* Only whole lines: the last one may have been cut by the read. */
+	if (len == sizeof(buf)) {
+		const char *nl = memrchr(buf, '\n', len);
+
+		len = nl ? (size_t)(nl - buf) + 1 : len;
+	}
+	if (pgs_detect_kind(buf, len, &kind) != 0)
+		return NULL;
+	*diff_hint = true;
+	if (kind == PGS_KIND_PAGE_OWNER)
+		snprintf(what, whatsz, "a page_owner dump");
+	else
+		snprintf(what, whatsz, "page_owner_stacks input (%s)", pgs_kind_name(kind));
+	return what;
+}
+
+/* Operand i of check_operands(): its name and where it is. */
+struct operand {
+	const char *label;	/* "INPUT", "BEFORE", "--stacks FILE" */
+	const char *path;
+};
+
+/* stat() of path, or of descriptor fd for "-". Returns 0 or -1. */
+static int stat_operand(const char *path, int fd, struct stat *st)
+{
+	return strcmp(path, "-") == 0 ? fstat(fd, st) : stat(path, st);
+}
+
+/*
+ * Before anything is read: the operands must not overwrite what the user
+ * keeps. OUTPUT (or a regular standard output) must not be an input file;
+ * an existing OUTPUT must be one the user could write with a shell's '>'
+ * and not page_owner input (unless --force); pprof, binary, not to a
+ * terminal (unless --force). Returns 0 or an exit status, the reason said.
+ */
+static int check_operands(const struct cli *c)
+{
+	struct operand in[3] = { { c->diff ? "BEFORE" : "INPUT", c->input } };
+	const char *out = c->output;
+	bool to_stdout = strcmp(out, "-") == 0, hint;
+	struct stat ost, ist;
+	size_t i, n = 1;
+	char what[160];
+	bool have;
+
+	if (c->diff)
+		in[n++] = (struct operand){ "AFTER", c->after };
+	if (c->stacks)
+		in[n++] = (struct operand){ "--stacks FILE", c->stacks };
+	have = stat_operand(out, 1, &ost) == 0;
+	if (have && S_ISREG(ost.st_mode)) {
+		for (i = 0; i < n; i++) {
+			if (stat_operand(in[i].path, 0, &ist) < 0 || !S_ISREG(ist.st_mode) ||
+			    ist.st_dev != ost.st_dev || ist.st_ino != ost.st_ino)
+				continue;
+			if (to_stdout)
+				fprintf(stderr, "%s: standard output is %s %s itself: refusing to "
+					"write the report into the file it reads\n", prog, in[i].label,
+					strcmp(in[i].path, "-") ? in[i].path : "(standard input)");
+			else
+				fprintf(stderr, "%s: %s %s and OUTPUT %s are the same file: refusing "
+					"to replace what it reads\n", prog, in[i].label,
+					strcmp(in[i].path, "-") ? in[i].path : "(standard input)", out);
+			return EXIT_USAGE;
+		}
+	}
+	if (c->format == PGS_FORMAT_PPROF && !c->diff && !c->force) {
+		int fd = to_stdout ? 1 : have && S_ISCHR(ost.st_mode) ?
+			 open(out, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC) : -1;
+		bool tty = fd >= 0 && isatty(fd);
+
+		if (!to_stdout && fd >= 0)
+			close(fd);
+		if (tty) {
+			fprintf(stderr, "%s: --format=pprof is binary (gzip): not writing it to a "
+				"terminal; give OUTPUT or redirect it (> profile.pb.gz), or use --force\n",
+				prog);
+			return EXIT_USAGE;
+		}
+	}
+	if (to_stdout || !have || !S_ISREG(ost.st_mode))
+		return 0;
+	if (!c->force && input_like(c, out, what, sizeof(what), &hint)) {
+		fprintf(stderr, "%s: OUTPUT %s is %s, not a report: not replacing it (--force "
+			"would)\n", prog, out, what);
+		if (hint && !c->diff)
+			fprintf(stderr, "%s: to compare two snapshots: %s diff %s %s\n", prog, prog,
+				c->input, out);
+		return EXIT_USAGE;
+	}
+	/* The rename would replace a file that a shell's '>' could not open. */
+	if (faccessat(AT_FDCWD, out, W_OK, AT_EACCESS) < 0) {
+		fprintf(stderr, "%s: cannot write %s: %s: not replacing it\n", prog, out,
+			strerror(errno));
+		return EXIT_OUTPUT;
+	}
+	return 0;
+}
+
 /*
  * A regular OUTPUT (or a new one) is written to a temporary file beside it
  * and renamed into place only when the whole report was written, so a
@@ -564,6 +768,7 @@ static int open_output(const char *path, char **target, char **tmp, int *fd)
 	struct stat st;
 	char *dircopy;
 	mode_t mode, mask;
+	bool owner = false;
 
 	*target = realpath(path, NULL);
 	if (!*target && errno != ENOENT)
@@ -576,6 +781,7 @@ static int open_output(const char *path, char **target, char **tmp, int *fd)
 		return -ENOMEM;
 	if (stat(*target, &st) == 0) {
 		mode = st.st_mode & 07777;
+		owner = true;
 	} else {
 		mask = umask(0);
 		umask(mask);
@@ -592,6 +798,9 @@ static int open_output(const char *path, char **target, char **tmp, int *fd)
 	if (*fd < 0)
 		return -errno;
 	pending_tmp = *tmp;
+	/* As a shell's '>' would: the owner stays (where we may chown), then the mode. */
+	if (owner && fchown(*fd, st.st_uid, st.st_gid) < 0 && fchown(*fd, (uid_t)-1, st.st_gid) < 0)
+		errno = 0;	/* another user's file we may write: it becomes ours */
 	fchmod(*fd, mode);
 	return 0;
 }
@@ -722,15 +931,53 @@ static int open_input(struct cli *c, const char *path, struct pgs_parse_opts *po
 	return !status && c->stacks ? join_stacks(c, *t, po) : status;
 }
 
-static void no_field(const char *name, const struct pgs_table *t)
+/*
+ * Options that need a field the input lacks: which option, which key, what
+ * the input is (from the query's error detail). who: "" or "diff: AFTER ".
+ */
+static void no_field(const struct cli *c, const char *who, const char *name,
+		     const struct pgs_table *t)
 {
+	/* Short sort flags, to name the one that may have added the key. */
+	static const char *const flag_of[][2] = {
+		{ "pid", "-p" }, { "tgid", "-P" }, { "name", "-n" }, { "stacktrace", "-s" },
+		{ "alloc_ts", "-a" }, { "free_ts", "-r" },
+	};
+	const struct pgs_error_detail *e = &c->detail;
 	struct pgs_table_info info = PGS_INIT(pgs_table_info);
+	char opt[64];
+	size_t i;
 
-	pgs_table_info(t, &info);
-	fprintf(stderr, "%s: %s: the options need a field this %s dump (era %s) "
-		"does not have (free_ts exists only in kernels 5.14-6.6; the page_owner_stacks "
-		"files have only stacktrace, stack, callsite, module and handle)\n",
-		prog, name, pgs_kind_name(info.kind), info.era);
+	if (!e->key) {
+		/* Not filled (an older library would not): the generic reason. */
+		pgs_table_info(t, &info);
+		fprintf(stderr, "%s: %s%s: the options need a field this %s input (era %s) does "
+			"not have\n", prog, who, name, pgs_kind_name(info.kind), info.era);
+		return;
+	}
+	switch (e->origin) {
+	case PGS_ORIGIN_CULL:
+		snprintf(opt, sizeof(opt), "--cull=%s", e->key);
+		break;
+	case PGS_ORIGIN_SORT:
+		snprintf(opt, sizeof(opt), "--sort=%s", e->key);
+		for (i = 0; i < ARRAY_LEN(flag_of); i++)
+			if (strcmp(e->key, flag_of[i][0]) == 0)
+				snprintf(opt, sizeof(opt), "%s (or --sort=%s)", flag_of[i][1], e->key);
+		break;
+	case PGS_ORIGIN_FILTER:
+		snprintf(opt, sizeof(opt), "--filter on %s", e->key);
+		break;
+	case PGS_ORIGIN_SELECT:
+		snprintf(opt, sizeof(opt), "--%s", e->key);
+		break;
+	case PGS_ORIGIN_UNRELEASED:
+		snprintf(opt, sizeof(opt), "-f");
+		break;
+	default:
+		snprintf(opt, sizeof(opt), "key %s", e->key);
+	}
+	fprintf(stderr, "%s: %s%s: %s %s\n", prog, who, name, opt, e->message);
 }
 
 /* --strict: exit 2 when the input (or --stacks FILE) was not all understood. */
@@ -785,6 +1032,57 @@ static const char *boot_key(const char *list, char *buf, size_t bufsz)
 	return NULL;
 }
 
+/*
+ * A selection that kept nothing, or groups all under --min-pages: say so
+ * (the exit status stays 0, as for an empty grep -c). selected: blocks
+ * that passed; groups: those shown.
+ */
+static void say_empty(const struct cli *c, const char *who, const char *name,
+		      const struct pgs_table *t, uint64_t selected, size_t groups)
+{
+	static const char *const opts[] = { "--pid", "--tgid", "--name", "--filter", "--node", "-f" };
+	struct pgs_table_info info = PGS_INIT(pgs_table_info);
+	char list[80] = "";
+	size_t i, n = 0;
+
+	if (c->quiet)
+		return;
+	pgs_table_info(t, &info);
+	if (selected == 0 && c->selecting) {
+		for (i = 0; i < ARRAY_LEN(opts); i++)
+			if (c->selecting & (1u << i))
+				n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", n ? ", " : "",
+						      opts[i]);
+		fprintf(stderr, "%s: %s%s: warning: none of its %llu %ss matches %s%s\n", prog, who,
+			name, (unsigned long long)info.records,
+			info.kind == PGS_KIND_PAGE_OWNER ? "block" : "record", list,
+			*who ? "" : ": the report is empty");
+	} else if (selected && groups == 0 && c->min_pages) {
+		fprintf(stderr, "%s: %s%s: warning: no group %s --min-pages %llu%s\n", prog,
+			who, name, *who ? "changed by" : "reaches", c->min_pages,
+			*who ? "" : ": the report is empty");
+	}
+}
+
+/*
+ * pgsort diff compares groups of one kind of input: blocks of a dump
+ * against stack records would print growths that count nothing.
+ */
+static int same_kinds(char *const name[2], struct pgs_table *const t[2])
+{
+	struct pgs_table_info a = PGS_INIT(pgs_table_info), b = PGS_INIT(pgs_table_info);
+
+	pgs_table_info(t[0], &a);
+	pgs_table_info(t[1], &b);
+	if (a.kind == b.kind)
+		return 0;
+	fprintf(stderr, "%s: diff: BEFORE %s is %s input and AFTER %s is %s input: a diff "
+		"compares two inputs of one kind (a page_owner dump counts blocks, "
+		"page_owner_stacks files count stacks)\n", prog, name[0], pgs_kind_name(a.kind),
+		name[1], pgs_kind_name(b.kind));
+	return EXIT_USAGE;
+}
+
 /* pgsort diff BEFORE AFTER: the query on both, then the diff's report. */
 static int run_diff(struct cli *c, struct pgs_parse_opts *po)
 {
@@ -803,6 +1101,9 @@ static int run_diff(struct cli *c, struct pgs_parse_opts *po)
 			strict = check_strict(c, po->name, t[k]);
 		c->unresolved = c->stacks_damage = 0;
 	}
+	if (status)
+		goto out;
+	status = same_kinds(name, t);
 	if (status)
 		goto out;
 	o.flags = c->same_boot ? PGS_DIFF_SAME_BOOT : 0;
@@ -824,19 +1125,22 @@ static int run_diff(struct cli *c, struct pgs_parse_opts *po)
 				"times_before, times_after, times_delta\n", prog, c->sort);
 		status = EXIT_USAGE;
 	} else if (err == PGS_E_NOFIELD) {
-		struct pgs_result *r = NULL;
-
-		/* Which of the two lacks it: the query alone tells (but for sort keys). */
-		k = pgs_query_run(c->q, t[0], &r) == PGS_E_NOFIELD ? 0 : 1;
-		pgs_result_free(r);
-		no_field(name[k], t[k]);
+		/* Which of the two lacks it: the error detail tells. */
+		k = c->detail.input == 1 ? 0 : 1;
+		no_field(c, k ? "diff: AFTER " : "diff: BEFORE ", name[k], t[k]);
 		status = EXIT_USAGE;
 	} else if (err) {
 		fprintf(stderr, "%s: %s\n", prog, pgs_strerror(err));
 		status = EXIT_OUTPUT;
 	}
-	if (!status)
+	if (!status) {
+		struct pgs_diff_group tot = PGS_INIT(pgs_diff_group);
+
+		pgs_diff_totals(d, &tot);
+		say_empty(c, "diff: BEFORE ", name[0], t[0], tot.times_before, 1);
+		say_empty(c, "diff: AFTER ", name[1], t[1], tot.times_after, pgs_diff_count(d));
 		status = write_report(c, NULL, d);
+	}
 	if (!status)
 		status = strict;
 out:
@@ -860,6 +1164,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: out of memory\n", prog);
 		return EXIT_OUTPUT;
 	}
+	c.detail = PGS_INIT(pgs_error_detail);
+	pgs_query_set_error_detail(c.q, &c.detail);
 	/* pgsort diff ...: the same options, two inputs. */
 	if (argc > 1 && strcmp(argv[1], "diff") == 0) {
 		c.diff = true;
@@ -868,6 +1174,8 @@ int main(int argc, char **argv)
 		argc--;
 	}
 	status = parse_args(&c, argc, argv);
+	if (!status)
+		status = check_operands(&c);
 	if (status)
 		goto out;
 	catch_signals();
@@ -891,12 +1199,13 @@ int main(int argc, char **argv)
 	err = pgs_query_run(c.q, t, &r);
 	if (err) {
 		if (err == PGS_E_NOFIELD)
-			no_field(po.name, t);
+			no_field(&c, "", po.name, t);
 		else
 			fprintf(stderr, "%s: %s\n", prog, pgs_strerror(err));
 		status = err == PGS_E_NOFIELD ? EXIT_USAGE : EXIT_OUTPUT;
 		goto out;
 	}
+	say_empty(&c, "", po.name, t, pgs_result_records(r), pgs_result_count(r));
 	status = write_report(&c, r, NULL);
 	if (!status)
 		status = check_strict(&c, po.name, t);

@@ -277,6 +277,23 @@ enum pgs_kind {
 /* "page_owner", "show_stacks", ... (static storage). */
 PGS_API const char *pgs_kind_name(enum pgs_kind kind);
 
+/*
+ * The kind of input that begins with the len bytes at buf, decided as the
+ * parse calls decide it: on the first records (up to 2000 lines), after a
+ * dmesg, syslog, journal or /dev/kmsg prefix that every line carries, any
+ * era. Nothing else is parsed, so the first 64 KiB of a file are enough.
+ * A last line without "\n" counts as a whole line: when buf is only the
+ * start of a larger input, pass it up to its last "\n". A page_owner_sort
+ * text report holds page_owner headers and is detected as
+ * PGS_KIND_PAGE_OWNER (the parse calls read it so, with warnings).
+ * (Since libpgsort 0.3, symbol version LIBPGSORT_0.3.)
+ *
+ * Returns 0 with *kind set, or: PGS_E_FORMAT when buf does not begin
+ * page_owner or page_owner_stacks text; PGS_E_EMPTY when it holds nothing
+ * but blank lines; -EINVAL (buf or kind NULL); -ENOMEM.
+ */
+PGS_API int pgs_detect_kind(const void *buf, size_t len, enum pgs_kind *kind);
+
 struct pgs_table_info {
 	size_t sz;
 	enum pgs_kind kind;
@@ -448,6 +465,8 @@ PGS_API int pgs_table_join_stacks(struct pgs_table *t, const struct pgs_table *m
  *	p pid		tg tgid		n name		st stacktrace
  *	T txt		at alloc_ts	ator allocator	ft free_ts
  *	f free		t times		m pages
+ * "comm", the kernel's name of the field, is accepted for name wherever a
+ * key is named (since 0.3); pgs_key_info() lists name only.
  * Cull (group) keys: pid tgid name stacktrace allocator free. Without a cull
  * key every distinct block text is a group (page_owner_sort's default: the
  * block minus its PFN line, with the ts digits cut unless the first sort key
@@ -670,9 +689,70 @@ struct pgs_value {
 PGS_API int pgs_result_value(const struct pgs_result *r, size_t i, const char *key,
 			     struct pgs_value *v);
 
-/* Rows and pages that passed the selection. */
+/*
+ * Rows and pages that passed the selection: pgs_query_select_*(), filters,
+ * pgs_query_select_node() and pgs_query_select_unreleased() (not top or
+ * min_pages, which only drop groups).
+ */
 PGS_API uint64_t pgs_result_records(const struct pgs_result *r);
 PGS_API uint64_t pgs_result_pages(const struct pgs_result *r);
+
+/* ------------------------------------------------------------------------ */
+/* Error detail                                                              */
+
+/*
+ * Why a query or a diff refused to run, beyond its error code: which key,
+ * given how, lacks which field in which input. (Since libpgsort 0.3.)
+ *
+ *	struct pgs_error_detail e = PGS_INIT(pgs_error_detail);
+ *
+ *	pgs_query_set_error_detail(q, &e);
+ *	if (pgs_query_run(q, t, &r) == PGS_E_NOFIELD)
+ *		fprintf(stderr, "%s %s\n", e.key, e.message);
+ *		// "pid needs the pid of each block; show_stacks input has
+ *		//  only stacks and their pages"
+ */
+enum pgs_origin {
+	PGS_ORIGIN_NONE = 0,	/* not about one key */
+	PGS_ORIGIN_CULL,	/* pgs_query_set_cull(), or a diff's default stacktrace */
+	PGS_ORIGIN_SORT,	/* pgs_query_add_sort(), pgs_diff_opts.sort */
+	PGS_ORIGIN_FILTER,	/* pgs_query_add_filter() */
+	PGS_ORIGIN_SELECT,	/* pgs_query_select_pid/tgid/name/node(): key pid, tgid, name, node */
+	PGS_ORIGIN_UNRELEASED,	/* pgs_query_select_unreleased(): key free_ts */
+};
+
+struct pgs_error_detail {
+	size_t sz;
+	int code;		/* the error the call returned */
+	/* pgs_diff_run(): 1 when about before, 2 when about after; else 0. */
+	int input;
+	enum pgs_kind kind;	/* the input's kind (PGS_KIND_UNKNOWN: none) */
+	const char *era;	/* its era as in pgs_table_info(), NULL: none */
+	const char *key;	/* long name of the key at fault, NULL: none */
+	enum pgs_origin origin;	/* how the key was given */
+	const char *field;	/* the record field it needs ("pid", "comm", "free_ts") */
+	/*
+	 * One line, no trailing newline, to follow the key's name: "needs the
+	 * free_ts of each block, which only dumps of kernels 5.14-6.6 have;
+	 * this page_owner dump is of era H". Not about a key: a whole sentence.
+	 */
+	char message[224];
+};
+
+/*
+ * Have q's runs fill *detail when they fail (detail NULL: stop). The
+ * pointer is kept: detail must outlive q's use, and a query with a detail
+ * must not be run by two threads at once. Filled on failure only (the
+ * strings are static storage):
+ *  - pgs_query_run(): PGS_E_NOFIELD (key, origin, field, kind, era; the
+ *    first key at fault in the order cull, sort, unreleased, filters,
+ *    selections);
+ *  - pgs_diff_run(): the same with input 1 or 2; PGS_E_KEY (a
+ *    boot-dependent key: key and origin; an unknown diff sort key: the
+ *    message names it); -EINVAL for tables of different kinds (kind is
+ *    after's, the message names both).
+ */
+PGS_API void pgs_query_set_error_detail(struct pgs_query *q, struct pgs_error_detail *detail);
 
 /* ------------------------------------------------------------------------ */
 /* Output                                                                    */
@@ -807,7 +887,9 @@ struct pgs_diff_opts {
 /*
  * Run q on before and on after and match their groups. Returns 0 and a new
  * diff in *out (free it with pgs_diff_free()), or: -EINVAL (a NULL
- * argument, opts->sz too small); PGS_E_KEY when a cull or sort key is
+ * argument, opts->sz too small, or since 0.3 tables of different kinds:
+ * blocks of a page_owner dump and records of a page_owner_stacks file do
+ * not count the same things); PGS_E_KEY when a cull or sort key is
  * boot-dependent (PGS_KEY_BOOT) and PGS_DIFF_SAME_BOOT is not set, or a
  * sort key of opts->sort is unknown; PGS_E_NOFIELD when a key needs a field
  * one of the tables lacks; -ENOMEM. The diff borrows both tables: free it

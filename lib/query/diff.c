@@ -61,6 +61,7 @@ static int add_dsort(struct pgs_diff *d, size_t *cap, int id, int sign)
 
 struct sort_list {
 	struct pgs_diff *d;
+	const struct pgs_query *q;
 	size_t cap;
 };
 
@@ -69,14 +70,18 @@ static int add_dsort_item(void *arg, const char *s, size_t n)
 	struct sort_list *x = arg;
 	int sign = sort_sign(&s, &n), id = dkey_lookup(s, n);
 
-	RETURN_ERROR_IF(id < 0, PGS_E_KEY);
+	if (id < 0) {
+		query_detail(x->q, PGS_E_KEY, NULL, 0, NULL, PGS_ORIGIN_SORT,
+			     "'%.*s' is not a diff sort key", (int)(n < 64 ? n : 64), s);
+		return PGS_E_KEY;
+	}
 	return add_dsort(x->d, &x->cap, id, sign);
 }
 
 /* The diff's sort keys: opts' list, else the query's, else -pages_delta. */
 static int set_sort(struct pgs_diff *d, const struct pgs_query *q, const char *list)
 {
-	struct sort_list x = { d, 0 };
+	struct sort_list x = { d, q, 0 };
 	size_t i;
 
 	if (list) {
@@ -325,19 +330,30 @@ static void trim(struct pgs_diff *d, const struct query_spec *s)
 	d->n = s->top && s->top < n ? s->top : n;
 }
 
-/* Keys that name something only within one boot, among those d groups or sorts by. */
-static bool boot_keys(const struct pgs_diff *d)
+/*
+ * The first key that names something only within one boot among those d
+ * groups or sorts by (NULL: none), and where it came from.
+ */
+static const struct key_def *boot_key(const struct pgs_diff *d, enum pgs_origin *origin)
 {
 	unsigned id;
 	size_t i;
 
+	*origin = PGS_ORIGIN_CULL;
 	for (id = 0; id < K__COUNT; id++)
 		if ((d->cull & (1u << id)) && (pgs_keys[id].use & KEY_BOOT))
-			return true;
+			return &pgs_keys[id];
+	*origin = PGS_ORIGIN_SORT;
 	for (i = 0; i < d->nsort; i++)
 		if (d->sort[i].id < K__COUNT && (pgs_keys[d->sort[i].id].use & KEY_BOOT))
-			return true;
-	return false;
+			return &pgs_keys[d->sort[i].id];
+	return NULL;
+}
+
+/* Counts of what a row of each kind is, for the message refusing two kinds. */
+static const char *rows_of(enum pgs_kind kind)
+{
+	return kind == PGS_KIND_PAGE_OWNER ? "blocks" : "stacks or handles";
 }
 
 PGS_API int pgs_diff_run(const struct pgs_query *q, const struct pgs_table *before,
@@ -347,6 +363,8 @@ PGS_API int pgs_diff_run(const struct pgs_query *q, const struct pgs_table *befo
 	struct pgs_diff_opts o = PGS_INIT(pgs_diff_opts);
 	struct pgs_query qq;
 	struct sort_key *rows_sort = NULL;
+	const struct key_def *bk;
+	enum pgs_origin origin;
 	struct pgs_diff *d;
 	size_t i;
 	int err;
@@ -356,13 +374,26 @@ PGS_API int pgs_diff_run(const struct pgs_query *q, const struct pgs_table *befo
 		RETURN_ERROR_IF(opts->sz < sizeof(size_t), -EINVAL);
 		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
 	}
+	if (before->kind != after->kind) {
+		/* Blocks against stacks would count "+26028 times" that mean nothing. */
+		query_detail(q, -EINVAL, after, 0, NULL, PGS_ORIGIN_NONE,
+			     "before is %s input and after is %s input: their %s and %s "
+			     "do not compare", pgs_kind_name(before->kind),
+			     pgs_kind_name(after->kind), rows_of(before->kind),
+			     rows_of(after->kind));
+		return -EINVAL;
+	}
 	d = pgs__calloc(after->al, 1, sizeof(*d));
 	RETURN_ERROR_IF(!d, -ENOMEM);
 	d->al = pgs__keep(&d->alloc, after->al);
 	d->cull = q->s.cull ? q->s.cull : 1u << K_STACKTRACE;
 	err = set_sort(d, q, o.sort);
-	if (!err && !(o.flags & PGS_DIFF_SAME_BOOT) && boot_keys(d))
+	if (!err && !(o.flags & PGS_DIFF_SAME_BOOT) && (bk = boot_key(d, &origin))) {
+		query_detail(q, PGS_E_KEY, NULL, 0, bk, origin,
+			     "means something only within one boot (handle, pfn, alloc_ts, "
+			     "free_ts): allowed with PGS_DIFF_SAME_BOOT");
 		err = PGS_E_KEY;
+	}
 	/*
 	 * Each side: the query with the diff's cull keys, every group (top
 	 * and min_pages apply to the diff), sorted by the diff's per-row keys
@@ -384,9 +415,11 @@ PGS_API int pgs_diff_run(const struct pgs_query *q, const struct pgs_table *befo
 			rows_sort[qq.s.nsort++].sign = d->sort[i].sign;
 		}
 		err = pgs_query_run(&qq, before, &d->r[0]);
+		if (err == PGS_E_NOFIELD)
+			query_detail_input(q, 1);
 	}
-	if (!err)
-		err = pgs_query_run(&qq, after, &d->r[1]);
+	if (!err && (err = pgs_query_run(&qq, after, &d->r[1])) == PGS_E_NOFIELD)
+		query_detail_input(q, 2);
 	pgs__free(d->al, rows_sort);
 	if (!err)
 		err = match(d);

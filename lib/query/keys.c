@@ -9,7 +9,7 @@ const struct key_def pgs_keys[K__COUNT] = {
 #define CSF (KEY_CULL | KEY_SORT | KEY_FILTER)
 	{ "p", "pid", K_PID, CSF, KT_INT, "process id of the allocating task" },
 	{ "tg", "tgid", K_TGID, CSF, KT_INT, "thread group id" },
-	{ "n", "name", K_NAME, CSF, KT_STR, "task command name (comm)" },
+	{ "n", "name", K_NAME, CSF, KT_STR, "task command name; comm is accepted too" },
 	{ "st", "stacktrace", K_STACKTRACE, CSF, KT_STACK,
 	  "the block's lines after the header, PFN line excepted (page_owner_sort's)" },
 	{ "T", "txt", K_TXT, KEY_SORT, KT_STR, "the whole block text" },
@@ -54,6 +54,9 @@ const struct key_def *key_lookup(const char *s, size_t len)
 {
 	size_t i;
 
+	/* The kernel calls the task name comm (page_owner_sort 2026 too). */
+	if (len == 4 && memcmp(s, "comm", 4) == 0)
+		return &pgs_keys[K_NAME];
 	for (i = 0; i < K__COUNT; i++) {
 		const struct key_def *k = &pgs_keys[i];
 

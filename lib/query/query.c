@@ -8,6 +8,7 @@
  * are decided once per template, not once per row.
  */
 #include <pthread.h>
+#include <stdarg.h>	/* va_list */
 #include <stdio.h>	/* snprintf */
 #include <stdlib.h>	/* qsort_r */
 #include <unistd.h>	/* sysconf */
@@ -343,6 +344,63 @@ PGS_API void pgs_query_set_threads(struct pgs_query *q, unsigned threads)
 {
 	if (q)
 		q->threads = threads;
+}
+
+PGS_API void pgs_query_set_error_detail(struct pgs_query *q, struct pgs_error_detail *detail)
+{
+	if (q)
+		q->detail = detail;
+}
+
+void query_detail_input(const struct pgs_query *q, int input)
+{
+	if (q->detail && q->detail->sz >= offsetof(struct pgs_error_detail, input) + sizeof(int))
+		q->detail->input = input;
+}
+
+/* The page_owner field a key reads, for messages. */
+static const char *key_field(enum key_id id)
+{
+	switch (id) {
+	case K_NAME: return "comm";
+	case K_TXT: case K_ALLOCATOR: return "header";
+	case K_ALLOC_TS: return "ts";
+	case K_FREE: case K_FREE_TS: return "free_ts";
+	case K_GFP: return "mask";
+	case K_MT: case K_BMT: return "PFN line";
+	case K_NODE: case K_ZONE: case K_FLAGS: return "page flags";
+	case K_MR: return "migrate reason";
+	default: return pgs_keys[id].long_name;
+	}
+}
+
+void query_detail(const struct pgs_query *q, int code, const struct pgs_table *t, int input,
+		  const struct key_def *key, enum pgs_origin origin, const char *fmt, ...)
+{
+	struct pgs_error_detail e = PGS_INIT(pgs_error_detail);
+	va_list ap;
+	size_t sz;
+
+	if (!q->detail || q->detail->sz < sizeof(size_t))
+		return;
+	e.code = code;
+	e.input = input;
+	if (t) {
+		e.kind = t->kind;
+		e.era = table_era(t);
+	}
+	if (key) {
+		e.key = key->long_name;
+		e.field = key_field(key->id);
+	}
+	e.origin = origin;
+	va_start(ap, fmt);
+	vsnprintf(e.message, sizeof(e.message), fmt, ap);
+	va_end(ap);
+	/* A caller built against an older, smaller struct gets what fits. */
+	sz = q->detail->sz < sizeof(e) ? q->detail->sz : sizeof(e);
+	e.sz = q->detail->sz;
+	memcpy(q->detail, &e, sz);
 }
 
 static bool in_nums(const int32_t *v, size_t n, int32_t x)
@@ -1023,19 +1081,6 @@ static int cmp_groups(const void *pa, const void *pb, void *arg)
 	return cmp_u64(a->first, b->first);
 }
 
-/* The keys a query reads: cull and sort keys. */
-static unsigned used_keys(const struct query_spec *s)
-{
-	unsigned used = s->cull;
-	size_t i;
-
-	for (i = 0; i < s->nsort; i++)
-		used |= 1u << s->sort[i].id;
-	if (s->unreleased)
-		used |= 1u << K_FREE_TS;
-	return used;
-}
-
 static unsigned filter_keys_of(const struct pgs_query *q)
 {
 	unsigned used = 0;
@@ -1064,23 +1109,92 @@ static void trim(struct pgs_result *r)
 	r->n = r->s.top && r->s.top < n ? r->s.top : n;
 }
 
+/* Whether rows of t lack the field of key id. */
+static bool key_missing(const struct pgs_table *t, enum key_id id)
+{
+	if ((id == K_FREE_TS || id == K_FREE) && !(t->features & FEAT_FREE_TS))
+		return true;
+	return t->kind != PGS_KIND_PAGE_OWNER && (PAGE_OWNER_KEYS & (1u << id));
+}
+
+/* What the rows of each page_owner_stacks file hold. */
+static const char *stacks_content(enum pgs_kind kind)
+{
+	return kind == PGS_KIND_SHOW_STACKS ? "stacks and their pages" :
+	       kind == PGS_KIND_SHOW_HANDLES ? "handles and their pages" : "handles and their stacks";
+}
+
+/*
+ * The first key of q whose field t lacks (cull, sort, unreleased, filters,
+ * then selections), with where it came from; false when there is none.
+ */
+static bool missing_key(const struct pgs_query *q, const struct pgs_table *t,
+			enum key_id *key, enum pgs_origin *origin)
+{
+	static const enum key_id sel_key[] = { K_PID, K_TGID, K_NAME, K_NODE };
+	const bool sel[] = { q->s.sel_pid, q->s.sel_tgid, q->s.sel_name, q->s.sel_node };
+	unsigned filters = filter_keys_of(q);
+	size_t i;
+
+	for (i = 0; i < K__COUNT; i++)
+		if ((q->s.cull & (1u << i)) && key_missing(t, (enum key_id)i)) {
+			*key = (enum key_id)i, *origin = PGS_ORIGIN_CULL;
+			return true;
+		}
+	for (i = 0; i < q->s.nsort; i++)
+		if (key_missing(t, q->s.sort[i].id)) {
+			*key = q->s.sort[i].id, *origin = PGS_ORIGIN_SORT;
+			return true;
+		}
+	if (q->s.unreleased && key_missing(t, K_FREE_TS)) {
+		*key = K_FREE_TS, *origin = PGS_ORIGIN_UNRELEASED;
+		return true;
+	}
+	for (i = 0; i < K__COUNT; i++)
+		if ((filters & (1u << i)) && key_missing(t, (enum key_id)i)) {
+			*key = (enum key_id)i, *origin = PGS_ORIGIN_FILTER;
+			return true;
+		}
+	/* A selection needs page_owner blocks; an era without the field just never matches. */
+	for (i = 0; i < sizeof(sel) / sizeof(sel[0]); i++)
+		if (sel[i] && t->kind != PGS_KIND_PAGE_OWNER) {
+			*key = sel_key[i], *origin = PGS_ORIGIN_SELECT;
+			return true;
+		}
+	return false;
+}
+
+/* PGS_E_NOFIELD when t lacks a field q needs (the detail filled), else 0. */
+static int query_check_fields(const struct pgs_query *q, const struct pgs_table *t)
+{
+	const struct key_def *k;
+	enum pgs_origin origin;
+	enum key_id id;
+
+	if (!missing_key(q, t, &id, &origin))
+		return 0;
+	k = key_by_id(id);
+	if (t->kind != PGS_KIND_PAGE_OWNER)
+		query_detail(q, PGS_E_NOFIELD, t, 0, k, origin,
+			     "needs the %s of each block; %s input has only %s", key_field(id),
+			     pgs_kind_name(t->kind), stacks_content(t->kind));
+	else
+		query_detail(q, PGS_E_NOFIELD, t, 0, k, origin,
+			     "needs the free_ts of each block, which only dumps of kernels "
+			     "5.14-6.6 have; this page_owner dump is of era %s", table_era(t));
+	return PGS_E_NOFIELD;
+}
+
 PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
 			  struct pgs_result **out)
 {
 	static const struct sort_key by_times = { K_TIMES, -1 };
 	struct pgs_result *r;
-	unsigned used;
 	size_t i;
 	int err = 0;
 
 	RETURN_ERROR_IF(!q || !t || !out, -EINVAL);
-	used = used_keys(&q->s) | filter_keys_of(q);
-	if ((used & ((1u << K_FREE_TS) | (1u << K_FREE))) && !(t->features & FEAT_FREE_TS))
-		return PGS_E_NOFIELD;
-	if (t->kind != PGS_KIND_PAGE_OWNER &&
-	    ((used & PAGE_OWNER_KEYS) || q->s.sel_pid || q->s.sel_tgid || q->s.sel_name ||
-	     q->s.sel_node))
-		return PGS_E_NOFIELD;
+	FORWARD_IF_ERROR(query_check_fields(q, t));
 	r = pgs__calloc(t->al, 1, sizeof(*r));
 	RETURN_ERROR_IF(!r, -ENOMEM);
 	r->al = pgs__keep(&r->alloc, t->al);

@@ -103,7 +103,18 @@ struct pgs_query {
 	struct filter **filters;	/* ANDed */
 	size_t nfilters, filters_cap;
 	unsigned threads;	/* 0: online CPUs */
+	struct pgs_error_detail *detail;	/* filled when a run fails, or NULL */
 };
+
+/*
+ * Fill q's error detail (if any) with code, key (or NULL), origin and a
+ * printf message; input and the table's kind and era when t is not NULL.
+ */
+void query_detail(const struct pgs_query *q, int code, const struct pgs_table *t, int input,
+		  const struct key_def *key, enum pgs_origin origin, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+/* Set the input (1 before, 2 after) of a detail filled by a run of q. */
+void query_detail_input(const struct pgs_query *q, int input);
 
 struct group {
 	uint64_t times, pages;
