@@ -233,11 +233,34 @@ def main():
     html = run([pgsort, "--format=html", "--top", "7", small])
     rows = re.findall(rb"<tr><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>", html)
     ok([int(r[0]) for r in rows] == list(range(1, 8)), "html: --top 7 gives 7 rows")
-    ok(all(int(a[1]) >= int(b[1]) for a, b in zip(rows, rows[1:])), "html: rows by times, descending")
+    ok(all(int(a[2]) >= int(b[2]) for a, b in zip(rows, rows[1:])), "html: rows by pages, descending")
     ok(all(int(r[3]) == 4096 * int(r[2]) for r in rows), "html: bytes = 4096 * pages")
     groot = ET.fromstring(html[html.index(b"<svg"):html.index(b"</svg>") + 6])
     allp = svg_nodes(groot)[()]
     ok(allp[1] == sum(int(r[2]) for r in rows), "html: graph total = the 7 rows' pages")
+
+    # --top ranks by the graph's weight unless --sort says otherwise: the
+    # largest consumer is never missing. Groups of --cull=stack: the frames.
+    groups = {}
+    for b in blocks(small, keep=True):
+        g = groups.setdefault(tuple(b[3]), [0, 0])
+        g[0] += 1
+        g[1] += 1 << b[2]
+    most_pages = max(g[1] for g in groups.values())
+    most_blocks = max(g[0] for g in groups.values())
+    by_blocks_pages = max(g[1] for g in groups.values() if g[0] == most_blocks)
+    ok(by_blocks_pages < most_pages, "small: the most frequent stack is not the largest")
+    for fmt in ("svg", "html"):
+        for args, want, what in ((["--top", "1"], (None, most_pages), "pages"),
+                                 (["--top", "1", "--weight=times"], (most_blocks, None), "blocks"),
+                                 (["--top", "1", "--weight=bytes"], (None, most_pages), "pages"),
+                                 (["--top", "1", "--sort=-times"], (most_blocks, by_blocks_pages),
+                                  "blocks, --sort wins")):
+            out = run([pgsort, "--format=" + fmt, "--cull=stack"] + args + [small])
+            top = svg_nodes(ET.fromstring(out[out.index(b"<svg"):out.index(b"</svg>") + 6]))[()]
+            ok(all(w is None or w == g for w, g in zip(want, top)),
+               "%s %s: the top group is the largest by %s: got %d blocks %d pages, want %s" % (
+                   fmt, " ".join(args), what, top[0], top[1], want))
 
     # Self-contained: nothing to fetch.
     for name, doc in (("svg", svg), ("html", html)):
