@@ -681,7 +681,11 @@ PGS_API uint64_t pgs_result_pages(const struct pgs_result *r);
  * JSON's groups, ndjson's lines and CSV's rows hold the same fields:
  * "times", "pages", "bytes" (pages x the query's page size; in JSON since
  * 0.2), then one per cull key under its long name ("gfp" adds
- * "gfp_names"), or without a cull "allocator" and "txt" (page_owner) or
+ * "gfp_names"; a page_owner "stacktrace" holds the frames alone and is
+ * followed by the lines printed after them: "handle" when the dump has
+ * them, "migrate_reason", "slab_cache_page", "memcg", "memcg_objcg",
+ * "memcg_offline", unless a cull key already), or without a cull
+ * "allocator" and "txt" (page_owner) or
  * "handle" and "stacktrace" (page_owner_stacks files). ndjson: a group's
  * JSON object per line, nothing else. CSV: a header row, CRLF rows,
  * unquoted numbers, true/false, a null as an empty field and an empty text

@@ -149,8 +149,34 @@ def py_blocks(path):
             continue
         st = [x.lstrip(" \t") for x in lines[1:] if not x.startswith("PFN ")]
         out.append({"order": int(m.group(1)), "pid": m.group(2), "name": m.group(4),
-                    "ts": m.group(5), "header": lines[0], "st": ";".join(st)})
+                    "ts": m.group(5), "header": lines[0], "st": ";".join(st),
+                    "trailers": trailers(lines[1:])})
     return out
+
+
+def trailers(lines):
+    """A block's stacktrace as --cull=st's CSV columns show it (formats.md
+    2.7): the frame lines (they start with a blank) joined by ';', then
+    handle, migrate_reason, slab_cache_page, memcg, memcg_objcg,
+    memcg_offline as CSV texts."""
+    frames = [x.lstrip(" \t") for x in lines if x[:1] in (" ", "\t")]
+    t = {"stacktrace": ";".join(frames), "handle": "", "migrate_reason": "",
+         "slab_cache_page": "false", "memcg": "", "memcg_objcg": "", "memcg_offline": ""}
+    for x in lines:
+        m = re.match(r"^handle: (\d+)$", x)
+        if m:
+            t["handle"] = m.group(1)
+        m = re.match(r"^Page has been migrated, last migrate reason: (.*)$", x)
+        if m:
+            t["migrate_reason"] = m.group(1)
+        if x == "Slab cache page":
+            t["slab_cache_page"] = "true"
+        m = re.match(r"^Charged (\(via objcg\) )?to (offline |offlined )?memcg (.*)$", x)
+        if m:
+            t["memcg"] = m.group(3)
+            t["memcg_objcg"] = "true" if m.group(1) else "false"
+            t["memcg_offline"] = "true" if m.group(2) else "false"
+    return t
 
 
 def groups_of(rows, key):
@@ -187,10 +213,14 @@ def page_owner_checks(exe, path):
     check(len(arows) == len(brows) == totals(path)[0], name + ": awk, python, totals agree on blocks")
     for r, b in zip(arows, brows):
         r["st"] = b["st"]
+        r["trailers"] = b["trailers"]
         r["order"] = b["order"]
     n = lambda v: "" if v is None else v  # noqa: E731
+    # --cull=st: the frames in stacktrace, each trailer line in its column.
+    st_cols = ["stacktrace"] + (["handle"] if any(b["trailers"]["handle"] for b in brows) else []) + \
+        ["migrate_reason", "slab_cache_page", "memcg", "memcg_objcg", "memcg_offline"]
     cases = [
-        (["--cull=st"], ["stacktrace"], lambda r: (r["st"],), arows),
+        (["--cull=st"], st_cols, lambda r: tuple(r["trailers"][c] for c in st_cols), arows),
         (["--cull=pid,name"], ["pid", "name"], lambda r: (r["pid"], r["name"]), arows),
         (["--cull=module,callsite", "--sort=-bytes,module"], ["module", "callsite"],
          lambda r: (n(r["module"]), n(r["callsite"])), arows),
