@@ -679,7 +679,9 @@ PGS_API uint64_t pgs_result_pages(const struct pgs_result *r);
 
 /*
  * JSON's groups, ndjson's lines and CSV's rows hold the same fields:
- * "times", "pages", "bytes" (pages x the query's page size; in JSON since
+ * "times" ("stacks" for the page_owner_stacks files, which have no blocks:
+ * the records in the group; since 0.3), "pages", "bytes" (pages x the
+ * query's page size; in JSON since
  * 0.2), then one per cull key under its long name ("gfp" adds
  * "gfp_names"; a page_owner "stacktrace" holds the frames alone and is
  * followed by the lines printed after them: "handle" when the dump has

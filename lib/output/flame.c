@@ -93,16 +93,19 @@ static int stacks_build(const struct pgs_result *r, unsigned flags, struct stack
 static int subtitle(const struct pgs_result *r, const struct pgs_write_opts *o,
 		    const struct pgs_allocator *al, struct buf *b)
 {
+	bool stacks = r->t->kind != PGS_KIND_PAGE_OWNER, first = true;
 	char tmp[160];
 	unsigned id;
-	bool first = true;
 
-	snprintf(tmp, sizeof(tmp), "%s of %zu group%s of %llu blocks, %llu pages; cull: ",
-		 flame_unit(o->weight), r->n, r->n == 1 ? "" : "s",
-		 (unsigned long long)r->records, (unsigned long long)r->pages);
+	snprintf(tmp, sizeof(tmp), "%s of %zu group%s of %llu %s, %llu pages; cull: ",
+		 o->weight == PGS_WEIGHT_TIMES && stacks ? "stacks" : flame_unit(o->weight),
+		 r->n, r->n == 1 ? "" : "s", (unsigned long long)r->records,
+		 stacks ? "stacks" : "blocks",
+		 (unsigned long long)r->pages);
 	FORWARD_IF_ERROR(buf_str(al, b, tmp));
 	if (!r->s.cull)
-		FORWARD_IF_ERROR(buf_str(al, b, "every distinct block"));
+		FORWARD_IF_ERROR(buf_str(al, b, stacks ? "every distinct stack" :
+					 "every distinct block"));
 	for (id = 0; id < K__COUNT; id++) {
 		if (!(r->s.cull & (1u << id)))
 			continue;
@@ -154,8 +157,8 @@ static void html_table(struct writer *w, const struct pgs_result *r, const struc
 	size_t i;
 
 	w_printf(w, "<h2>Top groups</h2>\n<p>%zu group%s shown, in sort order.</p>\n"
-		 "<table id=\"pgs-top\">\n<thead><tr><th>#</th><th>times</th><th>pages</th>"
-		 "<th>bytes</th><th>share</th>", r->n, r->n == 1 ? "" : "s");
+		 "<table id=\"pgs-top\">\n<thead><tr><th>#</th><th>%s</th><th>pages</th>"
+		 "<th>bytes</th><th>share</th>", r->n, r->n == 1 ? "" : "s", times_name(r));
 	for (id = 0; id < K__COUNT; id++)
 		if (r->s.cull & (1u << id))
 			w_printf(w, "<th>%s</th>", key_by_id((enum key_id)id)->long_name);
@@ -229,6 +232,7 @@ void write_flame(struct writer *w, const struct pgs_result *r, const struct pgs_
 	fo.title = title;
 	fo.subtitle = sub.p;
 	fo.weight = o->weight;
+	fo.times_unit = t->kind == PGS_KIND_PAGE_OWNER ? NULL : "stacks";
 	fo.page_size = r->kc.page_size;
 	fo.color = o->flags & PGS_WRITE_COLOR_ALLOCATOR ? FLAME_COLOR_ALLOCATOR : FLAME_COLOR_MODULE;
 	fo.icicle = o->flags & PGS_WRITE_ICICLE;

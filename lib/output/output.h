@@ -29,6 +29,16 @@ void w_str(struct writer *w, const char *s);
 void w_printf(struct writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void w_flush(struct writer *w);
 
+/*
+ * What a group's times count, as its JSON member and CSV column are named:
+ * "times" (blocks) for page_owner; "stacks" (records) for the
+ * page_owner_stacks files, which have no blocks, only a record per stack.
+ */
+static inline const char *times_name(const struct pgs_result *r)
+{
+	return r->t->kind == PGS_KIND_PAGE_OWNER ? "times" : "stacks";
+}
+
 /* Decimal digits of v into out (at least 20 bytes); returns their count. */
 size_t fmt_u64(char *out, uint64_t v);
 /* v in decimal, without printf: millions of groups print it twice each. */
