@@ -11,6 +11,7 @@ icicle layout, html's table and --top, and no URL the page would fetch.
 Usage: check_svg.py PGSORT FIXTURES_DIR
 """
 import codecs
+from html import unescape
 import os
 import re
 import subprocess
@@ -238,6 +239,28 @@ def main():
     groot = ET.fromstring(html[html.index(b"<svg"):html.index(b"</svg>") + 6])
     allp = svg_nodes(groot)[()]
     ok(allp[1] == sum(int(r[2]) for r in rows), "html: graph total = the 7 rows' pages")
+
+    # html without --cull: a row per distinct block (page_owner_sort's: the
+    # header without its ts, then the lines after it but PFN's) shows the
+    # header's fields beside the stack, so that no two rows look alike.
+    for path in (small, edge):
+        label = "html without --cull, " + os.path.basename(path)
+        with open(path, "rb") as f:
+            raw = [b.split(b"\n") for b in f.read().split(b"\n\n") if b.startswith(b"Page allocated")]
+        distinct = {(re.sub(rb", ts \d+ ns$", b"", b[0]),
+                     tuple(x for x in b[1:] if x and not x.startswith(b"PFN "))) for b in raw}
+        page = run([pgsort, "--format=html", path]).decode("utf-8", "replace")
+        head = re.findall(r"<th>([^<]*)</th>", page[page.index('<table id="pgs-top">'):])
+        ok(head == ["#", "times", "pages", "bytes", "share", "pid", "tgid", "name", "order", "gfp",
+                    "stacktrace"], "%s: columns %s" % (label, head))
+        rows = [[unescape(re.sub(r"<[^>]*>", "", c)) for c in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
+                for tr in re.findall(r"<tr><td>\d+</td>.*?</tr>", page, re.S)]
+        ok(len(rows) == len(distinct), "%s: %d rows, %d distinct blocks" % (label, len(rows), len(distinct)))
+        ok(len({tuple(r[5:]) for r in rows}) == len(rows), label + ": no two rows look alike")
+        want = {(str(b[0]), esc(b[1]), str(b[2]), b[4]) for b in blocks(path)}
+        ok({tuple(r[5:6] + r[7:10]) for r in rows if len(r) > 9} == want,
+           label + ": (pid, name, order, gfp) = the dump's blocks'")
+    ok(len({tuple(b[3]) for b in blocks(edge)}) < len(blocks(edge)), "edgecomm: blocks share stacks")
 
     # --top ranks by the graph's weight unless --sort says otherwise: the
     # largest consumer is never missing. Groups of --cull=stack: the frames.
