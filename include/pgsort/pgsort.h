@@ -876,6 +876,8 @@ PGS_API int pgs_diff_value(const struct pgs_diff *d, size_t i, const char *key,
  *  - PGS_FORMAT_TEXT: per group "+N pages (+M times) [new]: A -> B pages,
  *    C -> D times" then the cull keys as the text report prints them, and
  *    a "Total:" line at the end;
+ *  - Page_owner_stacks inputs count stacks, not blocks: "stacks" for
+ *    "times" in the text and the JSON and CSV names below (since 0.3).
  *  - PGS_FORMAT_JSON: {"pgsort", "before": {input}, "after": {input},
  *    "cull", "sort", "totals", "groups": [...]}, each group with "status"
  *    ("both", "new", "gone"), its cull keys as in the JSON report, and
