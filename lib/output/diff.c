@@ -333,7 +333,8 @@ static void diff_svg(struct writer *w, const struct pgs_diff *d, const struct pg
 		snprintf(sub, sizeof(sub), "%s after; red grew, blue shrank since before; "
 			 "%zu of %zu groups; root (outermost caller) at the %s",
 			 o->weight == PGS_WEIGHT_TIMES && d->r[1]->t->kind != PGS_KIND_PAGE_OWNER ?
-			 "stacks" : flame_unit(o->weight), d->n, d->ngroups, o->flags & PGS_WRITE_ICICLE ? "top" : "bottom");
+			 "stacks" : flame_unit(o->weight), d->n, d->ngroups,
+			 o->flags & PGS_WRITE_ICICLE ? "top" : "bottom");
 		fo.title = o->title ? o->title : title;
 		fo.subtitle = sub;
 		fo.weight = o->weight;
