@@ -57,6 +57,7 @@ struct cli {
 	bool force;		/* --force: replace an OUTPUT that looks like input */
 	unsigned selecting;	/* SEL_* given */
 	unsigned long long min_pages;
+	bool sorted;		/* a sort key was given (-t, --sort ...) */
 	bool error_shown;	/* a diagnostic already said why the input failed */
 	uint64_t unresolved;	/* handles --stacks FILE did not list */
 	uint64_t stacks_damage;	/* records skipped and lines not understood there */
@@ -253,6 +254,7 @@ static int add_short_sort(struct cli *c, const char *key)
 	size_t have, n = strlen(key);
 	char *more;
 
+	c->sorted = true;
 	if (!c->diff)
 		return pgs_query_add_sort(c->q, key);
 	have = c->sort ? strlen(c->sort) : 0;
@@ -532,6 +534,15 @@ static int parse_args(struct cli *c, int argc, char **argv)
 	}
 	if (c->diff)
 		return diff_args(c, argc - optind, argv + optind);
+	/*
+	 * A graph's widths are its weight: unless told otherwise, rank by it,
+	 * so that --top keeps the widest groups, not the most frequent ones.
+	 */
+	if (!c->sorted && (c->format == PGS_FORMAT_SVG || c->format == PGS_FORMAT_HTML) &&
+	    pgs_query_add_sort(c->q, c->weight == PGS_WEIGHT_TIMES ? "-times" : "-pages") < 0) {
+		fprintf(stderr, "%s: %s\n", prog, pgs_strerror(-ENOMEM));
+		return EXIT_OUTPUT;
+	}
 	if (argc - optind > 2) {
 		fprintf(stderr, "%s: too many arguments (at most INPUT and OUTPUT)\nTry '%s --help'.\n",
 			prog, prog);

@@ -759,9 +759,15 @@ PGS_API void pgs_query_set_error_detail(struct pgs_query *q, struct pgs_error_de
 
 /*
  * JSON's groups, ndjson's lines and CSV's rows hold the same fields:
- * "times", "pages", "bytes" (pages x the query's page size; in JSON since
+ * "times" ("stacks" for the page_owner_stacks files, which have no blocks:
+ * the records in the group; since 0.3), "pages", "bytes" (pages x the
+ * query's page size; in JSON since
  * 0.2), then one per cull key under its long name ("gfp" adds
- * "gfp_names"), or without a cull "allocator" and "txt" (page_owner) or
+ * "gfp_names"; a page_owner "stacktrace" holds the frames alone and is
+ * followed by the lines printed after them: "handle" when the dump has
+ * them, "migrate_reason", "slab_cache_page", "memcg", "memcg_objcg",
+ * "memcg_offline", unless a cull key already), or without a cull
+ * "allocator" and "txt" (page_owner) or
  * "handle" and "stacktrace" (page_owner_stacks files). ndjson: a group's
  * JSON object per line, nothing else. CSV: a header row, CRLF rows,
  * unquoted numbers, true/false, a null as an empty field and an empty text
@@ -952,6 +958,8 @@ PGS_API int pgs_diff_value(const struct pgs_diff *d, size_t i, const char *key,
  *  - PGS_FORMAT_TEXT: per group "+N pages (+M times) [new]: A -> B pages,
  *    C -> D times" then the cull keys as the text report prints them, and
  *    a "Total:" line at the end;
+ *  - Page_owner_stacks inputs count stacks, not blocks: "stacks" for
+ *    "times" in the text and the JSON and CSV names below (since 0.3).
  *  - PGS_FORMAT_JSON: {"pgsort", "before": {input}, "after": {input},
  *    "cull", "sort", "totals", "groups": [...]}, each group with "status"
  *    ("both", "new", "gone"), its cull keys as in the JSON report, and

@@ -7,6 +7,30 @@
  */
 #include "output.h"
 
+/*
+ * The lines page_owner prints after a block's frames, which its
+ * stacktrace key (page_owner_sort's) holds and a stacktrace column does
+ * not: each a column of its own unless it is a cull key already.
+ */
+static size_t trailer_columns(const struct pgs_result *r, struct column *out)
+{
+	uint32_t cull = r->s.cull;
+	size_t n = 0;
+
+	if (r->t->kind != PGS_KIND_PAGE_OWNER)
+		return 0;
+	if ((r->t->features & FEAT_HANDLE) && !(cull & (1u << K_HANDLE)))
+		out[n++] = (struct column){ "handle", K_HANDLE, COL_KEY };
+	if (!(cull & (1u << K_MR)))
+		out[n++] = (struct column){ "migrate_reason", K_MR, COL_KEY };
+	out[n++] = (struct column){ "slab_cache_page", K_STACKTRACE, COL_SLAB };
+	if (!(cull & (1u << K_MEMCG)))
+		out[n++] = (struct column){ "memcg", K_MEMCG, COL_KEY };
+	out[n++] = (struct column){ "memcg_objcg", K_MEMCG, COL_MEMCG_OBJCG };
+	out[n++] = (struct column){ "memcg_offline", K_MEMCG, COL_MEMCG_OFFLINE };
+	return n;
+}
+
 size_t result_columns(const struct pgs_result *r, struct column *out)
 {
 	const struct query_spec *s = &r->s;
@@ -34,6 +58,8 @@ size_t result_columns(const struct pgs_result *r, struct column *out)
 					    COL_KEY };
 		if (id == K_GFP)
 			out[n++] = (struct column){ "gfp_names", K_GFP, COL_GFP_NAMES };
+		if (id == K_STACKTRACE)
+			n += trailer_columns(r, out + n);
 	}
 	return n;
 }
@@ -83,9 +109,35 @@ int column_cell(const struct pgs_result *r, size_t row, const struct column *c,
 		out->len = strpool_len(&t->strings, text);
 		return 0;
 	}
+	case COL_SLAB:
+		out->type = CELL_BOOL;
+		out->u = table_row_st(t, row)->slab;
+		return 0;
+	case COL_MEMCG_OBJCG:
+	case COL_MEMCG_OFFLINE: {
+		const struct st_meta *m = table_row_st(t, row);
+
+		if (m->memcg) {
+			out->type = CELL_BOOL;
+			out->u = !!(m->memcg_flags & (c->kind == COL_MEMCG_OBJCG ? PGS_MEMCG_OBJCG :
+						      PGS_MEMCG_OFFLINE));
+		}
+		return 0;
+	}
 	case COL_GFP_NAMES:
 	case COL_KEY:
 		break;
+	}
+	if (c->id == K_STACKTRACE) {
+		/* The frames alone (stripped like the key): trailers have their columns. */
+		key_value(&r->kc, K_STACKTRACE, row, &v);
+		if (v.type == KV_NULL)
+			return 0;
+		key_value(&r->kc, K_STACK, row, &v);
+		out->type = CELL_LINES;
+		out->s = v.type == KV_NULL ? "" : strpool_str(&t->strings, (uint32_t)v.v);
+		out->len = v.type == KV_NULL ? 0 : strpool_len(&t->strings, (uint32_t)v.v);
+		return 0;
 	}
 	key_value(&r->kc, c->id, row, &v);
 	if (v.type == KV_NULL)

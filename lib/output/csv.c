@@ -2,6 +2,7 @@
 /*
  * CSV (RFC 4180): a header row, then one row per group in sort order:
  *   times,pages,bytes,<result_columns(), by name>
+ * ("stacks" for "times" when the input is a page_owner_stacks file).
  * Rows end in CRLF. Numbers are unquoted decimals, free is true or false, a
  * null is an empty field and an empty text "" (PostgreSQL's COPY reading).
  * Multi-line texts (stacktrace, stack, txt) are their lines without leading
@@ -39,7 +40,8 @@ void write_csv(struct writer *w, const struct pgs_result *r, const struct pgs_wr
 	size_t txt_cap = 0, ncols = result_columns(r, cols), i, j;
 
 	(void)o;
-	w_str(w, "times,pages,bytes");
+	w_str(w, times_name(r));
+	w_str(w, ",pages,bytes");
 	for (j = 0; j < ncols; j++) {
 		w_put(w, ",", 1);
 		w_str(w, cols[j].name);

@@ -4,6 +4,8 @@
  * the change, then its cull keys exactly as the single report prints them,
  * from the group's first row in AFTER (in BEFORE when it vanished):
  *   text:   "+N pages (+M times) [new]: A -> B pages, C -> D times, PID 1:\n<stack>\n"
+ *           ("stacks" for "times", here and in the JSON and CSV names, when
+ *           the inputs are page_owner_stacks files: they have no blocks);
  *           ... then "Total: ..." over every selected row;
  *   json:   {"pgsort", "before": {input}, "after": {input}, "cull", "sort",
  *            "totals": {...}, "groups": [{"status", "pages_before", ...}]}
@@ -44,7 +46,7 @@ static void w_size(struct writer *w, int64_t bytes)
  * (16 KiB -> 64 KiB), 9 -> 6 times".
  */
 static void text_counts(struct writer *w, const uint64_t pages[2], const uint64_t times[2],
-			const char *mark, uint64_t page_size)
+			const char *mark, uint64_t page_size, const char *tn)
 {
 	int64_t dp = (int64_t)(pages[1] - pages[0]);
 
@@ -55,7 +57,7 @@ static void text_counts(struct writer *w, const uint64_t pages[2], const uint64_
 		w_size(w, dp * (int64_t)page_size);
 		w_put(w, ", ", 2);
 	}
-	w_printf(w, "%+lld times)%s: %llu -> %llu pages", (long long)(times[1] - times[0]), mark,
+	w_printf(w, "%+lld %s)%s: %llu -> %llu pages", (long long)(times[1] - times[0]), tn, mark,
 		 (unsigned long long)pages[0], (unsigned long long)pages[1]);
 	if (page_size) {
 		w_put(w, " (", 2);
@@ -64,8 +66,8 @@ static void text_counts(struct writer *w, const uint64_t pages[2], const uint64_
 		w_size(w, (int64_t)(pages[1] * page_size));
 		w_put(w, ")", 1);
 	}
-	w_printf(w, ", %llu -> %llu times", (unsigned long long)times[0],
-		 (unsigned long long)times[1]);
+	w_printf(w, ", %llu -> %llu %s", (unsigned long long)times[0],
+		 (unsigned long long)times[1], tn);
 }
 
 static void totals(const struct pgs_diff *d, uint64_t pages[2], uint64_t times[2])
@@ -88,13 +90,13 @@ static void diff_text(struct writer *w, const struct pgs_diff *d, bool human)
 		const struct pgs_result *r;
 		const struct group *g = dgroup_rep(d, x, &r);
 
-		text_counts(w, x->pages, x->times, mark[status_of(x)], ps);
+		text_counts(w, x->pages, x->times, mark[status_of(x)], ps, times_name(d->r[1]));
 		text_group_keys(w, r, g->first);
 		w_put(w, "\n", 1);
 	}
 	totals(d, pages, times);
 	w_str(w, "Total: ");
-	text_counts(w, pages, times, "", ps);
+	text_counts(w, pages, times, "", ps, times_name(d->r[1]));
 	w_printf(w, "; %zu group%s: %zu new, %zu gone, %zu grew, %zu shrank, %zu unchanged",
 		 d->ngroups, d->ngroups == 1 ? "" : "s", d->nnew, d->ngone, d->ngrew, d->nshrank, d->nsame);
 	if (d->n < d->ngroups)
@@ -102,13 +104,14 @@ static void diff_text(struct writer *w, const struct pgs_diff *d, bool human)
 	w_put(w, "\n", 1);
 }
 
-static void json_counts(struct writer *w, const uint64_t pages[2], const uint64_t times[2])
+static void json_counts(struct writer *w, const uint64_t pages[2], const uint64_t times[2],
+			const char *tn)
 {
 	w_printf(w, "\"pages_before\": %llu, \"pages_after\": %llu, \"pages_delta\": %lld, "
-		 "\"times_before\": %llu, \"times_after\": %llu, \"times_delta\": %lld",
+		 "\"%s_before\": %llu, \"%s_after\": %llu, \"%s_delta\": %lld",
 		 (unsigned long long)pages[0], (unsigned long long)pages[1],
-		 (long long)(pages[1] - pages[0]), (unsigned long long)times[0],
-		 (unsigned long long)times[1], (long long)(times[1] - times[0]));
+		 (long long)(pages[1] - pages[0]), tn, (unsigned long long)times[0], tn,
+		 (unsigned long long)times[1], tn, (long long)(times[1] - times[0]));
 }
 
 /* A group's columns, as the single report's: the same for both results. */
@@ -126,7 +129,7 @@ static void json_group(struct writer *w, const struct pgs_diff *d, const struct 
 	const struct group *g = dgroup_rep(d, x, &r);
 
 	w_printf(w, "{\"status\": \"%s\", ", status_name[status_of(x)]);
-	json_counts(w, x->pages, x->times);
+	json_counts(w, x->pages, x->times, times_name(d->r[1]));
 	json_columns(w, r, g->first, c->c, c->n, &c->txt, &c->cap);
 	w_put(w, "}", 1);
 }
@@ -152,7 +155,7 @@ static void diff_json(struct writer *w, const struct pgs_diff *d)
 			 dkey_name(d->sort[i].id));
 	w_str(w, "], \"totals\": {");
 	totals(d, pages, times);
-	json_counts(w, pages, times);
+	json_counts(w, pages, times, times_name(d->r[1]));
 	w_printf(w, ", \"groups\": %zu, \"new\": %zu, \"gone\": %zu, \"grew\": %zu, "
 		 "\"shrank\": %zu, \"unchanged\": %zu, \"shown\": %zu}, \"groups\": [",
 		 d->ngroups, d->nnew, d->ngone, d->ngrew, d->nshrank, d->nsame, d->n);
@@ -184,7 +187,8 @@ static void diff_csv(struct writer *w, const struct pgs_diff *d)
 	size_t i, j;
 
 	c.n = result_columns(d->r[1], c.c);
-	w_str(w, "status,pages_before,pages_after,pages_delta,times_before,times_after,times_delta");
+	w_printf(w, "status,pages_before,pages_after,pages_delta,%s_before,%s_after,%s_delta",
+		 times_name(d->r[1]), times_name(d->r[1]), times_name(d->r[1]));
 	for (j = 0; j < c.n; j++) {
 		w_put(w, ",", 1);
 		w_str(w, c.c[j].name);
@@ -328,11 +332,13 @@ static void diff_svg(struct writer *w, const struct pgs_diff *d, const struct pg
 		snprintf(title, sizeof(title), "%s -> %s", d->r[0]->t->name, d->r[1]->t->name);
 		snprintf(sub, sizeof(sub), "%s after; red grew, blue shrank since before; "
 			 "%zu of %zu groups; root (outermost caller) at the %s",
-			 flame_unit(o->weight),
-			 d->n, d->ngroups, o->flags & PGS_WRITE_ICICLE ? "top" : "bottom");
+			 o->weight == PGS_WEIGHT_TIMES && d->r[1]->t->kind != PGS_KIND_PAGE_OWNER ?
+			 "stacks" : flame_unit(o->weight), d->n, d->ngroups,
+			 o->flags & PGS_WRITE_ICICLE ? "top" : "bottom");
 		fo.title = o->title ? o->title : title;
 		fo.subtitle = sub;
 		fo.weight = o->weight;
+		fo.times_unit = d->r[1]->t->kind == PGS_KIND_PAGE_OWNER ? NULL : "stacks";
 		fo.page_size = d->r[1]->kc.page_size;
 		fo.icicle = o->flags & PGS_WRITE_ICICLE;
 		fo.differential = true;

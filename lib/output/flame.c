@@ -93,16 +93,19 @@ static int stacks_build(const struct pgs_result *r, unsigned flags, struct stack
 static int subtitle(const struct pgs_result *r, const struct pgs_write_opts *o,
 		    const struct pgs_allocator *al, struct buf *b)
 {
+	bool stacks = r->t->kind != PGS_KIND_PAGE_OWNER, first = true;
 	char tmp[160];
 	unsigned id;
-	bool first = true;
 
-	snprintf(tmp, sizeof(tmp), "%s of %zu group%s of %llu blocks, %llu pages; cull: ",
-		 flame_unit(o->weight), r->n, r->n == 1 ? "" : "s",
-		 (unsigned long long)r->records, (unsigned long long)r->pages);
+	snprintf(tmp, sizeof(tmp), "%s of %zu group%s of %llu %s, %llu pages; cull: ",
+		 o->weight == PGS_WEIGHT_TIMES && stacks ? "stacks" : flame_unit(o->weight),
+		 r->n, r->n == 1 ? "" : "s", (unsigned long long)r->records,
+		 stacks ? "stacks" : "blocks",
+		 (unsigned long long)r->pages);
 	FORWARD_IF_ERROR(buf_str(al, b, tmp));
 	if (!r->s.cull)
-		FORWARD_IF_ERROR(buf_str(al, b, "every distinct block"));
+		FORWARD_IF_ERROR(buf_str(al, b, stacks ? "every distinct stack" :
+					 "every distinct block"));
 	for (id = 0; id < K__COUNT; id++) {
 		if (!(r->s.cull & (1u << id)))
 			continue;
@@ -146,18 +149,55 @@ static void html_stack_cell(struct writer *w, const struct pgs_result *r, size_t
 	w_str(w, "</pre></details></td>");
 }
 
+/*
+ * The keys html_table() shows: the cull keys; without a cull, the fields
+ * that tell its groups (distinct blocks, or stacks) apart beside their
+ * stacktrace (last), those that none of the groups has left out: a block's
+ * header fields (the time stamp when the text keeps it, see render_txt()),
+ * a handle file's handle.
+ */
+static uint32_t html_keys(const struct pgs_result *r)
+{
+	uint32_t want, keys = 0;
+	unsigned id;
+	size_t i;
+
+	if (r->s.cull)
+		return r->s.cull;
+	if (r->t->kind == PGS_KIND_PAGE_OWNER)
+		want = (1u << K_PID) | (1u << K_TGID) | (1u << K_NAME) | (1u << K_ORDER) |
+		       (1u << K_GFP) | (r->ts_in_txt ? 1u << K_ALLOC_TS : 0);
+	else
+		want = r->t->kind == PGS_KIND_SHOW_STACKS ? 0 : 1u << K_HANDLE;
+	for (id = 0; id < K__COUNT; id++) {
+		if (!(want & (1u << id)))
+			continue;
+		for (i = 0; i < r->n; i++) {
+			struct kval v;
+
+			key_value(&r->kc, (enum key_id)id, result_group(r, i)->first, &v);
+			if (v.type != KV_NULL) {
+				keys |= 1u << id;
+				break;
+			}
+		}
+	}
+	return keys;
+}
+
 static void html_table(struct writer *w, const struct pgs_result *r, const struct pgs_write_opts *o)
 {
 	bool strip = !(o->flags & PGS_WRITE_KEEP_OFFSETS);
 	uint64_t ps = r->kc.page_size;
+	uint32_t keys = html_keys(r);
 	unsigned id;
 	size_t i;
 
 	w_printf(w, "<h2>Top groups</h2>\n<p>%zu group%s shown, in sort order.</p>\n"
-		 "<table id=\"pgs-top\">\n<thead><tr><th>#</th><th>times</th><th>pages</th>"
-		 "<th>bytes</th><th>share</th>", r->n, r->n == 1 ? "" : "s");
+		 "<table id=\"pgs-top\">\n<thead><tr><th>#</th><th>%s</th><th>pages</th>"
+		 "<th>bytes</th><th>share</th>", r->n, r->n == 1 ? "" : "s", times_name(r));
 	for (id = 0; id < K__COUNT; id++)
-		if (r->s.cull & (1u << id))
+		if (keys & (1u << id))
 			w_printf(w, "<th>%s</th>", key_by_id((enum key_id)id)->long_name);
 	if (!r->s.cull)
 		w_str(w, "<th>stacktrace</th>");
@@ -177,7 +217,7 @@ static void html_table(struct writer *w, const struct pgs_result *r, const struc
 			const char *s;
 			size_t n;
 
-			if (!(r->s.cull & (1u << id)))
+			if (!(keys & (1u << id)))
 				continue;
 			if ((1u << id) & STACK_KEYS) {
 				html_stack_cell(w, r, g->first);
@@ -229,6 +269,7 @@ void write_flame(struct writer *w, const struct pgs_result *r, const struct pgs_
 	fo.title = title;
 	fo.subtitle = sub.p;
 	fo.weight = o->weight;
+	fo.times_unit = t->kind == PGS_KIND_PAGE_OWNER ? NULL : "stacks";
 	fo.page_size = r->kc.page_size;
 	fo.color = o->flags & PGS_WRITE_COLOR_ALLOCATOR ? FLAME_COLOR_ALLOCATOR : FLAME_COLOR_MODULE;
 	fo.icicle = o->flags & PGS_WRITE_ICICLE;

@@ -23,7 +23,7 @@ struct flame_frame {
 };
 
 struct flame_count {
-	uint64_t times;	/* blocks */
+	uint64_t times;	/* blocks (or flame_opts.times_unit) */
 	uint64_t pages;	/* base pages */
 };
 
@@ -44,6 +44,7 @@ struct flame_opts {
 	const char *title;	/* NUL-terminated, any bytes; NULL: "pgsort" */
 	const char *subtitle;	/* NULL: none */
 	enum pgs_weight weight;	/* what widths count */
+	const char *times_unit;	/* what flame_count.times counts; NULL: "blocks" */
 	uint64_t page_size;	/* bytes per base page; 0: 4096 */
 	enum flame_color color;
 	bool icicle;		/* root at the top */

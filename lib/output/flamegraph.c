@@ -119,6 +119,16 @@ const char *flame_unit(enum pgs_weight w)
 	return w == PGS_WEIGHT_TIMES ? "blocks" : w == PGS_WEIGHT_BYTES ? "bytes" : "pages";
 }
 
+static const char *times_unit(const struct flame_opts *o)
+{
+	return o->times_unit ? o->times_unit : "blocks";
+}
+
+static const char *unit(const struct flame_opts *o)
+{
+	return o->weight == PGS_WEIGHT_TIMES ? times_unit(o) : flame_unit(o->weight);
+}
+
 static int cmp_frame(const struct flame_frame *a, const struct flame_frame *b)
 {
 	size_t n = a->len < b->len ? a->len : b->len;
@@ -223,7 +233,7 @@ static void w_figures(struct writer *w, const struct node *n, const struct flame
 	uint64_t ps = o->page_size ? o->page_size : 4096;
 
 	w_u64(w, n->a.times);
-	w_str(w, " blocks, ");
+	w_printf(w, " %s, ", times_unit(o));
 	w_u64(w, n->a.pages);
 	w_str(w, " pages, ");
 	w_u64(w, n->a.pages * ps);
@@ -231,17 +241,17 @@ static void w_figures(struct writer *w, const struct node *n, const struct flame
 	w_human(w, n->a.pages * ps);
 	w_str(w, "), ");
 	w_fix2(w, total ? 100.0 * (double)n->w / (double)total : 0);
-	w_printf(w, "%% of %s", flame_unit(o->weight));
+	w_printf(w, "%% of %s", unit(o));
 	if (!o->differential)
 		return;
 	w_str(w, "\nbefore: ");
 	w_u64(w, n->b.times);
-	w_str(w, " blocks, ");
+	w_printf(w, " %s, ", times_unit(o));
 	w_u64(w, n->b.pages);
 	w_str(w, " pages; change: ");
 	w_put(w, n->w >= n->wb ? "+" : "-", 1);
 	w_u64(w, n->w >= n->wb ? n->w - n->wb : n->wb - n->w);
-	w_printf(w, " %s", flame_unit(o->weight));
+	w_printf(w, " %s", unit(o));
 	if (n->wb) {
 		double pct = 100.0 * ((double)n->w - (double)n->wb) / (double)n->wb;
 

@@ -3,6 +3,7 @@
  * One JSON document:
  *   {"pgsort": VERSION, "input": {...}, "cull": [...], "sort": [...],
  *    "groups": [{"times": N, "pages": N, "bytes": N, <columns>}, ...]}
+ * ("stacks" for "times" when the input is a page_owner_stacks file).
  * Multi-line texts (stacktrace, txt) are arrays of their lines with leading
  * whitespace removed. Numbers are JSON numbers. The columns are
  * result_columns()'s; ndjson writes the same group objects, one per line.
@@ -93,7 +94,7 @@ void json_columns(struct writer *w, const struct pgs_result *r, size_t row,
 static void json_group(struct writer *w, const struct pgs_result *r, const struct group *g,
 		       const struct column *cols, size_t ncols, char **txt, size_t *cap)
 {
-	w_str(w, "{\"times\": ");
+	w_printf(w, "{\"%s\": ", times_name(r));
 	w_u64(w, g->times);
 	w_str(w, ", \"pages\": ");
 	w_u64(w, g->pages);

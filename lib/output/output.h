@@ -29,6 +29,16 @@ void w_str(struct writer *w, const char *s);
 void w_printf(struct writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void w_flush(struct writer *w);
 
+/*
+ * What a group's times count, as its JSON member and CSV column are named:
+ * "times" (blocks) for page_owner; "stacks" (records) for the
+ * page_owner_stacks files, which have no blocks, only a record per stack.
+ */
+static inline const char *times_name(const struct pgs_result *r)
+{
+	return r->t->kind == PGS_KIND_PAGE_OWNER ? "times" : "stacks";
+}
+
 /* Decimal digits of v into out (at least 20 bytes); returns their count. */
 size_t fmt_u64(char *out, uint64_t v);
 /* v in decimal, without printf: millions of groups print it twice each. */
@@ -62,12 +72,19 @@ size_t fmt_iec(char *out, uint64_t bytes);
  * What a group shows after times, pages and bytes, in order: JSON's and
  * ndjson's members, CSV's columns. With a cull, each cull key (and pid,
  * tgid, name, node when selected by --pid ...) in key order, gfp followed
- * by its names; without, page_owner_sort's allocator and text, or for the
- * page_owner_stacks files the handle and stacktrace.
+ * by its names, stacktrace by the trailers page_owner prints after the
+ * frames (handle when the input has them, migrate_reason, slab_cache_page,
+ * memcg, memcg_objcg, memcg_offline; those that are cull keys stay in their
+ * own place); without, page_owner_sort's allocator and text, or for the
+ * page_owner_stacks files the handle and stacktrace. A stacktrace column
+ * holds the frames only.
  */
 enum col_kind {
-	COL_KEY,	/* the key id's value */
+	COL_KEY,	/* the key id's value; stacktrace: its frames */
 	COL_GFP_NAMES,	/* gfp's flag names (null when gfp is) */
+	COL_SLAB,	/* a "Slab cache page" line: bool */
+	COL_MEMCG_OBJCG,	/* "Charged (via objcg) ...": bool, null without memcg */
+	COL_MEMCG_OFFLINE,	/* "... to offline memcg": bool, null without memcg */
 	COL_ALLOCATOR,	/* no cull: the block's allocator label */
 	COL_TXT,	/* no cull: the block text (render_txt()) */
 	COL_HANDLE,	/* no cull: show_handles' and show_stacks_handles' handle */
@@ -80,7 +97,7 @@ struct column {
 	enum col_kind kind;
 };
 
-#define COLUMNS_MAX (K__COUNT + 1)
+#define COLUMNS_MAX (K__COUNT + 4)
 
 /* r's columns into out (COLUMNS_MAX of room); returns their count. */
 size_t result_columns(const struct pgs_result *r, struct column *out);

@@ -132,13 +132,19 @@ void text_group_keys(struct writer *w, const struct pgs_result *r, size_t row)
 	group_stack(w, r, row);
 }
 
-/* "N times, M pages", and with human " (X MiB)". */
+/*
+ * "N times, M pages", and with human " (X MiB)". The page_owner_stacks
+ * files have no blocks: "1 stack, M pages" (page_owner_sort reads none).
+ */
 static void counts(struct writer *w, const struct pgs_result *r, const struct group *g, bool human)
 {
 	char b[32];
 
 	w_u64(w, g->times);
-	w_str(w, " times, ");
+	if (r->t->kind != PGS_KIND_PAGE_OWNER)
+		w_str(w, g->times == 1 ? " stack, " : " stacks, ");
+	else
+		w_str(w, " times, ");
 	w_u64(w, g->pages);
 	w_str(w, " pages");
 	if (human) {

@@ -97,28 +97,30 @@ got() {
 }
 
 # Totals line: "Total: +N pages (+M times): PB -> PA pages, TB -> TA times; ..."
+# (show_stacks: "stacks" for "times", as UNIT says).
 totals_of() {
-	sed -n 's/^Total: \([-+0-9]*\) pages (\([-+0-9]*\) times): \([0-9]*\) -> \([0-9]*\) pages, \([0-9]*\) -> \([0-9]*\) times;.*/\1 \2 \3 \4 \5 \6/p' "$1" | tr -d +
+	sed -n 's/^Total: \([-+0-9]*\) pages (\([-+0-9]*\) '"$2"'): \([0-9]*\) -> \([0-9]*\) pages, \([0-9]*\) -> \([0-9]*\) '"$2"';.*/\1 \2 \3 \4 \5 \6/p' "$1" | tr -d +
 }
 awk_totals() {
 	awk '{ dp += $1; dt += $2; pb += $3; pa += $4; tb += $5; ta += $6 }
 		END { printf "%d %d %d %d %d %d\n", dp, dt, pb, pa, tb, ta }' "$1"
 }
 
-# KIND EXP GOT REPORT: every group's figures, their order and the totals are awk's.
+# KIND EXP GOT REPORT UNIT: every group's figures, their order and the totals
+# are awk's; the counts are UNIT ("times", or "stacks" for show_stacks).
 same_as_awk() {
 	check "$1: every group's figures are awk's ($(wc -l <"$2") stacks)" \
 		cmp -s <(sort "$2") <(sort "$3")
 	check "$1: groups in awk's order of growth" \
 		cmp -s <(cut -d' ' -f1,2 "$2") <(cut -d' ' -f1,2 "$3")
 	check "$1: totals are awk's sums ($(awk_totals "$2"))" \
-		[ "$(totals_of "$4")" = "$(awk_totals "$2")" ]
+		[ "$(totals_of "$4" "$5")" = "$(awk_totals "$2")" ]
 }
 
 "$pgsort" diff "$B" "$A" >"$tmp/diff.txt"
 expect <(per_stack "$B") <(per_stack "$A") >"$tmp/exp"
 got "$tmp/diff.txt" >"$tmp/got"
-same_as_awk page_owner "$tmp/exp" "$tmp/got" "$tmp/diff.txt"
+same_as_awk page_owner "$tmp/exp" "$tmp/got" "$tmp/diff.txt" times
 check "page_owner: the same top 5 stacks as awk" \
 	cmp -s <(head -5 "$tmp/exp") <(head -5 "$tmp/got")
 
@@ -221,7 +223,9 @@ check "svg by task: colours follow each frame's change, kworker/u8:2 blue" \
 expect <(per_stack_shows "$tmp/show_stacks.before.txt") \
 	<(per_stack_shows "$tmp/show_stacks.after.txt") >"$tmp/sexp"
 got "$tmp/sdiff.txt" >"$tmp/sgot"
-same_as_awk show_stacks "$tmp/sexp" "$tmp/sgot" "$tmp/sdiff.txt"
+same_as_awk show_stacks "$tmp/sexp" "$tmp/sgot" "$tmp/sdiff.txt" stacks
+check "show_stacks: every group counts stacks, never times" \
+	[ "$(grep -c '^[-+][0-9]* pages ([-+][0-9]* stacks)' "$tmp/sdiff.txt")" = "$(wc -l <"$tmp/sexp")" ]
 
 # Two builds of one kernel: BEFORE with every offset changed (+0x1f0 ->
 # +0x11f0): no stack with frames matches without --strip-offsets.

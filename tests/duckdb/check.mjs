@@ -78,11 +78,13 @@ const lit = (s) => "'" + s.replace(/'/g, "''") + "'";
 await sql(`CREATE TABLE c AS SELECT * FROM read_csv(${lit(csv)}, header = true,
 	allow_quoted_nulls = false, columns = {'times': 'UBIGINT', 'pages': 'UBIGINT',
 	'bytes': 'UBIGINT', 'pid': 'INTEGER', 'name': 'VARCHAR', 'stacktrace': 'VARCHAR',
-	'order': 'UTINYINT'})`);
+	'migrate_reason': 'VARCHAR', 'slab_cache_page': 'BOOLEAN', 'memcg': 'VARCHAR',
+	'memcg_objcg': 'BOOLEAN', 'memcg_offline': 'BOOLEAN', 'order': 'UTINYINT'})`);
 await sql(`CREATE TABLE n AS SELECT * FROM read_json(${lit(ndjson)}, format = 'newline_delimited')`);
 // The same rows: the ndjson's stacktrace array joined as CSV joins it.
 await sql(`CREATE VIEW nv AS SELECT times, pages, bytes, pid, name,
-	array_to_string(stacktrace, ';') AS stacktrace, "order" FROM n`);
+	array_to_string(stacktrace, ';') AS stacktrace, migrate_reason, slab_cache_page, memcg,
+	memcg_objcg, memcg_offline, "order" FROM n`);
 
 for (const t of ['c', 'nv']) {
 	const what = t === 'c' ? 'csv' : 'ndjson';
@@ -98,9 +100,47 @@ const [diff] = await sql(`SELECT (SELECT count(*) FROM (FROM c EXCEPT ALL FROM n
 	(SELECT count(*) FROM (FROM nv EXCEPT ALL FROM c)) AS b`);
 check(diff.a === '0' && diff.b === '0', `csv and ndjson hold the same rows (${diff.a}, ${diff.b} differ)`);
 
-// SQL per key against pgsort's own cull by that key.
+// The trailer lines after a block's frames, as awk reads the raw dump
+// (formats.md 2.7): blocks per (migrate reason, slab, memcg, objcg, offline).
+const trailerAwk = `BEGIN { RS = ""; FS = "\\n" }
+/^Page allocated/ {
+	mr = ""; slab = "false"; mc = ""; ob = ""; off = ""
+	for (i = 2; i <= NF; i++) {
+		if (index($i, "Page has been migrated, last migrate reason: ") == 1)
+			mr = substr($i, 46)
+		else if ($i == "Slab cache page")
+			slab = "true"
+		else if ($i ~ /^Charged /) {
+			mc = $i; ob = (mc ~ /^Charged \\(via objcg\\)/) ? "true" : "false"
+			off = (mc ~ / to offlined? memcg /) ? "true" : "false"
+			sub(/^Charged (\\(via objcg\\) )?to (offlined? )?memcg /, "", mc)
+		}
+	}
+	n[mr "\\t" slab "\\t" mc "\\t" ob "\\t" off]++
+}
+END { for (k in n) print k "\\t" n[k] }`;
+const trailerWant = new Map(run('awk', [trailerAwk, dump]).toString().split('\n').filter(Boolean)
+	.map((l) => { const f = l.split('\t'); return [f.slice(0, 5).join('|'), f[5]]; }));
+check([...trailerWant.keys()].some((k) => !k.startsWith('|false|')), 'awk: the dump has trailer lines');
+for (const t of ['c', 'nv']) {
+	const got = new Map();
+	for (const r of await sql(`SELECT coalesce(migrate_reason, '') AS mr, slab_cache_page AS s,
+			coalesce(memcg, '') AS m, memcg_objcg AS o, memcg_offline AS f, sum(times) AS t
+			FROM ${t} GROUP BY ALL`)) {
+		const b = (v) => v === null ? '' : String(v);
+		got.set([r.mr, b(r.s), r.m, b(r.o), b(r.f)].join('|'), String(r.t));
+	}
+	const bad = [...trailerWant].filter(([k, v]) => got.get(k) !== v);
+	check(got.size === trailerWant.size && bad.length === 0,
+		`${t === 'c' ? 'csv' : 'ndjson'}: blocks per trailer = awk's (${got.size} vs ${trailerWant.size})` +
+		(bad.length ? `; e.g. ${bad[0][0]}: awk ${bad[0][1]}, SQL ${got.get(bad[0][0])}` : ''));
+}
+
+// SQL per key against pgsort's own cull by that key; stacktrace groups by
+// the frames and the trailers, as page_owner_sort's stacktrace text does.
+const trailerCols = ['migrate_reason', 'slab_cache_page', 'memcg', 'memcg_objcg', 'memcg_offline'];
 for (const key of ['name', 'order', 'stacktrace', 'pid', 'pid,name', 'name,order']) {
-	const cols = key.split(',');
+	const cols = key.split(',').flatMap((c) => c === 'stacktrace' ? [c, ...trailerCols] : [c]);
 	const want = new Map();
 	for (const g of pgsortGroups(key)) {
 		const k = JSON.stringify(cols.map((c) => Array.isArray(g[c]) ? g[c].join(';') : g[c]));

@@ -11,6 +11,7 @@ icicle layout, html's table and --top, and no URL the page would fetch.
 Usage: check_svg.py PGSORT FIXTURES_DIR
 """
 import codecs
+from html import unescape
 import os
 import re
 import subprocess
@@ -88,19 +89,42 @@ def run(args, stdin=None):
     return p.stdout
 
 
+TITLE = re.compile(r"^(\d+) (blocks|stacks), (\d+) pages, (\d+) bytes \(([0-9.]+ [KMGTPE]?i?B)\), "
+                   r"(\d+\.\d\d)% of (pages|blocks|stacks|bytes)$")
+
+
+def human(b):
+    """Bytes as the title shows them (man page): "512 B", "4.0 KiB", one
+    decimal rounded half up."""
+    if b < 1024:
+        return "%d B" % b
+    v, u = b / 1024, 0
+    while v >= 1024 and u < 5:
+        v, u = v / 1024, u + 1
+    t = int(v * 10 + 0.5)
+    return "%d.%d %s" % (t // 10, t % 10, ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"][u])
+
+
 def svg_nodes(root):
-    """{path: (blocks, pages, x, width, y)} from nested <g class="f">."""
+    """{path: (blocks, pages, x, width, y, bytes, share, share unit, human
+    bytes, what blocks count)} from nested <g class="f">, every one of which
+    must have a <title>: its name, then its figures."""
     out = {}
 
     def walk(g, path):
-        title = g.find(NS + "title").text
-        name, figs = title.split("\n", 1)
-        m = re.match(r"(\d+) blocks, (\d+) pages, (\d+) bytes", figs)
+        t = g.find(NS + "title")
+        ok(t is not None and t.text and "\n" in t.text, "a frame without a title: %r" % (path,))
+        name, figs = t.text.split("\n", 1)
+        m = TITLE.match(figs)
+        ok(m is not None, "title figures of %r: %r" % (name, figs))
+        if m is None:
+            return
         r = g.find(NS + "rect")
         p = path + (name,) if path is not None else ()
         ok(p not in out, "path twice: %r" % (p,))
-        out[p] = (int(m.group(1)), int(m.group(2)), float(r.get("x")), float(r.get("width")),
-                  int(r.get("y")), int(m.group(3)))
+        out[p] = (int(m.group(1)), int(m.group(3)), float(r.get("x")), float(r.get("width")),
+                  int(r.get("y")), int(m.group(4)), float(m.group(6)), m.group(7), m.group(5),
+                  m.group(2))
         for c in g.findall(NS + "g"):
             walk(c, p)
 
@@ -110,8 +134,9 @@ def svg_nodes(root):
     return out
 
 
-def compare(label, svg, expect, weight=1, page_size=4096):
-    """expect: {path: [blocks, pages]} with names as the SVG shows them."""
+def compare(label, svg, expect, weight=1, page_size=4096, count="blocks"):
+    """expect: {path: [blocks, pages]} with names as the SVG shows them;
+    count: what the titles say the first number counts."""
     try:
         root = ET.fromstring(svg)
     except ET.ParseError as e:
@@ -124,14 +149,18 @@ def compare(label, svg, expect, weight=1, page_size=4096):
         label, sorted(drawn - set(got))[:3], sorted(set(got) - drawn)[:3]))
     bad = 0
     for p in drawn & set(got):
-        b, pg, x, w, y, by = got[p]
+        b, pg, x, w, y, by, share, unit, hum, cnt = got[p]
         want = expect[p][weight] * INNER / total if p else INNER
-        if b != expect[p][0] or pg != expect[p][1] or by != pg * page_size or abs(w - want) > 0.0051:
+        want_share = 100.0 * expect[p][weight] / total
+        if (b != expect[p][0] or pg != expect[p][1] or by != pg * page_size or abs(w - want) > 0.0051 or
+                abs(share - want_share) > 0.005 + 1e-9 or unit != (count, "pages")[weight] or
+                hum != human(pg * page_size) or cnt != count):
             bad += 1
             if bad < 4:
-                print("  %s %r: got %d blocks %d pages width %.2f, want %d %d %.4f" % (
-                    label, p[-3:], b, pg, w, expect[p][0], expect[p][1], want))
-    ok(bad == 0, "%s: %d frames with wrong figures or width" % (label, bad))
+                print("  %s %r: got %d %s %d pages (%s) width %.2f %.2f%% of %s, want %d %d %.4f %.4f%%" % (
+                    label, p[-3:], b, cnt, pg, hum, w, share, unit, expect[p][0], expect[p][1], want,
+                    want_share))
+    ok(bad == 0, "%s: %d frames with wrong figures (title) or width" % (label, bad))
     # Children of a frame tile it from its left edge, without gap or overlap.
     for p in got:
         kids = sorted((q for q in got if len(q) == len(p) + 1 and q[:len(p)] == p),
@@ -180,6 +209,25 @@ def main():
             tree(stack_paths(sb, lambda b: ("pid:%d" % b[0],))))
     compare("cull=gfp,stacktrace", run([pgsort, "--format=svg", "--cull=gfp,stacktrace", small]),
             tree(stack_paths(sb, lambda b: ("gfp:" + b[4],))))
+
+    # html's graph is the svg's, titles included.
+    page = run([pgsort, "--format=html", small])
+    compare("html", page[page.index(b"<svg"):page.index(b"</svg>") + 6], tree(stack_paths(sb)))
+    # show_stacks: a record per stack and no blocks: titles count stacks.
+    recs = []
+    with open(os.path.join(fx, "real/show_stacks.txt"), "rb") as f:
+        for rec in f.read().split(b"\n\n"):
+            fr = [STRIP.sub(b"", x[1:]) for x in rec.split(b"\n") if x.startswith(b" ")]
+            n = re.search(rb"^nr_base_pages: (\d+)$", rec, re.M)
+            if n:
+                recs.append((tuple(esc(x) for x in reversed(fr)), int(n.group(1))))
+    ok(len(recs) > 10, "show_stacks read")
+    for fmt in ("svg", "html"):
+        for weight, extra in ((1, []), (0, ["--weight=times"])):
+            out = run([pgsort, "--format=" + fmt] + extra + [os.path.join(fx, "real/show_stacks.txt")])
+            compare("show_stacks %s %s" % (fmt, " ".join(extra)),
+                    out[out.index(b"<svg"):out.index(b"</svg>") + 6], tree(recs), weight=weight,
+                    count="stacks")
 
     # Hostile bytes in a comm and a frame: <, &, quotes, invalid UTF-8, controls.
     with open(edge, "rb") as f:
@@ -233,11 +281,56 @@ def main():
     html = run([pgsort, "--format=html", "--top", "7", small])
     rows = re.findall(rb"<tr><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>", html)
     ok([int(r[0]) for r in rows] == list(range(1, 8)), "html: --top 7 gives 7 rows")
-    ok(all(int(a[1]) >= int(b[1]) for a, b in zip(rows, rows[1:])), "html: rows by times, descending")
+    ok(all(int(a[2]) >= int(b[2]) for a, b in zip(rows, rows[1:])), "html: rows by pages, descending")
     ok(all(int(r[3]) == 4096 * int(r[2]) for r in rows), "html: bytes = 4096 * pages")
     groot = ET.fromstring(html[html.index(b"<svg"):html.index(b"</svg>") + 6])
     allp = svg_nodes(groot)[()]
     ok(allp[1] == sum(int(r[2]) for r in rows), "html: graph total = the 7 rows' pages")
+
+    # html without --cull: a row per distinct block (page_owner_sort's: the
+    # header without its ts, then the lines after it but PFN's) shows the
+    # header's fields beside the stack, so that no two rows look alike.
+    for path in (small, edge):
+        label = "html without --cull, " + os.path.basename(path)
+        with open(path, "rb") as f:
+            raw = [b.split(b"\n") for b in f.read().split(b"\n\n") if b.startswith(b"Page allocated")]
+        distinct = {(re.sub(rb", ts \d+ ns$", b"", b[0]),
+                     tuple(x for x in b[1:] if x and not x.startswith(b"PFN "))) for b in raw}
+        page = run([pgsort, "--format=html", path]).decode("utf-8", "replace")
+        head = re.findall(r"<th>([^<]*)</th>", page[page.index('<table id="pgs-top">'):])
+        ok(head == ["#", "times", "pages", "bytes", "share", "pid", "tgid", "name", "order", "gfp",
+                    "stacktrace"], "%s: columns %s" % (label, head))
+        rows = [[unescape(re.sub(r"<[^>]*>", "", c)) for c in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
+                for tr in re.findall(r"<tr><td>\d+</td>.*?</tr>", page, re.S)]
+        ok(len(rows) == len(distinct), "%s: %d rows, %d distinct blocks" % (label, len(rows), len(distinct)))
+        ok(len({tuple(r[5:]) for r in rows}) == len(rows), label + ": no two rows look alike")
+        want = {(str(b[0]), esc(b[1]), str(b[2]), b[4]) for b in blocks(path)}
+        ok({tuple(r[5:6] + r[7:10]) for r in rows if len(r) > 9} == want,
+           label + ": (pid, name, order, gfp) = the dump's blocks'")
+    ok(len({tuple(b[3]) for b in blocks(edge)}) < len(blocks(edge)), "edgecomm: blocks share stacks")
+
+    # --top ranks by the graph's weight unless --sort says otherwise: the
+    # largest consumer is never missing. Groups of --cull=stack: the frames.
+    groups = {}
+    for b in blocks(small, keep=True):
+        g = groups.setdefault(tuple(b[3]), [0, 0])
+        g[0] += 1
+        g[1] += 1 << b[2]
+    most_pages = max(g[1] for g in groups.values())
+    most_blocks = max(g[0] for g in groups.values())
+    by_blocks_pages = max(g[1] for g in groups.values() if g[0] == most_blocks)
+    ok(by_blocks_pages < most_pages, "small: the most frequent stack is not the largest")
+    for fmt in ("svg", "html"):
+        for args, want, what in ((["--top", "1"], (None, most_pages), "pages"),
+                                 (["--top", "1", "--weight=times"], (most_blocks, None), "blocks"),
+                                 (["--top", "1", "--weight=bytes"], (None, most_pages), "pages"),
+                                 (["--top", "1", "--sort=-times"], (most_blocks, by_blocks_pages),
+                                  "blocks, --sort wins")):
+            out = run([pgsort, "--format=" + fmt, "--cull=stack"] + args + [small])
+            top = svg_nodes(ET.fromstring(out[out.index(b"<svg"):out.index(b"</svg>") + 6]))[()]
+            ok(all(w is None or w == g for w, g in zip(want, top)),
+               "%s %s: the top group is the largest by %s: got %d blocks %d pages, want %s" % (
+                   fmt, " ".join(args), what, top[0], top[1], want))
 
     # Self-contained: nothing to fetch.
     for name, doc in (("svg", svg), ("html", html)):

@@ -112,7 +112,8 @@ def same_as_json(exe, path, opts, what):
     header, rows = csv_rows(raw)
     if cols:
         check(header == cols, what + ": csv header %r = json members %r" % (header, cols))
-    check(header[:3] == ["times", "pages", "bytes"], what + ": csv header starts times,pages,bytes")
+    first = "stacks" if "show_" in path else "times"
+    check(header[:3] == [first, "pages", "bytes"], what + ": csv header starts %s,pages,bytes" % first)
     text = dec(raw)
     check(text.endswith("\r\n") or not text, what + ": csv ends in CRLF")
     want = [",".join(encode(g.get(c)) for c in header) for g in groups]
@@ -149,8 +150,34 @@ def py_blocks(path):
             continue
         st = [x.lstrip(" \t") for x in lines[1:] if not x.startswith("PFN ")]
         out.append({"order": int(m.group(1)), "pid": m.group(2), "name": m.group(4),
-                    "ts": m.group(5), "header": lines[0], "st": ";".join(st)})
+                    "ts": m.group(5), "header": lines[0], "st": ";".join(st),
+                    "trailers": trailers(lines[1:])})
     return out
+
+
+def trailers(lines):
+    """A block's stacktrace as --cull=st's CSV columns show it (formats.md
+    2.7): the frame lines (they start with a blank) joined by ';', then
+    handle, migrate_reason, slab_cache_page, memcg, memcg_objcg,
+    memcg_offline as CSV texts."""
+    frames = [x.lstrip(" \t") for x in lines if x[:1] in (" ", "\t")]
+    t = {"stacktrace": ";".join(frames), "handle": "", "migrate_reason": "",
+         "slab_cache_page": "false", "memcg": "", "memcg_objcg": "", "memcg_offline": ""}
+    for x in lines:
+        m = re.match(r"^handle: (\d+)$", x)
+        if m:
+            t["handle"] = m.group(1)
+        m = re.match(r"^Page has been migrated, last migrate reason: (.*)$", x)
+        if m:
+            t["migrate_reason"] = m.group(1)
+        if x == "Slab cache page":
+            t["slab_cache_page"] = "true"
+        m = re.match(r"^Charged (\(via objcg\) )?to (offline |offlined )?memcg (.*)$", x)
+        if m:
+            t["memcg"] = m.group(3)
+            t["memcg_objcg"] = "true" if m.group(1) else "false"
+            t["memcg_offline"] = "true" if m.group(2) else "false"
+    return t
 
 
 def groups_of(rows, key):
@@ -187,10 +214,14 @@ def page_owner_checks(exe, path):
     check(len(arows) == len(brows) == totals(path)[0], name + ": awk, python, totals agree on blocks")
     for r, b in zip(arows, brows):
         r["st"] = b["st"]
+        r["trailers"] = b["trailers"]
         r["order"] = b["order"]
     n = lambda v: "" if v is None else v  # noqa: E731
+    # --cull=st: the frames in stacktrace, each trailer line in its column.
+    st_cols = ["stacktrace"] + (["handle"] if any(b["trailers"]["handle"] for b in brows) else []) + \
+        ["migrate_reason", "slab_cache_page", "memcg", "memcg_objcg", "memcg_offline"]
     cases = [
-        (["--cull=st"], ["stacktrace"], lambda r: (r["st"],), arows),
+        (["--cull=st"], st_cols, lambda r: tuple(r["trailers"][c] for c in st_cols), arows),
         (["--cull=pid,name"], ["pid", "name"], lambda r: (r["pid"], r["name"]), arows),
         (["--cull=module,callsite", "--sort=-bytes,module"], ["module", "callsite"],
          lambda r: (n(r["module"]), n(r["callsite"])), arows),
@@ -284,7 +315,7 @@ def hostile(exe, fixtures):
 
 def human(exe, fixtures):
     units = ["B", "KiB", "MiB", "GiB", "TiB"]
-    pat = re.compile(r"^(\d+) times, (\d+) pages \((\d+)(?:\.(\d))? (\w+)\)")
+    pat = re.compile(r"^(\d+) (?:times|stacks?), (\d+) pages \((\d+)(?:\.(\d))? (\w+)\)")
     for f, opts, ps in (("real/small.txt", ["--cull=st"], 4096),
                         ("real/small.txt", ["-m"], 4096),
                         ("real/small.txt", ["--cull=pid,name", "--page-size=64K"], 65536),
@@ -317,6 +348,39 @@ def human(exe, fixtures):
         check(n > 0, what + ": has count lines")
 
 
+def stack_records(path):
+    """A page_owner_stacks file read by Python: (records, sum of nr_base_pages or the rc kernels' stack_count)."""
+    with open(path, "rb") as f:
+        recs = [r for r in re.split(r"\n\n+", dec(f.read())) if r.strip()]
+    pages = sum(int(m) for r in recs for m in re.findall(r"^(?:nr_base_pages|stack_count): (-?\d+)$", r, re.M))
+    return len(recs), pages
+
+
+def stacks_counts(exe, fixtures):
+    """The page_owner_stacks files have no blocks: a group counts stacks,
+    and says so in every format (text, JSON, ndjson, CSV)."""
+    for f in ("real/show_stacks.txt", "real/handles/show_handles.txt",
+              "real/handles/show_stacks_handles.txt", "eras/show_stacks_rc.txt"):
+        path = os.path.join(fixtures, f)
+        recs, pages = stack_records(path)
+        for opts in ([], ["--cull=module"]):
+            what = "%s %s" % (f, " ".join(opts) or "(no cull)")
+            groups = json.loads(dec(run(exe, ["--format=json", *opts, path])))["groups"]
+            check(all("times" not in g for g in groups), what + ": no times member in JSON")
+            check(sum(g["stacks"] for g in groups) == recs,
+                  what + ": JSON stacks sum to the file's %d records" % recs)
+            check(sum(g["pages"] for g in groups) == pages,
+                  what + ": JSON pages sum to its nr_base_pages, %d" % pages)
+            header, rows = csv_rows(run(exe, ["--format=csv", *opts, path]))
+            check(header[0] == "stacks" and sum(int(r[0]) for r in rows) == recs,
+                  what + ": CSV stacks column sums to %d" % recs)
+            counts = re.findall(r"^(\d+) (\w+), (\d+) pages", dec(run(exe, [*opts, path])), re.M)
+            check(len(counts) == len(groups) and
+                  all(w == ("stack" if n == "1" else "stacks") for n, w, _ in counts),
+                  what + ": text says N stack(s), never times: %r" % (counts[:2],))
+            check(sum(int(n) for n, _, _ in counts) == recs, what + ": text stacks sum to %d" % recs)
+
+
 def main():
     exe, fixtures = sys.argv[1], sys.argv[2]
     real = lambda f: os.path.join(fixtures, "real", f)  # noqa: E731
@@ -346,6 +410,7 @@ def main():
     check(h == ["times", "pages", "bytes", "name"] and rows == [], "empty result: header only")
     hostile(exe, fixtures)
     human(exe, fixtures)
+    stacks_counts(exe, fixtures)
     print("tabular: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
