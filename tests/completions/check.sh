@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Lists of words are split on purpose:
+# shellcheck disable=SC2086,SC2116
 # The shell completions of completions/, each driven the way its shell
 # drives it when TAB is pressed: bash (bash-complete.sh: bash-completion,
 # `complete -p pgsort`, the function it names), zsh (zsh-complete.zsh:
