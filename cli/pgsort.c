@@ -31,7 +31,7 @@ enum {
 	OPT_FORMAT, OPT_STRICT, OPT_NODE, OPT_TOP, OPT_MIN_PAGES, OPT_STRIP,
 	OPT_PAGE_SIZE, OPT_CS_SKIP, OPT_FILTER, OPT_STACKS, OPT_HELP_KEYS,
 	OPT_WEIGHT, OPT_ICICLE, OPT_HUMAN, OPT_KEEP_OFFSETS, OPT_TITLE,
-	OPT_COLOR, OPT_SAME_BOOT, OPT_FORCE,
+	OPT_COLOR, OPT_SAME_BOOT, OPT_FORCE, OPT_LIST,
 };
 
 /* Options that select blocks, for saying which ones matched nothing. */
@@ -77,6 +77,13 @@ static const char *const format_names[] = {
 
 static const char *const weight_names[] = {
 	[PGS_WEIGHT_PAGES] = "pages", [PGS_WEIGHT_TIMES] = "times", [PGS_WEIGHT_BYTES] = "bytes",
+};
+
+static const char *const color_names[] = { "module", "allocator" };
+
+/* pgsort diff's own sort keys (pgs_diff_run(), pgsort.h). */
+static const char *const diff_sort_names[] = {
+	"pages_before", "pages_after", "pages_delta", "times_before", "times_after", "times_delta",
 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -172,6 +179,55 @@ static void help_keys(void)
 		       k.use & PGS_KEY_FILTER ? "yes" : "no", k.help);
 	printf("\nThe callsite key skips frames matching (--callsite-skip replaces it):\n  %s\n",
 	       PGS_CALLSITE_SKIP_DEFAULT);
+}
+
+/*
+ * pgsort [diff] --list WHAT: the words an option takes, one a line, for the
+ * shell completions (completions/), so that they never list a key, format
+ * or option this pgsort does not have. Options taking a value end in '='.
+ */
+static int list_words(const struct cli *c, const char *what, const struct option *longopts,
+		      const char *shortopts)
+{
+	static const char *const lists[] = { "options", "cull", "sort", "filter", "format",
+					     "weight", "color" };
+	static const unsigned key_use[] = { 0, PGS_KEY_CULL, PGS_KEY_SORT, PGS_KEY_FILTER };
+	struct pgs_key_info k = { .sz = sizeof(k) };
+	int w = name_index(what, lists, ARRAY_LEN(lists));
+	size_t i;
+
+	switch (w) {
+	case 0:
+		for (i = 0; shortopts[i]; i++)
+			if (shortopts[i] != ':')
+				printf("-%c\n", shortopts[i]);
+		for (i = 0; longopts[i].name; i++)
+			if (longopts[i].val != OPT_LIST && (c->diff || longopts[i].val != OPT_SAME_BOOT))
+				printf("--%s%s\n", longopts[i].name,
+				       longopts[i].has_arg == required_argument ? "=" : "");
+		break;
+	case 1: case 2: case 3:
+		for (i = 0; pgs_key_info(i, &k) == 0; i++)
+			if (k.use & key_use[w])
+				printf("%s\n", k.long_name);
+		for (i = 0; w == 2 && c->diff && i < ARRAY_LEN(diff_sort_names); i++)
+			printf("%s\n", diff_sort_names[i]);
+		break;
+	case 4: case 5: case 6: {
+		const char *const *names = w == 4 ? format_names : w == 5 ? weight_names : color_names;
+		size_t n = w == 4 ? ARRAY_LEN(format_names) : w == 5 ? ARRAY_LEN(weight_names) :
+			   ARRAY_LEN(color_names);
+
+		for (i = 0; i < n; i++)
+			printf("%s\n", names[i]);
+		break;
+	}
+	default:
+		fprintf(stderr, "%s: --list takes options, cull, sort, filter, format, weight or "
+			"color, not '%s'\n", prog, what);
+		return EXIT_USAGE;
+	}
+	return fflush(stdout) == 0 ? 0 : EXIT_OUTPUT;
 }
 
 static void on_diag(const struct pgs_diag *d, void *user)
@@ -322,6 +378,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		{ "color", required_argument, NULL, OPT_COLOR },
 		{ "same-boot", no_argument, NULL, OPT_SAME_BOOT },
 		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "list", required_argument, NULL, OPT_LIST },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
@@ -333,10 +390,11 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		['a'] = "at", ['m'] = "-m", ['n'] = "n", ['p'] = "p",
 		['P'] = "tg", ['s'] = "st", ['t'] = "-t", ['r'] = "ft",
 	};
+	static const char shortopts[] = "admnpstPfrqhVj:";
 	int opt, err = 0;
 
 	opterr = 0;	/* our messages name the program the same way however it was run */
-	while ((opt = getopt_long(argc, argv, "admnpstPfrqhVj:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		const char *what = NULL;
 
 		switch (opt) {
@@ -423,8 +481,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			c->title = optarg;
 			break;
 		case OPT_COLOR: {
-			static const char *const colors[] = { "module", "allocator" };
-			int i = name_index(optarg, colors, ARRAY_LEN(colors));
+			int i = name_index(optarg, color_names, ARRAY_LEN(color_names));
 
 			if (i < 0) {
 				fprintf(stderr, "%s: unknown --color '%s' (module or allocator)\n",
@@ -506,6 +563,8 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		case OPT_HELP_KEYS:
 			help_keys();
 			exit(0);
+		case OPT_LIST:
+			exit(list_words(c, optarg, longopts, shortopts));
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -514,7 +573,8 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			exit(0);
 		default:
 			/* getopt sets optopt to the option's value when its argument is missing. */
-			if (optopt == 'j' || (optopt >= OPT_PID && optopt <= OPT_HELP_KEYS))
+			if (optopt == 'j' || optopt == OPT_LIST ||
+			    (optopt >= OPT_PID && optopt <= OPT_HELP_KEYS))
 				fprintf(stderr, "%s: option '%s' needs an argument\n", prog, argv[optind - 1]);
 			else if (optopt)
 				fprintf(stderr, "%s: unknown option -%c\n", prog, optopt);

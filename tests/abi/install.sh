@@ -22,6 +22,27 @@ check "static library" [ -e "$libdir/libpgsort.a" ]
 check "pgsort(1) and libpgsort(3)" [ -n "$(find "$root" -name pgsort.1)" ] && [ -n "$(find "$root" -name libpgsort.3)" ]
 check "the pgsort program" [ -n "$(find "$root" -path '*/bin/pgsort')" ]
 
+# The shell completions, each where its shell looks (the scratch root
+# stripped): bash-completion's loader finds and loads it when the default
+# XDG data dirs (/usr/local/share:/usr/share) are under the root; the zsh
+# file's folder is in zsh's own fpath; the fish file's folder is one of
+# fish's vendor completion folders for those data dirs.
+bashc=$(find "$root" -path '*/bash-completion/completions/pgsort')
+zshc=$(find "$root" -name _pgsort)
+fishc=$(find "$root" -name pgsort.fish)
+check "bash completion installed" [ -n "$bashc" ]
+check "zsh completion installed" [ -n "$zshc" ]
+check "fish completion installed" [ -n "$fishc" ]
+check "bash-completion loads the installed completion (complete -F _pgsort pgsort)" \
+	[ "$(XDG_DATA_DIRS=$root/usr/local/share:$root/usr/share bash -c \
+		'. /usr/share/bash-completion/bash_completion; __load_completion pgsort; complete -p pgsort' 2>&1)" \
+		= "complete -F _pgsort pgsort" ]
+check "zsh's fpath has ${zshc#"$root"}'s folder" \
+	grep -qxF "$(dirname "${zshc#"$root"}")" <<<"$(zsh -fc 'print -l $fpath')"
+check "fish's vendor completion folders have ${fishc#"$root"}'s folder" \
+	grep -qxF "$(dirname "${fishc#"$root"}")" <<<"$(XDG_DATA_DIRS=/usr/local/share:/usr/share XDG_CONFIG_HOME=$root/config \
+		fish -c 'printf "%s\n" $__fish_vendor_completionsdirs')"
+
 export PKG_CONFIG_PATH=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR=$root
 cflags=$(pkg-config --cflags libpgsort) libs=$(pkg-config --libs libpgsort)
 fx=$src/tests/fixtures/real/small.txt

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Lists of words are split on purpose:
+# shellcheck disable=SC2086,SC2116
+# The shell completions of completions/, each driven the way its shell
+# drives it when TAB is pressed: bash (bash-complete.sh: bash-completion,
+# `complete -p pgsort`, the function it names), zsh (zsh-complete.zsh:
+# compinit on a pseudo-terminal) and fish (complete -C). The candidates are
+# checked against what pgsort itself accepts and documents, read another
+# way: the options of --help, the cull and sort columns of --help-keys, the
+# formats of the man page, and pgsort run with every candidate.
+# Usage: check.sh PGSORT SRCDIR
+set -u
+pgsort=$(realpath "$1") src=$(cd "$2" && pwd)
+here=$src/tests/completions
+# shellcheck source=../testlib.sh
+. "$src/tests/testlib.sh"
+export LC_ALL=C
+# The completions run the pgsort on the command line: this one.
+PATH=$(dirname "$pgsort"):$PATH
+fx=$src/tests/fixtures/real/small.txt
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+for sh in bash zsh fish; do
+	command -v $sh >/dev/null ||
+		{ echo "FAIL: $sh is not installed (apt-get install bash-completion zsh fish)"; exit 1; }
+done
+
+# The candidates SHELL offers for LINE, sorted, one a line.
+complete_with() {
+	case $1 in
+	bash) bash "$here/bash-complete.sh" "$src" "$2" | tail -n +2 ;;
+	zsh) timeout 60 zsh -f "$here/zsh-complete.zsh" "$src/completions" "$2" "$tmp/zcd" ;;
+	fish) fish --no-config -c "source '$src/completions/pgsort.fish'; complete -C '$2'" |
+		cut -f1 ;;
+	esac | sort -u
+}
+# Same set as the words of $2 (a list, one a line)?
+same() { [ "$1" = "$(printf '%s\n' $2 | sort -u)" ]; }
+
+# What pgsort documents, read without --list: keys by the columns of the
+# --help-keys table, long options from --help, formats from the man page.
+keys() { "$pgsort" --help-keys | awk -v c="$1" 'NR == 1 { next } NF < 5 { exit } $c == "yes" { print $2 }'; }
+cull_keys=$(keys 3) sort_keys=$(keys 4)
+help_opts=$(pgsort --help | grep -o -- '--[a-z][a-z-]*' | sort -u)
+man_formats=$(sed -n '/^\.BI \\-\\-format /,/^\.TP/p' "$src/man/pgsort.1" |
+	grep -o '\\fB[a-z]*\\fR' | sed 's/\\f[BR]//g')
+check "the man page lists formats" [ -n "$man_formats" ]
+check "--help-keys lists cull keys" [ "$(echo "$cull_keys" | wc -l)" -ge 20 ]
+
+check "bash: complete -p pgsort names the completion function" \
+	[ "$(bash "$here/bash-complete.sh" "$src" "pgsort " | head -1)" = "complete -F _pgsort pgsort" ]
+check "zsh: the script parses (zsh -n)" zsh -n "$src/completions/_pgsort"
+check "fish: the script parses (fish -n)" fish -n "$src/completions/pgsort.fish"
+check "zsh: compinit binds pgsort to _pgsort (#compdef)" [ "$(zsh -fc "fpath=('$src/completions' \$fpath);
+	autoload -Uz compinit; compinit -u -d '$tmp/zcd'; print \$_comps[pgsort]")" = _pgsort ]
+
+for sh in bash zsh fish; do
+	got=$(complete_with $sh "pgsort --format=")
+	want=$(printf -- '--format=%s\n' $man_formats)
+	check "$sh: --format= offers the man page's formats ($(echo $got))" same "$got" "$want"
+	ok=1
+	for f in ${got//--format=/}; do
+		"$pgsort" --format="$f" "$fx" >/dev/null 2>&1 || { ok=0; echo "pgsort refuses --format=$f"; }
+	done
+	check "$sh: pgsort accepts every --format= candidate" [ $ok = 1 ]
+	check "$sh: --format json (separate word) offers json" \
+		grep -qx json <<<"$(complete_with $sh "pgsort --format ")"
+	check "$sh: --weight= offers pages, times, bytes" \
+		same "$(complete_with $sh "pgsort --weight=")" "--weight=pages --weight=times --weight=bytes"
+	check "$sh: --color= offers module, allocator" \
+		same "$(complete_with $sh "pgsort --color=")" "--color=module --color=allocator"
+
+	got=$(complete_with $sh "pgsort --cull=")
+	check "$sh: --cull= offers the cull keys of --help-keys ($(echo "$got" | wc -l))" \
+		same "$got" "$(printf -- '--cull=%s\n' $cull_keys)"
+	ok=1
+	for k in ${got//--cull=/}; do
+		"$pgsort" --cull="$k" "$fx" 2>&1 >/dev/null | grep -q "wrong argument" &&
+			{ ok=0; echo "pgsort refuses --cull=$k"; }
+	done
+	check "$sh: pgsort takes every --cull= candidate" [ $ok = 1 ]
+	check "$sh: --cull=stacktrace,mo completes the second key" \
+		same "$(complete_with $sh "pgsort --cull=stacktrace,mo")" "--cull=stacktrace,module"
+	check "$sh: --sort=- offers -KEY for every sort key of --help-keys" \
+		same "$(complete_with $sh "pgsort --sort=-")" "$(printf -- '--sort=-%s\n' $sort_keys)"
+	check "$sh: --sort=pid,+ti completes after the comma and the sign" \
+		same "$(complete_with $sh "pgsort --sort=pid,+ti")" "--sort=pid,+times"
+	check "$sh: --sort=pages_ offers no diff key outside diff" \
+		same "$(complete_with $sh "pgsort --sort=pages_")" ""
+	got=$(complete_with $sh "pgsort diff --sort=-pages_")
+	check "$sh: diff --sort=-pages_ offers the diff keys" same "$got" \
+		"--sort=-pages_before --sort=-pages_after --sort=-pages_delta"
+	ok=1
+	for k in ${got//--sort=/}; do
+		"$pgsort" diff --sort="$k" "$fx" "$fx" >/dev/null 2>&1 ||
+			{ ok=0; echo "pgsort diff refuses --sort=$k"; }
+	done
+	check "$sh: pgsort diff takes every diff --sort= candidate" [ $ok = 1 ]
+
+	# Options: those of --help (--same-boot only after diff), each once.
+	got=$(complete_with $sh "pgsort --" | sed 's/=$//')
+	check "$sh: -- offers the long options of --help but --same-boot" \
+		same "$got" "$(grep -vx -- --same-boot <<<"$help_opts")"
+	check "$sh: diff --same offers --same-boot" \
+		same "$(complete_with $sh "pgsort diff --same")" "--same-boot"
+	check "$sh: the first word offers diff" grep -qx diff <<<"$(complete_with $sh "pgsort di")"
+	check "$sh: operands are files" \
+		same "$(cd "$src" && complete_with $sh "pgsort tests/fixtures/real/sm")" "tests/fixtures/real/small.txt"
+	check "$sh: --stacks=FILE is a file" \
+		same "$(cd "$src" && complete_with $sh "pgsort --stacks=tests/fixtures/real/handles/show_st")" \
+		"--stacks=tests/fixtures/real/handles/show_stacks_handles.txt"
+	check "$sh: --pid takes no file" \
+		same "$(cd "$src" && complete_with $sh "pgsort --pid=tests/fix")" ""
+done
+finish
