@@ -5,6 +5,7 @@
  * through its public header only. This file owns stdout, stderr and the
  * exit status; the library only returns errors and reports diagnostics.
  */
+#include <ctype.h>	/* isprint */
 #include <errno.h>
 #include <fcntl.h>	/* open */
 #include <limits.h>
@@ -87,6 +88,9 @@ static const char *const diff_sort_names[] = {
 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The short options; getopt_long gets them behind a ":" (see parse_args). */
+#define SHORTOPTS "admnpstPfrqhVj:"
 
 /* The index of s in names[0..n), or -1. */
 static int name_index(const char *s, const char *const *names, size_t n)
@@ -390,11 +394,11 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		['a'] = "at", ['m'] = "-m", ['n'] = "n", ['p'] = "p",
 		['P'] = "tg", ['s'] = "st", ['t'] = "-t", ['r'] = "ft",
 	};
-	static const char shortopts[] = "admnpstPfrqhVj:";
+	static const char shortopts[] = SHORTOPTS;
 	int opt, err = 0;
 
 	opterr = 0;	/* our messages name the program the same way however it was run */
-	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":" SHORTOPTS, longopts, NULL)) != -1) {
 		const char *what = NULL;
 
 		switch (opt) {
@@ -572,12 +576,18 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			printf("pgsort %s\n", pgs_version());
 			exit(0);
 		default:
-			/* getopt sets optopt to the option's value when its argument is missing. */
-			if (optopt == 'j' || optopt == OPT_LIST ||
-			    (optopt >= OPT_PID && optopt <= OPT_HELP_KEYS))
+			/*
+			 * With the leading ':' getopt returns ':' for a missing
+			 * argument and '?' for the rest; optopt is then the option's
+			 * value (a long option's is not a character), or 0 for an
+			 * unknown long option.
+			 */
+			if (opt == ':')
 				fprintf(stderr, "%s: option '%s' needs an argument\n", prog, argv[optind - 1]);
-			else if (optopt)
+			else if (optopt > 0 && optopt < 128 && isprint(optopt) && !strchr(SHORTOPTS, optopt))
 				fprintf(stderr, "%s: unknown option -%c\n", prog, optopt);
+			else if (optopt)
+				fprintf(stderr, "%s: option '%s' takes no argument\n", prog, argv[optind - 1]);
 			else
 				fprintf(stderr, "%s: unknown option '%s'\n", prog, argv[optind - 1]);
 			fprintf(stderr, "Try '%s --help'.\n", prog);
