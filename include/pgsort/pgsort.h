@@ -522,7 +522,8 @@ PGS_API int pgs_query_set_cull(struct pgs_query *q, const char *keys);
 /*
  * Append comma-separated sort keys ("-pages,name") after any given before.
  * Returns 0 or PGS_E_KEY. Without any sort key, groups sort by times,
- * descending.
+ * descending, on a page_owner dump, and by pages, descending, on the
+ * page_owner_stacks files (they count stacks, not blocks).
  */
 PGS_API int pgs_query_add_sort(struct pgs_query *q, const char *keys);
 

@@ -1189,6 +1189,7 @@ PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
 			  struct pgs_result **out)
 {
 	static const struct sort_key by_times = { K_TIMES, -1 };
+	static const struct sort_key by_pages = { K_PAGES, -1 };
 	struct pgs_result *r;
 	size_t i;
 	int err = 0;
@@ -1211,8 +1212,10 @@ PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
 	}
 	if (q->s.nsort)
 		memcpy(r->sort_copy, q->s.sort, q->s.nsort * sizeof(*r->sort_copy));
+	else if (t->kind == PGS_KIND_PAGE_OWNER)
+		r->sort_copy[0] = by_times;	/* page_owner_sort's default */
 	else
-		r->sort_copy[0] = by_times;
+		r->sort_copy[0] = by_pages;	/* a stacks file counts no blocks */
 	r->s.sort = r->sort_copy;
 	/* page_owner_sort keeps the ts digits only when sorting by time first. */
 	r->ts_in_txt = r->s.sort[0].id == K_ALLOC_TS;
