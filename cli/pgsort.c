@@ -432,12 +432,18 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		case OPT_PAGE_SIZE: {
 			unsigned long long v;
 
-			if (parse_count(optarg, opt == OPT_PAGE_SIZE, &v) < 0 ||
-			    (opt == OPT_PAGE_SIZE && v == 0)) {
+			if (parse_count(optarg, opt == OPT_PAGE_SIZE, &v) < 0) {
 				fprintf(stderr, "%s: --%s takes a %s, not '%s'\n", prog,
 					opt == OPT_TOP ? "top" : opt == OPT_MIN_PAGES ? "min-pages" : "page-size",
 					opt == OPT_PAGE_SIZE ? "size in bytes (4096, 16K, 64K)" :
 					"number", optarg);
+				return EXIT_USAGE;
+			}
+			/* The page sizes of Linux: 4 KiB base pages to 1 GiB huge pages. */
+			if (opt == OPT_PAGE_SIZE &&
+			    (v < 4096 || v > (1ULL << 30) || (v & (v - 1)))) {
+				fprintf(stderr, "%s: --page-size takes a power of two from 4K to 1G "
+					"(4096, 16K, 64K, 2M, 1G), not '%s'\n", prog, optarg);
 				return EXIT_USAGE;
 			}
 			if (opt == OPT_TOP)
@@ -733,6 +739,13 @@ static void no_field(const char *name, const struct pgs_table *t)
 		prog, name, pgs_kind_name(info.kind), info.era);
 }
 
+/* pgs_query_run()'s -EOVERFLOW. */
+static void too_many_bytes(const char *name)
+{
+	fprintf(stderr, "%s: %s: its pages times the page size exceed 2^64 bytes: the bytes "
+		"of its groups cannot be told (a smaller --page-size?)\n", prog, name);
+}
+
 /* --strict: exit 2 when the input (or --stacks FILE) was not all understood. */
 static int check_strict(const struct cli *c, const char *name, const struct pgs_table *t)
 {
@@ -831,6 +844,13 @@ static int run_diff(struct cli *c, struct pgs_parse_opts *po)
 		pgs_result_free(r);
 		no_field(name[k], t[k]);
 		status = EXIT_USAGE;
+	} else if (err == -EOVERFLOW) {
+		struct pgs_result *r = NULL;
+
+		k = pgs_query_run(c->q, t[0], &r) == -EOVERFLOW ? 0 : 1;
+		pgs_result_free(r);
+		too_many_bytes(name[k]);
+		status = EXIT_INPUT;
 	} else if (err) {
 		fprintf(stderr, "%s: %s\n", prog, pgs_strerror(err));
 		status = EXIT_OUTPUT;
@@ -892,9 +912,12 @@ int main(int argc, char **argv)
 	if (err) {
 		if (err == PGS_E_NOFIELD)
 			no_field(po.name, t);
+		else if (err == -EOVERFLOW)
+			too_many_bytes(po.name);
 		else
 			fprintf(stderr, "%s: %s\n", prog, pgs_strerror(err));
-		status = err == PGS_E_NOFIELD ? EXIT_USAGE : EXIT_OUTPUT;
+		status = err == PGS_E_NOFIELD ? EXIT_USAGE : err == -EOVERFLOW ? EXIT_INPUT :
+			 EXIT_OUTPUT;
 		goto out;
 	}
 	status = write_report(&c, r, NULL);

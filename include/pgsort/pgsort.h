@@ -572,7 +572,12 @@ PGS_API int pgs_query_select_node(struct pgs_query *q, const char *nodelist);
  */
 PGS_API void pgs_query_set_strip_offsets(struct pgs_query *q, int on);
 
-/* Bytes per base page for the bytes key (default 4096). -EINVAL for 0. */
+/*
+ * Bytes per base page for the bytes key (default 4096). -EINVAL for 0.
+ * Any other value is taken (the CLI's --page-size takes powers of two
+ * from 4 KiB to 1 GiB); pgs_query_run() fails with -EOVERFLOW when the
+ * bytes would not fit in 64 bits.
+ */
 PGS_API int pgs_query_set_page_size(struct pgs_query *q, uint64_t bytes);
 
 /*
@@ -607,7 +612,10 @@ struct pgs_result;
 
 /*
  * Run q on t. Returns 0 and a new result in *out, or PGS_E_NOFIELD when a
- * key needs a field the table lacks (free_ts on a dump without it), -ENOMEM.
+ * key needs a field the table lacks (free_ts on a dump without it),
+ * -EOVERFLOW when the table's pages times the page size
+ * (pgs_query_set_page_size()) do not fit in 64 bits, so that the bytes of
+ * a group could not be told (0.3; before, they wrapped), -ENOMEM.
  * The result borrows t: free the result before the table. Its memory, and
  * what pgs_result_write() allocates for it, comes from t's allocator.
  */

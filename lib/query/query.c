@@ -1081,6 +1081,21 @@ PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
 	    ((used & PAGE_OWNER_KEYS) || q->s.sel_pid || q->s.sel_tgid || q->s.sel_name ||
 	     q->s.sel_node))
 		return PGS_E_NOFIELD;
+	/* Every group's bytes (pages x page size) must fit in 64 bits. */
+	{
+		uint64_t total = 0, bytes;
+		size_t i;
+
+		if (t->kind == PGS_KIND_PAGE_OWNER) {
+			total = t->pages;
+		} else {
+			for (i = 0; i < t->rows; i++)
+				if (__builtin_add_overflow(total, table_row_pages(t, i), &total))
+					return -EOVERFLOW;
+		}
+		if (__builtin_mul_overflow(total, q->s.page_size ? q->s.page_size : 4096, &bytes))
+			return -EOVERFLOW;
+	}
 	r = pgs__calloc(t->al, 1, sizeof(*r));
 	RETURN_ERROR_IF(!r, -ENOMEM);
 	r->al = pgs__keep(&r->alloc, t->al);

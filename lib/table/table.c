@@ -233,11 +233,23 @@ void table_count_unknown(struct pgs_table *t, const char *line, size_t len,
 		n = sizeof("(indented)") - 1;
 		len = 0;
 	}
-	while (n < len && n < sizeof(name) - 1 && line[n] != ' ' &&
-	       line[n] != ':' && line[n] != '\t')
-		n++;
-	if (len)
-		memcpy(name, line, n);
+	/* The first word, its bytes outside printable ASCII escaped (\x00). */
+	for (i = 0; i < len && line[i] != ' ' && line[i] != ':' && line[i] != '\t'; i++) {
+		unsigned char ch = (unsigned char)line[i];
+
+		if (ch >= 0x20 && ch < 0x7f) {
+			if (n + 1 >= sizeof(name))
+				break;
+			name[n++] = (char)ch;
+		} else {
+			if (n + 4 >= sizeof(name))
+				break;
+			name[n++] = '\\';
+			name[n++] = 'x';
+			name[n++] = "0123456789abcdef"[ch >> 4];
+			name[n++] = "0123456789abcdef"[ch & 15];
+		}
+	}
 	name[n] = '\0';
 	for (i = 0; i < UNK_KINDS - 1 && t->unk[i].count; i++)
 		if (strcmp(t->unk[i].name, name) == 0)
