@@ -25,6 +25,13 @@ void progress_of(const struct pgs_parse_opts *opts, pgs_progress_fn *fn, void **
 	}
 }
 
+unsigned parse_flags(const struct pgs_parse_opts *opts)
+{
+	if (opts && opts->sz >= offsetof(struct pgs_parse_opts, flags) + sizeof(unsigned))
+		return opts->flags;
+	return 0;
+}
+
 void parse_warn(struct parse_ctx *c, uint64_t line, uint64_t off,
 		const char *fmt, ...)
 {
@@ -285,6 +292,8 @@ int detect_kind(struct parse_ctx *c, const char *buf, size_t len, bool final)
 			return err;
 		}
 	}
+	/* Zeros where a mapped file shrank are no reason to call it foreign. */
+	RETURN_ERROR_IF(map_guard_changed(c->guard), PGS_E_CHANGED);
 	show_line(shown, sizeof(shown), first, first_len);
 	pgs__diag(&c->diag, PGS_DIAG_ERROR, first_line, first_off,
 		  "not page_owner output: expected a page_owner block ('Page allocated via order N, ...') "
