@@ -334,6 +334,15 @@ int parse_finish(struct parse_ctx *c)
 		pgs__diag(&c->diag, PGS_DIAG_WARN, 0, 0,
 			  "headers of several kernel eras (%s): several dumps concatenated?",
 			  t->era_mixed);
+	for (i = 0; i < SHAPES; i++)
+		if (t->stray_shapes & (1u << i))
+			pgs__diag(&c->diag, PGS_DIAG_WARN, t->shape_line[i], 0,
+				  "%llu header(s) in the format of era %s among %llu of era %s (first at "
+				  "line %llu): the era is %s's",
+				  (unsigned long long)t->shape_rows[i], table_shape_name(i),
+				  (unsigned long long)t->shape_rows[t->main_shape],
+				  table_shape_name(t->main_shape),
+				  (unsigned long long)t->shape_line[i], table_era(t));
 	FORWARD_IF_ERROR(table_count_stacks(t));
 	for (i = 0; i < c->nwarn; i++)
 		pgs__diag(&c->diag, PGS_DIAG_WARN, c->warn[i].line, c->warn[i].off, "%s",

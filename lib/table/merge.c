@@ -137,6 +137,11 @@ int table_merge(struct pgs_table *dst, const struct pgs_table *src, uint64_t lin
 	if (!dst->prefix)
 		dst->prefix = src->prefix;
 	dst->shapes |= src->shapes;
+	for (i = 0; i < SHAPES; i++) {
+		if (!dst->shape_rows[i] && src->shape_rows[i])
+			dst->shape_line[i] = src->shape_line[i] + line_base;
+		dst->shape_rows[i] += src->shape_rows[i];
+	}
 	if (table_reserve_rows(dst, src->rows) < 0)
 		goto out;
 	r0 = dst->rows;

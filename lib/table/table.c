@@ -264,14 +264,31 @@ void table_count_unknown(struct pgs_table *t, const char *line, size_t len,
 	t->unk[i].count++;
 }
 
+static const char *const shape_names[SHAPES] = { "A/B/C", "D", "E", "F/G", "H" };
+
+const char *table_shape_name(unsigned shape)
+{
+	return shape < SHAPES ? shape_names[shape] : "?";
+}
+
 const char *table_era(const struct pgs_table *t)
 {
+	/* The header fields each shape prints. */
+	static const uint32_t shape_feat[SHAPES] = {
+		0, FEAT_PID, FEAT_PID | FEAT_FREE_TS, FEAT_PID | FEAT_TGID | FEAT_FREE_TS,
+		FEAT_PID | FEAT_TGID,
+	};
 	uint32_t f = t->features;
 
 	if (t->kind != PGS_KIND_PAGE_OWNER)
 		return "-";
 	if (t->era_mixed[0])
 		return t->era_mixed;
+	if (t->stray_shapes) {
+		/* A stray header's fields do not make the era: the main shape's do. */
+		f &= ~(uint32_t)(FEAT_PID | FEAT_TGID | FEAT_FREE_TS);
+		f |= shape_feat[t->main_shape];
+	}
 	if (f & FEAT_HANDLE)
 		return "H+";
 	if (f & FEAT_FRAME_KALLSYMS)
@@ -294,19 +311,35 @@ const char *table_era(const struct pgs_table *t)
 
 void table_note_eras(struct pgs_table *t)
 {
-	static const char *const names[] = { "A/B/C", "D", "E", "F/G", "H" };
+	unsigned real = 0;
+	uint64_t top = 0;
 	size_t i, n = 0;
 
-	if (__builtin_popcount(t->shapes) < 2)
+	t->stray_shapes = 0;
+	t->era_mixed[0] = '\0';
+	for (i = 0; i < SHAPES; i++)
+		if (t->shape_rows[i] > top) {
+			top = t->shape_rows[i];
+			t->main_shape = (uint8_t)i;
+		}
+	for (i = 0; i < SHAPES; i++) {
+		if (!t->shape_rows[i])
+			continue;
+		if (i == t->main_shape || (t->shape_rows[i] >= 2 && t->shape_rows[i] * 100 >= top))
+			real |= 1u << i;
+		else
+			t->stray_shapes |= 1u << i;
+	}
+	if (__builtin_popcount(real) < 2)
 		return;
-	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		size_t l = strlen(names[i]);
+	for (i = 0; i < SHAPES; i++) {
+		size_t l = strlen(shape_names[i]);
 
-		if (!(t->shapes & (1u << i)) || n + l + 2 > sizeof(t->era_mixed))
+		if (!(real & (1u << i)) || n + l + 2 > sizeof(t->era_mixed))
 			continue;
 		if (n)
 			t->era_mixed[n++] = '+';
-		memcpy(t->era_mixed + n, names[i], l);
+		memcpy(t->era_mixed + n, shape_names[i], l);
 		n += l;
 	}
 	t->era_mixed[n] = '\0';
