@@ -17,10 +17,14 @@
  * library's, made during a parse, must reach it; with PGS_PARSE_NO_MMAP
  * the library must not touch SIGBUS at all.
  *
+ * Two parses at once, one truncated: only that one fails, the other's
+ * records are all there, and the handler comes back after both.
+ *
  * Usage: test_changed FIXTURES_DIR
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -48,6 +52,8 @@ static struct {
 	off_t size;
 	int done;
 	int handler_seen;	/* CHECK_HANDLER: ours was in place (1) or not (2) */
+	int only_thread;	/* act only on the thread `thread` */
+	pthread_t thread;
 } plan;
 
 static void *a_malloc(size_t n, void *u);
@@ -104,6 +110,9 @@ static void foreign_fault(void)
 
 static void act(void)
 {
+	if (plan.only_thread &&
+	    !pthread_equal(pthread_self(), __atomic_load_n(&plan.thread, __ATOMIC_SEQ_CST)))
+		return;
 	if (__atomic_add_fetch(&plan.calls, 1, __ATOMIC_SEQ_CST) != plan.at ||
 	    __atomic_exchange_n(&plan.done, 1, __ATOMIC_SEQ_CST))
 		return;
@@ -163,8 +172,8 @@ static void on_diag(const struct pgs_diag *d, void *user)
 	snprintf(seen.msg, sizeof(seen.msg), "%s", d->message);
 }
 
-/* path := real/small.txt repeated until at least size bytes. */
-static off_t make_file(size_t size)
+/* p := real/small.txt repeated until at least size bytes. */
+static off_t make_file_at(const char *p, size_t size)
 {
 	char src[4096];
 	FILE *in, *out;
@@ -181,7 +190,7 @@ static off_t make_file(size_t size)
 	n = fread(text, 1, (size_t)st.st_size, in);
 	assert_int_equal(n, (size_t)st.st_size);
 	fclose(in);
-	out = fopen(path, "wb");
+	out = fopen(p, "wb");
 	assert_non_null(out);
 	while (done < size) {
 		assert_int_equal(fwrite(text, 1, n, out), n);
@@ -190,6 +199,11 @@ static off_t make_file(size_t size)
 	fclose(out);
 	free(text);
 	return (off_t)done;
+}
+
+static off_t make_file(size_t size)
+{
+	return make_file_at(path, size);
 }
 
 static int parse(unsigned threads, unsigned flags, struct pgs_table **t)
@@ -317,6 +331,84 @@ static void test_no_mmap(void **state)
 	pgs_table_free(t);
 }
 
+/* ---- two parses at once, one of them truncated ---- */
+
+struct job {
+	const char *file;
+	int truncated;		/* the hook acts on this one's thread */
+	pthread_t thr;
+	int err;
+	uint64_t records;
+};
+
+static void *run_job(void *arg)
+{
+	struct job *j = arg;
+	struct pgs_parse_opts o = PGS_INIT(pgs_parse_opts);
+	struct pgs_table *t = NULL;
+
+	o.allocator = &hook;
+	o.threads = 1;
+	if (j->truncated)
+		__atomic_store_n(&plan.thread, pthread_self(), __ATOMIC_SEQ_CST);
+	j->err = pgs_table_open_file(&t, j->file, &o);
+	if (!j->err) {
+		struct pgs_table_info info = PGS_INIT(pgs_table_info);
+
+		pgs_table_info(t, &info);
+		j->records = info.records;
+	}
+	pgs_table_free(t);
+	return NULL;
+}
+
+/* Blocks in a file: its lines that start a header, counted here. */
+static uint64_t count_headers(const char *p)
+{
+	FILE *f = fopen(p, "r");
+	char line[8192];
+	uint64_t n = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		n += strncmp(line, "Page allocated via order ", 25) == 0;
+	fclose(f);
+	return n;
+}
+
+static void test_concurrent(void **state)
+{
+	char other[] = "/tmp/pgsort-changed-b-XXXXXX";
+	struct job a = { .file = path, .truncated = 1 }, b = { .file = other };
+	uint64_t want;
+	int fd;
+
+	(void)state;
+	install_own();
+	fd = mkstemp(other);
+	assert_true(fd >= 0);
+	close(fd);
+	make_file((size_t)3 << 20);
+	make_file_at(other, (size_t)3 << 20);
+	want = count_headers(other);
+	memset(&plan, 0, sizeof(plan));
+	plan.what = TRUNCATE;
+	plan.at = 40;
+	plan.size = 4096;
+	plan.only_thread = 1;
+	plan.thread = pthread_self();	/* a's own, once it runs */
+	assert_int_equal(pthread_create(&a.thr, NULL, run_job, &a), 0);
+	assert_int_equal(pthread_create(&b.thr, NULL, run_job, &b), 0);
+	pthread_join(a.thr, NULL);
+	pthread_join(b.thr, NULL);
+	unlink(other);
+	assert_int_equal(plan.done, 1);
+	assert_int_equal(a.err, PGS_E_CHANGED);
+	assert_int_equal(b.err, 0);
+	assert_int_equal(b.records, want);
+	assert_true(own_in_place());
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -326,6 +418,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_unchanged),
 		cmocka_unit_test(test_foreign_fault),
 		cmocka_unit_test(test_no_mmap),
+		cmocka_unit_test(test_concurrent),
 	};
 	int fd, rc;
 
