@@ -85,12 +85,12 @@ static int new_header(struct parse_ctx *c, const struct blk *b, uint32_t id)
 		RETURN_ERROR_IF(!names, -ENOMEM);
 		t->hdr[id].gfp_names = names;
 	}
-	t->features |= (f.have & PGS_HAVE_PID ? FEAT_PID : 0) |
+	table_feature(t, (f.have & PGS_HAVE_PID ? FEAT_PID : 0) |
 		       (f.have & PGS_HAVE_TGID ? FEAT_TGID : 0) |
 		       (f.have & PGS_HAVE_TS ? FEAT_TS : 0) |
 		       (f.have & PGS_HAVE_FREE_TS ? FEAT_FREE_TS : 0) |
 		       (f.mask_names ? FEAT_MASK_NAMES : FEAT_MASK_ONLY) |
-		       (f.swapped ? FEAT_SWAPPED : 0);
+		       (f.swapped ? FEAT_SWAPPED : 0));
 	m->shape = !(f.have & PGS_HAVE_PID) ? SHAPE_ABC :
 		   !(f.have & PGS_HAVE_TGID) ? (f.have & PGS_HAVE_FREE_TS ? SHAPE_E : SHAPE_D) :
 		   (f.have & PGS_HAVE_FREE_TS ? SHAPE_FG : SHAPE_H);
@@ -160,9 +160,9 @@ static int new_pfn(struct parse_ctx *c, const char *s, size_t len,
 		m->alloc |= PGS_ALLOC_CMA;
 	if (pgs__memmem(tmpl, tlen, "slab", 4))
 		m->alloc |= PGS_ALLOC_SLAB;
-	t->features |= (f.hex ? FEAT_PFN_HEX : 0) |
-		       (f.old ? FEAT_PFN_OLD : FEAT_PFN_NAMED) |
-		       (f.node >= 0 ? FEAT_NODEZONE : 0);
+	table_feature(t, (f.hex ? FEAT_PFN_HEX : 0) |
+		      (f.old ? FEAT_PFN_OLD : FEAT_PFN_NAMED) |
+		      (f.node >= 0 ? FEAT_NODEZONE : 0));
 	return 0;
 }
 

@@ -134,6 +134,8 @@ int table_merge(struct pgs_table *dst, const struct pgs_table *src, uint64_t lin
 	if (src->c_fts && !dst->c_fts && table_enable_free_ts(dst) < 0)
 		goto out;
 	dst->features |= src->features;
+	for (i = 0; i < ARRAY_SIZE(dst->feat_n); i++)
+		dst->feat_n[i] += src->feat_n[i];
 	if (!dst->prefix)
 		dst->prefix = src->prefix;
 	dst->shapes |= src->shapes;

@@ -271,6 +271,16 @@ const char *table_shape_name(unsigned shape)
 	return shape < SHAPES ? shape_names[shape] : "?";
 }
 
+/* Whether the templates showing bit outnumber those showing any of alt. */
+static bool majority(const struct pgs_table *t, uint32_t bit, uint32_t alt)
+{
+	uint64_t n = 0;
+
+	for (; alt; alt &= alt - 1)
+		n += t->feat_n[__builtin_ctz(alt)];
+	return t->feat_n[__builtin_ctz(bit)] > n;
+}
+
 const char *table_era(const struct pgs_table *t)
 {
 	/* The header fields each shape prints. */
@@ -289,6 +299,23 @@ const char *table_era(const struct pgs_table *t)
 		f &= ~(uint32_t)(FEAT_PID | FEAT_TGID | FEAT_FREE_TS);
 		f |= shape_feat[t->main_shape];
 	}
+	/*
+	 * A few lines in another era's format (an old PFN line, a kallsyms
+	 * frame, a handle line) do not make the era either: a format counts
+	 * against its alternative by the templates that show it.
+	 */
+	if (!majority(t, FEAT_FRAME_KALLSYMS, FEAT_FRAME_PS | FEAT_FRAME_BRACKET))
+		f &= ~(uint32_t)FEAT_FRAME_KALLSYMS;
+	if (!majority(t, FEAT_PFN_OLD, FEAT_PFN_NAMED))
+		f &= ~(uint32_t)FEAT_PFN_OLD;
+	if (t->feat_n[__builtin_ctz(FEAT_PFN_HEX)] * 2 <= t->feat_n[__builtin_ctz(FEAT_PFN_NAMED)] &&
+	    t->feat_n[__builtin_ctz(FEAT_PFN_NAMED)])
+		f &= ~(uint32_t)FEAT_PFN_HEX;
+	if (!majority(t, FEAT_MASK_NAMES, FEAT_MASK_ONLY))
+		f &= ~(uint32_t)FEAT_MASK_NAMES;
+	if (t->feat_n[__builtin_ctz(FEAT_HANDLE)] < 2 ||
+	    t->feat_n[__builtin_ctz(FEAT_HANDLE)] * 100 < t->st_n)
+		f &= ~(uint32_t)FEAT_HANDLE;
 	if (f & FEAT_HANDLE)
 		return "H+";
 	if (f & FEAT_FRAME_KALLSYMS)

@@ -129,6 +129,8 @@ struct pgs_table {
 	struct unk_kind unk[UNK_KINDS];
 	char *name;
 	const char *prefix;	/* log prefix stripped from every line, or NULL */
+	/* Templates (headers, PFN lines, frames of distinct stacks) per feature bit. */
+	uint64_t feat_n[16];
 	unsigned shapes;	/* header shapes seen: 1u << enum hdr_shape */
 	/* Rows per header shape, and the line of each shape's first row. */
 	uint64_t shape_rows[SHAPES], shape_line[SHAPES];
@@ -179,6 +181,14 @@ int table_count_stacks(struct pgs_table *t);
 /* Count one line that was not understood, by kind (its first word). */
 void table_count_unknown(struct pgs_table *t, const char *line, size_t len,
 			 uint64_t lineno);
+
+/* Feature bits of one template (a header, a PFN line, a frame...): seen, counted. */
+static inline void table_feature(struct pgs_table *t, uint32_t bits)
+{
+	t->features |= bits;
+	for (; bits; bits &= bits - 1)
+		t->feat_n[__builtin_ctz(bits)]++;
+}
 
 /* Base pages of row i. */
 static inline uint64_t table_row_pages(const struct pgs_table *t, size_t i)
