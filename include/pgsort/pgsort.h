@@ -310,8 +310,11 @@ struct pgs_table_info {
 	/*
 	 * The kernel era inferred from features of the text (never from a
 	 * version string), as in the format specification: "A0" "A1" "B" "C"
-	 * "D" "E" "F" "G" "H" "H+", or "-" for page_owner_stacks files.
-	 * Static storage.
+	 * "D" "E" "F" "G" "H" "H+", or "-" for page_owner_stacks files; a mix
+	 * such as "F/G+H" when headers of several eras are each at least 2
+	 * and 1% of the main era's. Fewer (strays, reported as a warning), and
+	 * a few PFN, frame or handle lines of another era's format, do not
+	 * change it (0.3). Static storage.
 	 */
 	const char *era;
 	uint64_t bytes;		/* input bytes read */
