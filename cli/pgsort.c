@@ -525,12 +525,18 @@ static int parse_args(struct cli *c, int argc, char **argv)
 					"out for all), not '%s'\n", prog, optarg);
 				return EXIT_USAGE;
 			}
-			if (parse_count(optarg, opt == OPT_PAGE_SIZE, &v) < 0 ||
-			    (opt == OPT_PAGE_SIZE && v == 0)) {
+			if (parse_count(optarg, opt == OPT_PAGE_SIZE, &v) < 0) {
 				fprintf(stderr, "%s: --%s takes a %s, not '%s'\n", prog,
 					opt == OPT_TOP ? "top" : opt == OPT_MIN_PAGES ? "min-pages" : "page-size",
 					opt == OPT_PAGE_SIZE ? "size in bytes (4096, 16K, 64K)" :
 					"number", optarg);
+				return EXIT_USAGE;
+			}
+			/* The page sizes of Linux: 4 KiB base pages to 1 GiB huge pages. */
+			if (opt == OPT_PAGE_SIZE &&
+			    (v < 4096 || v > (1ULL << 30) || (v & (v - 1)))) {
+				fprintf(stderr, "%s: --page-size takes a power of two from 4K to 1G "
+					"(4096, 16K, 64K, 2M, 1G), not '%s'\n", prog, optarg);
 				return EXIT_USAGE;
 			}
 			if (opt == OPT_TOP)
@@ -1061,6 +1067,13 @@ static void no_field(const struct cli *c, const char *who, const char *name,
 	fprintf(stderr, "%s: %s%s: %s %s\n", prog, who, name, opt, e->message);
 }
 
+/* pgs_query_run()'s -EOVERFLOW. */
+static void too_many_bytes(const char *name)
+{
+	fprintf(stderr, "%s: %s: its pages times the page size exceed 2^64 bytes: the bytes "
+		"of its groups cannot be told (a smaller --page-size?)\n", prog, name);
+}
+
 /* --strict: exit 2 when the input (or --stacks FILE) was not all understood. */
 static int check_strict(const struct cli *c, const char *name, const struct pgs_table *t)
 {
@@ -1210,6 +1223,13 @@ static int run_diff(struct cli *c, struct pgs_parse_opts *po)
 		k = c->detail.input == 1 ? 0 : 1;
 		no_field(c, k ? "diff: AFTER " : "diff: BEFORE ", name[k], t[k]);
 		status = EXIT_USAGE;
+	} else if (err == -EOVERFLOW) {
+		struct pgs_result *r = NULL;
+
+		k = pgs_query_run(c->q, t[0], &r) == -EOVERFLOW ? 0 : 1;
+		pgs_result_free(r);
+		too_many_bytes(name[k]);
+		status = EXIT_INPUT;
 	} else if (err) {
 		fprintf(stderr, "%s: %s\n", prog, pgs_strerror(err));
 		status = EXIT_OUTPUT;
@@ -1281,9 +1301,12 @@ int main(int argc, char **argv)
 	if (err) {
 		if (err == PGS_E_NOFIELD)
 			no_field(&c, "", po.name, t);
+		else if (err == -EOVERFLOW)
+			too_many_bytes(po.name);
 		else
 			fprintf(stderr, "%s: %s\n", prog, pgs_strerror(err));
-		status = err == PGS_E_NOFIELD ? EXIT_USAGE : EXIT_OUTPUT;
+		status = err == PGS_E_NOFIELD ? EXIT_USAGE : err == -EOVERFLOW ? EXIT_INPUT :
+			 EXIT_OUTPUT;
 		goto out;
 	}
 	say_empty(&c, "", po.name, t, pgs_result_records(r), pgs_result_count(r));

@@ -28,6 +28,7 @@ PGS_API const char *pgs_strerror(int err)
 	case PGS_E_WRITE: return "writing the output failed";
 	case PGS_E_STATE: return "call not valid in this state";
 	case PGS_E_FILTER: return "malformed filter expression";
+	case PGS_E_CHANGED: return "the input file shrank while being read";
 	}
 	if (err < 0 && err > -PGS_E_BASE)
 		return strerror(-err);

@@ -115,6 +115,7 @@ PGS_API unsigned pgs_version_number(void);
 #define PGS_E_WRITE	(-(PGS_E_BASE + 6))	/* the output sink reported failure */
 #define PGS_E_STATE	(-(PGS_E_BASE + 7))	/* call not valid in this state */
 #define PGS_E_FILTER	(-(PGS_E_BASE + 8))	/* a filter expression is malformed */
+#define PGS_E_CHANGED	(-(PGS_E_BASE + 9))	/* a file shrank while being read (0.3) */
 
 /*
  * A static, human-readable description of err (a negative return value of
@@ -214,7 +215,16 @@ struct pgs_parse_opts {
 	 * The incremental parser always parses on the calling thread.
 	 */
 	unsigned threads;
+	unsigned flags;		/* PGS_PARSE_* (0.3) */
 };
+
+/*
+ * pgs_parse_opts.flags: read a regular file with read(), as a stream,
+ * instead of mapping it. For programs that own SIGBUS (see
+ * pgs_table_open_file()); a file that shrinks is then read as far as it
+ * goes, without PGS_E_CHANGED.
+ */
+#define PGS_PARSE_NO_MMAP	0x1u
 
 /* The table of one input: rows plus interned strings. Immutable once built. */
 struct pgs_table;
@@ -228,9 +238,26 @@ struct pgs_table;
  * or: -errno when the file cannot be opened or read; PGS_E_EMPTY when the
  * input holds no record; PGS_E_FORMAT when it is not page_owner text (a
  * PGS_DIAG_ERROR diagnostic names the line and what was expected);
- * PGS_E_TOOBIG when a record exceeds 256 MiB; -ENOMEM.
+ * PGS_E_TOOBIG when a record exceeds 256 MiB; PGS_E_CHANGED when a regular
+ * file shrank while it was read (a PGS_DIAG_ERROR diagnostic gives the
+ * offset where it now ends, in its message and its offset); -ENOMEM.
  * Damaged records and lines that are not understood do not fail the call:
  * they are counted (pgs_table_info()) and reported as PGS_DIAG_WARN.
+ *
+ * SIGBUS: reading a mapped file's pages past its end (it was truncated
+ * meanwhile) raises SIGBUS. While it parses a mapped file, the library
+ * installs a SIGBUS handler with sigaction(SA_SIGINFO): the first parse
+ * of the process installs it, the last one to end puts the previous
+ * handler back (unless the program replaced it meanwhile). It handles only
+ * faults (BUS_ADRERR) at addresses inside a file it is parsing: it maps
+ * zero pages over the rest of that mapping, so that nothing jumps out of
+ * the parse, which then stops at its next slice with PGS_E_CHANGED. Every
+ * other SIGBUS goes to the previous handler, or to the default action
+ * (the process ends). Threads that block SIGBUS are killed by such a
+ * fault whatever the handler. Up to 64 files are guarded at once; more
+ * are parsed unguarded. A program that must own SIGBUS sets
+ * PGS_PARSE_NO_MMAP. A file that grows while read is parsed as it was
+ * when opened (its size then).
  */
 PGS_API int pgs_table_open_file(struct pgs_table **out, const char *path,
 				const struct pgs_parse_opts *opts);
@@ -300,8 +327,11 @@ struct pgs_table_info {
 	/*
 	 * The kernel era inferred from features of the text (never from a
 	 * version string), as in the format specification: "A0" "A1" "B" "C"
-	 * "D" "E" "F" "G" "H" "H+", or "-" for page_owner_stacks files.
-	 * Static storage.
+	 * "D" "E" "F" "G" "H" "H+", or "-" for page_owner_stacks files; a mix
+	 * such as "F/G+H" when headers of several eras are each at least 2
+	 * and 1% of the main era's. Fewer (strays, reported as a warning), and
+	 * a few PFN, frame or handle lines of another era's format, do not
+	 * change it (0.3). Static storage.
 	 */
 	const char *era;
 	uint64_t bytes;		/* input bytes read */
@@ -592,7 +622,12 @@ PGS_API int pgs_query_select_node(struct pgs_query *q, const char *nodelist);
  */
 PGS_API void pgs_query_set_strip_offsets(struct pgs_query *q, int on);
 
-/* Bytes per base page for the bytes key (default 4096). -EINVAL for 0. */
+/*
+ * Bytes per base page for the bytes key (default 4096). -EINVAL for 0.
+ * Any other value is taken (the CLI's --page-size takes powers of two
+ * from 4 KiB to 1 GiB); pgs_query_run() fails with -EOVERFLOW when the
+ * bytes would not fit in 64 bits.
+ */
 PGS_API int pgs_query_set_page_size(struct pgs_query *q, uint64_t bytes);
 
 /*
@@ -627,7 +662,10 @@ struct pgs_result;
 
 /*
  * Run q on t. Returns 0 and a new result in *out, or PGS_E_NOFIELD when a
- * key needs a field the table lacks (free_ts on a dump without it), -ENOMEM.
+ * key needs a field the table lacks (free_ts on a dump without it),
+ * -EOVERFLOW when the table's pages times the page size
+ * (pgs_query_set_page_size()) do not fit in 64 bits, so that the bytes of
+ * a group could not be told (0.3; before, they wrapped), -ENOMEM.
  * The result borrows t: free the result before the table. Its memory, and
  * what pgs_result_write() allocates for it, comes from t's allocator.
  */

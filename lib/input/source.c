@@ -41,6 +41,8 @@ int parse_slices(struct parse_ctx *c, const char *buf, size_t len, size_t slice,
 	while (pos < len) {
 		size_t end = next_boundary(buf, len, pos + slice < len ? pos + slice : len);
 
+		/* A mapped file that shrank reads as zeros from there: stop. */
+		RETURN_ERROR_IF(map_guard_changed(c->guard), PGS_E_CHANGED);
 		FORWARD_IF_ERROR(parse_range(c, buf + pos, end - pos, end == len));
 		if (release) {
 			/* Whole pages behind the cursor only. */
@@ -54,6 +56,7 @@ int parse_slices(struct parse_ctx *c, const char *buf, size_t len, size_t slice,
 		if (progress)
 			progress(pos, total, puser);
 	}
+	RETURN_ERROR_IF(map_guard_changed(c->guard), PGS_E_CHANGED);
 	return 0;
 }
 
@@ -70,6 +73,8 @@ static int parse_mem(struct parse_ctx *c, const char *buf, size_t len,
 		return PGS_E_EMPTY;
 	/* Decide the kind on the first records, for every thread alike. */
 	err = detect_kind(c, buf, len, true);
+	if (map_guard_changed(c->guard))
+		return PGS_E_CHANGED;
 	if (err)
 		return err;
 	if (threads > 1 && len >= 2 * SLICE / 8)
@@ -82,13 +87,19 @@ static int parse_mem(struct parse_ctx *c, const char *buf, size_t len,
 
 static int table_from_mem(struct pgs_table **out, const void *buf, size_t len,
 			  const struct pgs_parse_opts *opts, const char *name,
-			  bool release)
+			  bool release, struct map_guard *guard)
 {
 	struct parse_ctx c;
 	int err;
 
 	FORWARD_IF_ERROR(parse_ctx_init(&c, opts, name));
+	c.guard = guard;
 	err = parse_mem(&c, buf, len, opts, release);
+	if (err == PGS_E_CHANGED && guard)
+		pgs__diag(&c.diag, PGS_DIAG_ERROR, 0, guard->fault,
+			  "changed while being read at byte %llu: it shrank (truncated or "
+			  "rewritten meanwhile); copy it, then read the copy",
+			  (unsigned long long)guard->fault);
 	if (!err) {
 		*out = c.t;
 		c.t = NULL;
@@ -145,6 +156,7 @@ void pipe_widen(int fd)
 static int table_from_fd(struct pgs_table **out, int fd,
 			 const struct pgs_parse_opts *opts, const char *name)
 {
+	struct map_guard guard;
 	struct stat st;
 	void *map;
 	int err;
@@ -156,13 +168,16 @@ static int table_from_fd(struct pgs_table **out, int fd,
 	if (S_ISFIFO(st.st_mode))
 		pipe_widen(fd);
 	if (!S_ISREG(st.st_mode) || st.st_size == 0 ||
-	    (uint64_t)st.st_size > SIZE_MAX)
+	    (uint64_t)st.st_size > SIZE_MAX || (parse_flags(opts) & PGS_PARSE_NO_MMAP))
 		return table_from_stream(out, fd, opts, name);
 	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (map == MAP_FAILED)
 		return table_from_stream(out, fd, opts, name);
 	madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
-	err = table_from_mem(out, map, (size_t)st.st_size, opts, name, true);
+	/* From here to munmap, the file may shrink under the mapping (guard.c). */
+	map_guard_add(&guard, map, (size_t)st.st_size, fd);
+	err = table_from_mem(out, map, (size_t)st.st_size, opts, name, true, &guard);
+	map_guard_remove(&guard);
 	munmap(map, (size_t)st.st_size);
 	return err;
 }
@@ -194,5 +209,5 @@ PGS_API int pgs_table_open_mem(struct pgs_table **out, const void *buf,
 			       size_t len, const struct pgs_parse_opts *opts)
 {
 	RETURN_ERROR_IF(!out || (!buf && len), -EINVAL);
-	return table_from_mem(out, buf, len, opts, "-", false);
+	return table_from_mem(out, buf, len, opts, "-", false, NULL);
 }

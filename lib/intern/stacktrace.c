@@ -194,12 +194,12 @@ static int split_stacktrace(struct parse_ctx *c, uint32_t index)
 			memcpy(stack.p + stack_len, p, l);
 			stack_len += l;
 			stack.p[stack_len++] = '\n';
-			t->features |= ff.form == FRAME_BRACKET ? FEAT_FRAME_BRACKET :
-				       ff.form == FRAME_KALLSYMS ? FEAT_FRAME_KALLSYMS :
-				       FEAT_FRAME_PS;
+			table_feature(t, ff.form == FRAME_BRACKET ? FEAT_FRAME_BRACKET :
+					 ff.form == FRAME_KALLSYMS ? FEAT_FRAME_KALLSYMS :
+					 FEAT_FRAME_PS);
 		} else if (parse_handle(p, l, &m.handle)) {
 			m.has_handle = 1;
-			t->features |= FEAT_HANDLE;
+			table_feature(t, FEAT_HANDLE);
 		} else if (parse_migrated(p, l, &v, &vl)) {
 			m.migrate = strpool_intern(&t->strings, v, vl, &is_new);
 		} else if (l == 15 && memcmp(p, "Slab cache page", 15) == 0) {

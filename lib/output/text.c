@@ -126,7 +126,9 @@ void text_group_keys(struct writer *w, const struct pgs_result *r, size_t row)
 			w_printf(w, ", allocated by %s",
 				 allocator_label(table_row_allocator(t, row), label, sizeof(label)));
 		if (cull & (1u << K_FREE))
-			w_str(w, t->c_fts && t->c_fts[row] ? " (UNRELEASED)" : " (RELEASED)");
+			/* page_owner_sort's labels; a missing free_ts reads as -1 there. */
+			w_str(w, t->c_fts && (t->c_fts[row] || !(h->have & PGS_HAVE_FREE_TS)) ?
+				 " (UNRELEASED)" : " (RELEASED)");
 	}
 	new_keys(w, r, row);
 	group_stack(w, r, row);

@@ -85,15 +85,16 @@ static int new_header(struct parse_ctx *c, const struct blk *b, uint32_t id)
 		RETURN_ERROR_IF(!names, -ENOMEM);
 		t->hdr[id].gfp_names = names;
 	}
-	t->features |= (f.have & PGS_HAVE_PID ? FEAT_PID : 0) |
+	table_feature(t, (f.have & PGS_HAVE_PID ? FEAT_PID : 0) |
 		       (f.have & PGS_HAVE_TGID ? FEAT_TGID : 0) |
 		       (f.have & PGS_HAVE_TS ? FEAT_TS : 0) |
 		       (f.have & PGS_HAVE_FREE_TS ? FEAT_FREE_TS : 0) |
 		       (f.mask_names ? FEAT_MASK_NAMES : FEAT_MASK_ONLY) |
-		       (f.swapped ? FEAT_SWAPPED : 0);
-	t->shapes |= 1u << (!(f.have & PGS_HAVE_PID) ? SHAPE_ABC :
-			    !(f.have & PGS_HAVE_TGID) ? (f.have & PGS_HAVE_FREE_TS ? SHAPE_E : SHAPE_D) :
-			    (f.have & PGS_HAVE_FREE_TS ? SHAPE_FG : SHAPE_H));
+		       (f.swapped ? FEAT_SWAPPED : 0));
+	m->shape = !(f.have & PGS_HAVE_PID) ? SHAPE_ABC :
+		   !(f.have & PGS_HAVE_TGID) ? (f.have & PGS_HAVE_FREE_TS ? SHAPE_E : SHAPE_D) :
+		   (f.have & PGS_HAVE_FREE_TS ? SHAPE_FG : SHAPE_H);
+	t->shapes |= 1u << m->shape;
 	if (f.have & PGS_HAVE_FREE_TS)
 		FORWARD_IF_ERROR(table_enable_free_ts(t));
 	return 0;
@@ -159,9 +160,9 @@ static int new_pfn(struct parse_ctx *c, const char *s, size_t len,
 		m->alloc |= PGS_ALLOC_CMA;
 	if (pgs__memmem(tmpl, tlen, "slab", 4))
 		m->alloc |= PGS_ALLOC_SLAB;
-	t->features |= (f.hex ? FEAT_PFN_HEX : 0) |
-		       (f.old ? FEAT_PFN_OLD : FEAT_PFN_NAMED) |
-		       (f.node >= 0 ? FEAT_NODEZONE : 0);
+	table_feature(t, (f.hex ? FEAT_PFN_HEX : 0) |
+		      (f.old ? FEAT_PFN_OLD : FEAT_PFN_NAMED) |
+		      (f.node >= 0 ? FEAT_NODEZONE : 0));
 	return 0;
 }
 
@@ -217,6 +218,19 @@ static int finish_block(struct parse_ctx *c, struct blk *b)
 	const char *sttext;
 	bool is_new;
 
+	/*
+	 * The input ends inside the header line: whatever it holds, its last
+	 * fields may be gone ("order 1" cut from "order 10, mask ..."), so it
+	 * is no complete header of an older era.
+	 */
+	if (b->cut && b->rest == b->end) {
+		enum hdr_error e = parse_header(b->hdr, b->hdr_len, &hf);
+
+		t->skipped++;
+		parse_warn(c, b->line, b->off, "damaged header, record skipped: %s (the input ends inside it)",
+			   e != HDR_OK ? hdr_error_str(e) : "its end is missing");
+		return 0;
+	}
 	if (header_tail(b->hdr, b->hdr_len, &hf) == (size_t)-1) {
 		t->skipped++;
 		parse_warn(c, b->line, b->off, "damaged header, record skipped: %s%s",
@@ -264,6 +278,8 @@ static int finish_block(struct parse_ctx *c, struct blk *b)
 		t->c_fts[t->rows] = hf.fts_len ? hf.free_ts : 0;
 	t->c_line[t->rows] = b->line;
 	t->rows++;
+	if (!t->shape_rows[m->shape]++)
+		t->shape_line[m->shape] = b->line;
 	t->pages += (uint64_t)1 << m->order;
 	if (b->cut)
 		parse_warn(c, b->line, b->off,

@@ -49,6 +49,7 @@ struct pool {
 	enum pgs_kind kind;
 	struct prefix *prefix;
 	bool release;
+	struct map_guard *guard;	/* a mapped file's, or NULL */
 	pthread_t *thr;
 	unsigned nthr;
 	/* Pipe buffers of READ_BUF bytes come back here once merged: fresh
@@ -79,6 +80,7 @@ static int run_job(struct pool *p, struct job *j)
 	c->prefix = p->prefix;	/* shared, read only; matched with c's own data */
 	c->detected = true;
 	c->off = j->off;
+	c->guard = p->guard;
 	return parse_slices(c, j->buf, j->len, SUBSLICE, p->release, NULL, NULL, 0);
 }
 
@@ -134,6 +136,7 @@ static int pool_start(struct pool *p, struct parse_ctx *c, const struct pgs_pars
 	p->kind = c->t->kind;
 	p->prefix = c->prefix;
 	p->release = release;
+	p->guard = c->guard;
 	for (i = 0; i < threads; i++) {
 		if (pthread_create(&p->thr[i], NULL, worker, p) != 0)
 			break;
@@ -245,6 +248,11 @@ int parse_mem_parallel(struct parse_ctx *c, const char *buf, size_t len,
 			size_t end = next_boundary(buf, len, pos + range < len ? pos + range : len);
 			struct job j = { .buf = buf + pos, .len = end - pos, .off = pos };
 
+			/* A mapped file that shrank reads as zeros from there: stop. */
+			if (map_guard_changed(c->guard)) {
+				err = PGS_E_CHANGED;
+				break;
+			}
 			pool_push(&p, &j);
 			pos = end;
 			continue;

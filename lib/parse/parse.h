@@ -41,7 +41,34 @@ struct parse_ctx {
 	bool owns_prefix;
 	void *prefix_md;	/* pcre2_match_data of this thread */
 	struct buf unprefixed;	/* the current range without prefixes */
+	/* The mapped file being parsed, or NULL (guard.c). */
+	struct map_guard *guard;
 };
+
+/* ---- a mapped file that may shrink while parsed (input/guard.c) ---- */
+
+struct map_guard {
+	const void *base;	/* the mapping */
+	size_t len;		/* the file's size when mapped */
+	int fd;
+	int slot;		/* in the handler's table, -1: not guarded */
+	uint64_t fault;		/* lowest offset found gone, UINT64_MAX: none */
+};
+
+/*
+ * Guard the mapping [base, base + len) of fd: from now on a SIGBUS for a
+ * page of it past the file's new end makes that page and the rest of the
+ * mapping read as zeros, and is recorded. Installs the SIGBUS handler for
+ * the first guarded mapping of the process.
+ */
+void map_guard_add(struct map_guard *g, const void *base, size_t len, int fd);
+/* Stop guarding; the last one out restores the previous handler. */
+void map_guard_remove(struct map_guard *g);
+/*
+ * Whether the file has shrunk (a fault was mended, or fstat shows a size
+ * below len); then g->fault is the lowest offset found gone. g may be NULL.
+ */
+bool map_guard_changed(struct map_guard *g);
 
 /* ---- log prefixes (prefix.c) ---- */
 
@@ -93,6 +120,9 @@ int parse_finish(struct parse_ctx *c);
  * caller.
  */
 int parse_absorb(struct parse_ctx *c, struct parse_ctx *s);
+
+/* PGS_PARSE_* flags of opts (0 when unset or opts is older). */
+unsigned parse_flags(const struct pgs_parse_opts *opts);
 
 /* The progress callback of opts (NULLs when unset or opts is older). */
 void progress_of(const struct pgs_parse_opts *opts, pgs_progress_fn *fn, void **user);

@@ -25,6 +25,13 @@ void progress_of(const struct pgs_parse_opts *opts, pgs_progress_fn *fn, void **
 	}
 }
 
+unsigned parse_flags(const struct pgs_parse_opts *opts)
+{
+	if (opts && opts->sz >= offsetof(struct pgs_parse_opts, flags) + sizeof(unsigned))
+		return opts->flags;
+	return 0;
+}
+
 void parse_warn(struct parse_ctx *c, uint64_t line, uint64_t off,
 		const char *fmt, ...)
 {
@@ -112,6 +119,93 @@ static void show_line(char *out, size_t outsz, const char *s, size_t len)
 	out[n] = '\0';
 }
 
+/*
+ * The input's name as a shell word for the command suggested below: as is
+ * when it holds only safe characters, else single-quoted.
+ */
+static void shell_word(char *out, size_t outsz, const char *name)
+{
+	size_t n = 0, i;
+
+	if (!name[strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			       "0123456789_./+,:=@%-")] && name[0] && name[0] != '-') {
+		snprintf(out, outsz, "%s", name);
+		return;
+	}
+	out[n++] = '\'';
+	for (i = 0; name[i] && n + 6 < outsz; i++) {
+		if (name[i] == '\'') {
+			memcpy(out + n, "'\\''", 4);
+			n += 4;
+		} else {
+			out[n++] = name[i];
+		}
+	}
+	out[n++] = '\'';
+	out[n] = '\0';
+}
+
+/*
+ * Compressed data or UTF-16 text at the start of the input (formats that
+ * are not page_owner text but hold it): PGS_E_FORMAT with an error that
+ * names the format and the command that reads it, or 0.
+ */
+static int check_magic(struct parse_ctx *c, const char *buf, size_t len)
+{
+	static const struct {
+		const char *magic;
+		size_t len;
+		const char *what, *tool;
+	} m[] = {	/* the compressors first: "decompress" (i < 5) */
+		{ "\x28\xb5\x2f\xfd", 4, "zstd-compressed", "zstd -dc" },
+		{ "\x1f\x8b", 2, "gzip-compressed", "gzip -dc" },
+		{ "\xfd\x37\x7a\x58\x5a\x00", 6, "xz-compressed", "xz -dc" },
+		{ "\x04\x22\x4d\x18", 4, "lz4-compressed", "lz4 -dc" },
+		{ "BZh", 3, "bzip2-compressed", "bzip2 -dc" },
+		{ "\xff\xfe", 2, "UTF-16 text (little-endian)", "iconv -f UTF-16 -t UTF-8" },
+		{ "\xfe\xff", 2, "UTF-16 text (big-endian)", "iconv -f UTF-16 -t UTF-8" },
+	};
+	const unsigned char *u = (const unsigned char *)buf;
+	const char *what = NULL, *tool = NULL, *name = c->t->name, *verb = "decompress";
+	char word[160];
+	size_t i, k;
+
+	for (i = 0; i < sizeof(m) / sizeof(m[0]) && !what; i++)
+		if (len >= m[i].len && memcmp(buf, m[i].magic, m[i].len) == 0 &&
+		    (i != 4 || (len > 3 && u[3] >= '1' && u[3] <= '9')))
+			what = m[i].what, tool = m[i].tool, verb = i < 5 ? verb : "convert";
+	/* A zstd skippable frame (magic 0x184D2A50-5F) before the data. */
+	if (!what && len >= 4 && (u[0] & 0xf0) == 0x50 && u[1] == 0x2a && u[2] == 0x4d &&
+	    u[3] == 0x18)
+		what = "zstd-compressed", tool = "zstd -dc";
+	/* UTF-16 without a byte order mark: every other byte NUL, the others text. */
+	if (!what && len >= 16) {
+		for (k = 0; k < 2 && !what; k++) {
+			bool ok = true;
+
+			for (i = 0; i + 1 < 64 && i + 1 < len && ok; i += 2)
+				ok = u[i + k] != 0 && u[i + 1 - k] == 0;
+			if (ok)
+				what = k ? "UTF-16 text (big-endian)" : "UTF-16 text (little-endian)",
+				tool = k ? "iconv -f UTF-16BE -t UTF-8" : "iconv -f UTF-16LE -t UTF-8",
+				verb = "convert";
+		}
+	}
+	if (!what)
+		return 0;
+	if (!name || !strcmp(name, "-") || !strcmp(name, "<stdin>")) {
+		pgs__diag(&c->diag, PGS_DIAG_ERROR, 0, 0,
+			  "the input is %s, not page_owner text: %s it first: ... | %s | pgsort -",
+			  what, verb, tool);
+	} else {
+		shell_word(word, sizeof(word), name);
+		pgs__diag(&c->diag, PGS_DIAG_ERROR, 0, 0,
+			  "the input is %s, not page_owner text: %s it first: %s %s | pgsort -",
+			  what, verb, tool, word);
+	}
+	return PGS_E_FORMAT;
+}
+
 int detect_kind(struct parse_ctx *c, const char *buf, size_t len, bool final)
 {
 	const char *p = buf, *end = buf + len, *first = NULL;
@@ -122,6 +216,8 @@ int detect_kind(struct parse_ctx *c, const char *buf, size_t len, bool final)
 	bool frames = false;
 	char shown[96];
 
+	if (c->off == 0 && c->line == 0 && !c->prefix)
+		FORWARD_IF_ERROR(check_magic(c, buf, len));
 	while (p < end && lines < DETECT_LINES && kind == PGS_KIND_UNKNOWN) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t l = (size_t)((nl ? nl : end) - p);
@@ -196,6 +292,8 @@ int detect_kind(struct parse_ctx *c, const char *buf, size_t len, bool final)
 			return err;
 		}
 	}
+	/* Zeros where a mapped file shrank are no reason to call it foreign. */
+	RETURN_ERROR_IF(map_guard_changed(c->guard), PGS_E_CHANGED);
 	show_line(shown, sizeof(shown), first, first_len);
 	pgs__diag(&c->diag, PGS_DIAG_ERROR, first_line, first_off,
 		  "not page_owner output: expected a page_owner block ('Page allocated via order N, ...') "
@@ -236,6 +334,15 @@ int parse_finish(struct parse_ctx *c)
 		pgs__diag(&c->diag, PGS_DIAG_WARN, 0, 0,
 			  "headers of several kernel eras (%s): several dumps concatenated?",
 			  t->era_mixed);
+	for (i = 0; i < SHAPES; i++)
+		if (t->stray_shapes & (1u << i))
+			pgs__diag(&c->diag, PGS_DIAG_WARN, t->shape_line[i], 0,
+				  "%llu header(s) in the format of era %s among %llu of era %s (first at "
+				  "line %llu): the era is %s's",
+				  (unsigned long long)t->shape_rows[i], table_shape_name(i),
+				  (unsigned long long)t->shape_rows[t->main_shape],
+				  table_shape_name(t->main_shape),
+				  (unsigned long long)t->shape_line[i], table_era(t));
 	FORWARD_IF_ERROR(table_count_stacks(t));
 	for (i = 0; i < c->nwarn; i++)
 		pgs__diag(&c->diag, PGS_DIAG_WARN, c->warn[i].line, c->warn[i].off, "%s",

@@ -1196,6 +1196,21 @@ PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
 
 	RETURN_ERROR_IF(!q || !t || !out, -EINVAL);
 	FORWARD_IF_ERROR(query_check_fields(q, t));
+	/* Every group's bytes (pages x page size) must fit in 64 bits. */
+	{
+		uint64_t total = 0, bytes;
+		size_t i;
+
+		if (t->kind == PGS_KIND_PAGE_OWNER) {
+			total = t->pages;
+		} else {
+			for (i = 0; i < t->rows; i++)
+				if (__builtin_add_overflow(total, table_row_pages(t, i), &total))
+					return -EOVERFLOW;
+		}
+		if (__builtin_mul_overflow(total, q->s.page_size ? q->s.page_size : 4096, &bytes))
+			return -EOVERFLOW;
+	}
 	r = pgs__calloc(t->al, 1, sizeof(*r));
 	RETURN_ERROR_IF(!r, -ENOMEM);
 	r->al = pgs__keep(&r->alloc, t->al);

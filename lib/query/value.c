@@ -86,12 +86,13 @@ void key_value(const struct keyctx *c, enum key_id k, size_t row, struct kval *v
 		if (po && (h->have & PGS_HAVE_TS))
 			num(v, t->c_ts[row]);
 		break;
+	/* A header without free_ts has none (null), also among headers with it. */
 	case K_FREE_TS:
-		if (t->c_fts)
+		if (t->c_fts && (h->have & PGS_HAVE_FREE_TS))
 			num(v, t->c_fts[row]);
 		break;
 	case K_FREE:
-		if (t->c_fts)
+		if (t->c_fts && (h->have & PGS_HAVE_FREE_TS))
 			num(v, t->c_fts[row] != 0);
 		break;
 	case K_ALLOCATOR:
@@ -203,8 +204,13 @@ int key_cmp(const struct keyctx *ca, size_t ra, const struct keyctx *cb, size_t 
 
 	key_value(ca, k, ra, &a);
 	key_value(cb, k, rb, &b);
+	/*
+	 * Missing first; but a missing free_ts last, where page_owner_sort
+	 * (5.14-6.6) puts it: its failed match reads as (__u64)-1.
+	 */
 	if (a.type == KV_NULL || b.type == KV_NULL)
-		return (a.type != KV_NULL) - (b.type != KV_NULL);	/* missing first */
+		return k == K_FREE_TS ? (a.type == KV_NULL) - (b.type == KV_NULL) :
+					(a.type != KV_NULL) - (b.type != KV_NULL);
 	if (a.type == KV_STR) {
 		const struct strpool *sa = &ca->t->strings, *sb = &cb->t->strings;
 

@@ -134,9 +134,16 @@ int table_merge(struct pgs_table *dst, const struct pgs_table *src, uint64_t lin
 	if (src->c_fts && !dst->c_fts && table_enable_free_ts(dst) < 0)
 		goto out;
 	dst->features |= src->features;
+	for (i = 0; i < ARRAY_SIZE(dst->feat_n); i++)
+		dst->feat_n[i] += src->feat_n[i];
 	if (!dst->prefix)
 		dst->prefix = src->prefix;
 	dst->shapes |= src->shapes;
+	for (i = 0; i < SHAPES; i++) {
+		if (!dst->shape_rows[i] && src->shape_rows[i])
+			dst->shape_line[i] = src->shape_line[i] + line_base;
+		dst->shape_rows[i] += src->shape_rows[i];
+	}
 	if (table_reserve_rows(dst, src->rows) < 0)
 		goto out;
 	r0 = dst->rows;

@@ -233,11 +233,23 @@ void table_count_unknown(struct pgs_table *t, const char *line, size_t len,
 		n = sizeof("(indented)") - 1;
 		len = 0;
 	}
-	while (n < len && n < sizeof(name) - 1 && line[n] != ' ' &&
-	       line[n] != ':' && line[n] != '\t')
-		n++;
-	if (len)
-		memcpy(name, line, n);
+	/* The first word, its bytes outside printable ASCII escaped (\x00). */
+	for (i = 0; i < len && line[i] != ' ' && line[i] != ':' && line[i] != '\t'; i++) {
+		unsigned char ch = (unsigned char)line[i];
+
+		if (ch >= 0x20 && ch < 0x7f) {
+			if (n + 1 >= sizeof(name))
+				break;
+			name[n++] = (char)ch;
+		} else {
+			if (n + 4 >= sizeof(name))
+				break;
+			name[n++] = '\\';
+			name[n++] = 'x';
+			name[n++] = "0123456789abcdef"[ch >> 4];
+			name[n++] = "0123456789abcdef"[ch & 15];
+		}
+	}
 	name[n] = '\0';
 	for (i = 0; i < UNK_KINDS - 1 && t->unk[i].count; i++)
 		if (strcmp(t->unk[i].name, name) == 0)
@@ -252,14 +264,58 @@ void table_count_unknown(struct pgs_table *t, const char *line, size_t len,
 	t->unk[i].count++;
 }
 
+static const char *const shape_names[SHAPES] = { "A/B/C", "D", "E", "F/G", "H" };
+
+const char *table_shape_name(unsigned shape)
+{
+	return shape < SHAPES ? shape_names[shape] : "?";
+}
+
+/* Whether the templates showing bit outnumber those showing any of alt. */
+static bool majority(const struct pgs_table *t, uint32_t bit, uint32_t alt)
+{
+	uint64_t n = 0;
+
+	for (; alt; alt &= alt - 1)
+		n += t->feat_n[__builtin_ctz(alt)];
+	return t->feat_n[__builtin_ctz(bit)] > n;
+}
+
 const char *table_era(const struct pgs_table *t)
 {
+	/* The header fields each shape prints. */
+	static const uint32_t shape_feat[SHAPES] = {
+		0, FEAT_PID, FEAT_PID | FEAT_FREE_TS, FEAT_PID | FEAT_TGID | FEAT_FREE_TS,
+		FEAT_PID | FEAT_TGID,
+	};
 	uint32_t f = t->features;
 
 	if (t->kind != PGS_KIND_PAGE_OWNER)
 		return "-";
 	if (t->era_mixed[0])
 		return t->era_mixed;
+	if (t->stray_shapes) {
+		/* A stray header's fields do not make the era: the main shape's do. */
+		f &= ~(uint32_t)(FEAT_PID | FEAT_TGID | FEAT_FREE_TS);
+		f |= shape_feat[t->main_shape];
+	}
+	/*
+	 * A few lines in another era's format (an old PFN line, a kallsyms
+	 * frame, a handle line) do not make the era either: a format counts
+	 * against its alternative by the templates that show it.
+	 */
+	if (!majority(t, FEAT_FRAME_KALLSYMS, FEAT_FRAME_PS | FEAT_FRAME_BRACKET))
+		f &= ~(uint32_t)FEAT_FRAME_KALLSYMS;
+	if (!majority(t, FEAT_PFN_OLD, FEAT_PFN_NAMED))
+		f &= ~(uint32_t)FEAT_PFN_OLD;
+	if (t->feat_n[__builtin_ctz(FEAT_PFN_HEX)] * 2 <= t->feat_n[__builtin_ctz(FEAT_PFN_NAMED)] &&
+	    t->feat_n[__builtin_ctz(FEAT_PFN_NAMED)])
+		f &= ~(uint32_t)FEAT_PFN_HEX;
+	if (!majority(t, FEAT_MASK_NAMES, FEAT_MASK_ONLY))
+		f &= ~(uint32_t)FEAT_MASK_NAMES;
+	if (t->feat_n[__builtin_ctz(FEAT_HANDLE)] < 2 ||
+	    t->feat_n[__builtin_ctz(FEAT_HANDLE)] * 100 < t->st_n)
+		f &= ~(uint32_t)FEAT_HANDLE;
 	if (f & FEAT_HANDLE)
 		return "H+";
 	if (f & FEAT_FRAME_KALLSYMS)
@@ -282,19 +338,35 @@ const char *table_era(const struct pgs_table *t)
 
 void table_note_eras(struct pgs_table *t)
 {
-	static const char *const names[] = { "A/B/C", "D", "E", "F/G", "H" };
+	unsigned real = 0;
+	uint64_t top = 0;
 	size_t i, n = 0;
 
-	if (__builtin_popcount(t->shapes) < 2)
+	t->stray_shapes = 0;
+	t->era_mixed[0] = '\0';
+	for (i = 0; i < SHAPES; i++)
+		if (t->shape_rows[i] > top) {
+			top = t->shape_rows[i];
+			t->main_shape = (uint8_t)i;
+		}
+	for (i = 0; i < SHAPES; i++) {
+		if (!t->shape_rows[i])
+			continue;
+		if (i == t->main_shape || (t->shape_rows[i] >= 2 && t->shape_rows[i] * 100 >= top))
+			real |= 1u << i;
+		else
+			t->stray_shapes |= 1u << i;
+	}
+	if (__builtin_popcount(real) < 2)
 		return;
-	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		size_t l = strlen(names[i]);
+	for (i = 0; i < SHAPES; i++) {
+		size_t l = strlen(shape_names[i]);
 
-		if (!(t->shapes & (1u << i)) || n + l + 2 > sizeof(t->era_mixed))
+		if (!(real & (1u << i)) || n + l + 2 > sizeof(t->era_mixed))
 			continue;
 		if (n)
 			t->era_mixed[n++] = '+';
-		memcpy(t->era_mixed + n, names[i], l);
+		memcpy(t->era_mixed + n, shape_names[i], l);
 		n += l;
 	}
 	t->era_mixed[n] = '\0';

@@ -29,6 +29,7 @@ struct hdr_meta {
 	uint16_t have;		/* PGS_HAVE_HEADER|PID|TGID|TS|FREE_TS */
 	uint8_t valid;		/* 0: damaged header, records are skipped */
 	uint8_t error;		/* enum hdr_error when !valid */
+	uint8_t shape;		/* enum hdr_shape */
 };
 
 struct pfn_meta {
@@ -85,6 +86,16 @@ struct unk_kind {
 	uint64_t first_line;
 };
 
+/* What a header line carries, which tells eras apart (formats.md §1). */
+enum hdr_shape {
+	SHAPE_ABC,	/* no pid */
+	SHAPE_D,	/* pid, ts */
+	SHAPE_E,	/* pid, ts, free_ts */
+	SHAPE_FG,	/* pid, tgid, comm, ts, free_ts */
+	SHAPE_H,	/* pid, tgid, comm, ts */
+	SHAPES
+};
+
 struct pgs_table {
 	struct pgs_allocator alloc;	/* copy of the caller's hook */
 	const struct pgs_allocator *al;	/* &alloc or NULL */
@@ -118,18 +129,17 @@ struct pgs_table {
 	struct unk_kind unk[UNK_KINDS];
 	char *name;
 	const char *prefix;	/* log prefix stripped from every line, or NULL */
+	/* Templates (headers, PFN lines, frames of distinct stacks) per feature bit. */
+	uint64_t feat_n[16];
 	unsigned shapes;	/* header shapes seen: 1u << enum hdr_shape */
+	/* Rows per header shape, and the line of each shape's first row. */
+	uint64_t shape_rows[SHAPES], shape_line[SHAPES];
+	/* table_note_eras(): shapes of too few rows to count for the era. */
+	unsigned stray_shapes;
+	uint8_t main_shape;	/* the shape of most rows */
 	char era_mixed[24];	/* "F/G+H" when the input mixes shapes */
 };
 
-/* What a header line carries, which tells eras apart (formats.md §1). */
-enum hdr_shape {
-	SHAPE_ABC,	/* no pid */
-	SHAPE_D,	/* pid, ts */
-	SHAPE_E,	/* pid, ts, free_ts */
-	SHAPE_FG,	/* pid, tgid, comm, ts, free_ts */
-	SHAPE_H,	/* pid, tgid, comm, ts */
-};
 
 int table_create(struct pgs_table **out, const struct pgs_allocator *al,
 		 const char *name);
@@ -172,6 +182,14 @@ int table_count_stacks(struct pgs_table *t);
 void table_count_unknown(struct pgs_table *t, const char *line, size_t len,
 			 uint64_t lineno);
 
+/* Feature bits of one template (a header, a PFN line, a frame...): seen, counted. */
+static inline void table_feature(struct pgs_table *t, uint32_t bits)
+{
+	t->features |= bits;
+	for (; bits; bits &= bits - 1)
+		t->feat_n[__builtin_ctz(bits)]++;
+}
+
 /* Base pages of row i. */
 static inline uint64_t table_row_pages(const struct pgs_table *t, size_t i)
 {
@@ -206,7 +224,13 @@ static inline uint32_t table_row_allocator(const struct pgs_table *t, size_t i)
 }
 
 const char *table_era(const struct pgs_table *t);
-/* After parsing: name the mix when headers of several eras were seen. */
+/*
+ * After parsing: name the mix when rows of several eras' header shapes
+ * were seen. A shape of a single row, or of fewer than 1% of the main
+ * shape's, is a stray (t->stray_shapes): it does not change the era.
+ */
 void table_note_eras(struct pgs_table *t);
+/* The name of a header shape's eras ("F/G"). */
+const char *table_shape_name(unsigned shape);
 
 #endif /* PGS_TABLE_H */

@@ -319,7 +319,7 @@ def human(exe, fixtures):
     for f, opts, ps in (("real/small.txt", ["--cull=st"], 4096),
                         ("real/small.txt", ["-m"], 4096),
                         ("real/small.txt", ["--cull=pid,name", "--page-size=64K"], 65536),
-                        ("real/modules.txt", ["--cull=node,order", "--page-size=1"], 1),
+                        ("real/modules.txt", ["--cull=node,order", "--page-size=4K"], 4096),
                         ("real/show_stacks.txt", ["--page-size=2M"], 2 << 20)):
         path = os.path.join(fixtures, f)
         what = "--human %s %s" % (f, " ".join(opts))
