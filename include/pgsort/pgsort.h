@@ -228,7 +228,12 @@ struct pgs_table;
  * or: -errno when the file cannot be opened or read; PGS_E_EMPTY when the
  * input holds no record; PGS_E_FORMAT when it is not page_owner text (a
  * PGS_DIAG_ERROR diagnostic names the line and what was expected);
- * PGS_E_TOOBIG when a record exceeds 256 MiB; -ENOMEM.
+ * PGS_E_TOOBIG when a record exceeds 256 MiB; -ENOMEM; -EMSGSIZE when a
+ * read() failed with ENOMEM even when offered 1 MiB (a live kernel file such
+ * as /sys/kernel/debug/page_owner fails a read whose room is too small for
+ * its next record: every read offers at least a page, and one that fails
+ * so is tried again with twice the room; a PGS_DIAG_ERROR diagnostic gives
+ * the byte offset).
  * Damaged records and lines that are not understood do not fail the call:
  * they are counted (pgs_table_info()) and reported as PGS_DIAG_WARN.
  */
