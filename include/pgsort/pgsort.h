@@ -240,7 +240,13 @@ struct pgs_table;
  * PGS_DIAG_ERROR diagnostic names the line and what was expected);
  * PGS_E_TOOBIG when a record exceeds 256 MiB; PGS_E_CHANGED when a regular
  * file shrank while it was read (a PGS_DIAG_ERROR diagnostic gives the
- * offset where it now ends, in its message and its offset); -ENOMEM.
+ * offset where it now ends, in its message and its offset); -ENOMEM;
+ * -EMSGSIZE when a
+ * read() failed with ENOMEM even when offered 1 MiB (a live kernel file such
+ * as /sys/kernel/debug/page_owner fails a read whose room is too small for
+ * its next record: every read offers at least a page, and one that fails
+ * so is tried again with twice the room; a PGS_DIAG_ERROR diagnostic gives
+ * the byte offset).
  * Damaged records and lines that are not understood do not fail the call:
  * they are counted (pgs_table_info()) and reported as PGS_DIAG_WARN.
  *

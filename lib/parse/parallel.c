@@ -12,6 +12,13 @@
  * buffers of READ_BUF bytes, each cut after its last complete record, while
  * the calling thread merges; at most 2 * threads + 1 buffers are in flight,
  * which bounds memory.
+ *
+ * Every read() offers at least a page of free room: a live kernel file
+ * such as /sys/kernel/debug/page_owner formats one record per read() into
+ * min(count, PAGE_SIZE) bytes and fails with ENOMEM when the record does
+ * not fit (formats.md 2.1); read_job() hands a buffer over, or grows it,
+ * rather than offer less. A read that still fails with ENOMEM is tried
+ * again with more room.
  */
 #include <poll.h>
 #include <pthread.h>
@@ -23,6 +30,8 @@
 #define RANGE_MAX ((size_t)256 << 20)
 #define SUBSLICE ((size_t)8 << 20)
 #define MAX_RECORD ((size_t)256 << 20)
+/* The most room a read() that failed with ENOMEM is offered again. */
+#define ROOM_MAX ((size_t)1 << 20)
 
 struct job {
 	const char *buf;
@@ -266,12 +275,34 @@ int parse_mem_parallel(struct parse_ctx *c, const char *buf, size_t len,
 }
 
 /*
+ * How a stream is read: every read() offers at least `room` free bytes and
+ * at most `most`. A kernel file that formats one record per read() fails
+ * with ENOMEM when the room offered is too small for the record, and, on
+ * kernels that allocate the count asked for (before the PAGE_SIZE clamp),
+ * when it is too large: each ENOMEM doubles `room` and offers exactly that
+ * much from then on, up to ROOM_MAX.
+ */
+struct room {
+	size_t room, most;
+	uint64_t got;		/* bytes read so far */
+};
+
+static void room_init(struct room *r)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+
+	r->room = pg > 0 ? (size_t)pg : 4096;
+	r->most = SIZE_MAX;
+}
+
+/*
  * Fill *j with the next buffer of whole records. carry holds the partial
  * record left by the previous buffer and is replaced by the new one's.
- * Returns 1 (a job), 0 (end of input), or a negative error.
+ * Returns 1 (a job), 0 (end of input), or a negative error: -EMSGSIZE when
+ * a read failed with ENOMEM even with ROOM_MAX bytes of room.
  */
 static int read_job(const struct pgs_allocator *al, struct pool *p, int fd, struct buf *carry,
-		    uint64_t *off, struct job *j)
+		    struct room *r, uint64_t *off, struct job *j)
 {
 	size_t cap = READ_BUF > carry->len * 2 ? READ_BUF : carry->len * 2;
 	size_t len = carry->len, cut;
@@ -291,7 +322,9 @@ static int read_job(const struct pgs_allocator *al, struct pool *p, int fd, stru
 	if (carry->len)
 		memcpy(b, carry->p, carry->len);
 	for (;;) {
-		while (len < cap && !eof) {
+		/* Less room than a read needs: hand the buffer over, or grow it. */
+		while (cap - len >= r->room && !eof) {
+			size_t want = cap - len < r->most ? cap - len : r->most;
 			ssize_t n;
 
 			/*
@@ -309,18 +342,25 @@ static int read_job(const struct pgs_allocator *al, struct pool *p, int fd, stru
 					return -ECANCELED;
 				}
 			}
-			n = read(fd, b + len, cap - len);
+			n = read(fd, b + len, want);
 
 			if (n < 0 && errno == EINTR)
 				continue;
+			if (n < 0 && errno == ENOMEM && r->room < ROOM_MAX) {
+				/* Nothing was consumed: the same record again. */
+				r->room *= 2;
+				r->most = r->room;
+				continue;
+			}
 			if (n < 0) {
-				int e = -errno;
+				int e = errno == ENOMEM ? -EMSGSIZE : -errno;
 
 				pgs__free(al, b);
 				return e;
 			}
 			eof = n == 0;
 			len += (size_t)n;
+			r->got += (uint64_t)n;
 		}
 		cut = eof ? len : last_record_end(b, len);
 		if (cut || eof)
@@ -367,6 +407,7 @@ struct reader {
 	const struct pgs_allocator *al;
 	int fd;
 	struct buf *carry;
+	struct room room;
 	uint64_t off;
 	int err;
 };
@@ -388,7 +429,7 @@ static void *pipe_reader(void *arg)
 		pthread_mutex_unlock(&p->mu);
 		if (stop)
 			break;
-		r = read_job(rd->al, p, rd->fd, rd->carry, &rd->off, &j);
+		r = read_job(rd->al, p, rd->fd, rd->carry, &rd->room, &rd->off, &j);
 		if (r <= 0) {
 			rd->err = r;
 			break;
@@ -400,6 +441,17 @@ static void *pipe_reader(void *arg)
 	pthread_cond_broadcast(&p->done);
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
+}
+
+/* Say why reading failed where errno alone would mislead. */
+static int read_error(struct parse_ctx *c, const struct room *r, int err)
+{
+	if (err == -EMSGSIZE)
+		pgs__diag(&c->diag, PGS_DIAG_ERROR, 0, r->got,
+			  "after byte %llu, read() failed with ENOMEM even when offered %zu bytes: "
+			  "the file (a live kernel file?) could not fit its next record in one read",
+			  (unsigned long long)r->got, r->room);
+	return err;
 }
 
 int parse_fd_parallel(struct parse_ctx *c, int fd, const struct pgs_parse_opts *opts,
@@ -416,14 +468,15 @@ int parse_fd_parallel(struct parse_ctx *c, int fd, const struct pgs_parse_opts *
 	int err = 0;
 
 	progress_of(opts, &progress, &puser);
+	room_init(&rd.room);
 	/* The first buffer decides the kind, before any worker starts. */
 	{
 		struct job first = { 0 };
-		int r = read_job(c->al, NULL, fd, &carry, &off, &first);
+		int r = read_job(c->al, NULL, fd, &carry, &rd.room, &off, &first);
 
 		if (r <= 0) {
 			pgs__free(c->al, carry.p);
-			return r < 0 ? r : PGS_E_EMPTY;
+			return r < 0 ? read_error(c, &rd.room, r) : PGS_E_EMPTY;
 		}
 		err = detect_kind(c, first.buf, first.len, carry.len == 0);
 		if (err == 1)
@@ -470,7 +523,7 @@ int parse_fd_parallel(struct parse_ctx *c, int fd, const struct pgs_parse_opts *
 	if (reading)
 		pthread_join(reader, NULL);
 	if (!err)
-		err = rd.err;
+		err = read_error(c, &rd.room, rd.err);
 	pool_stop(&p);
 	pgs__free(c->al, carry.p);
 	return err;
