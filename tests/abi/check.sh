@@ -31,10 +31,12 @@ check "libpgsort.a: no global symbol without the pgs_ prefix" \
 	[ -z "$(grep -v '^pgs_' "$tmp/archive")" ]
 check "libpgsort.a: its global symbols are those of the map" diff "$tmp/archive" "$tmp/listed"
 # The same link with the unlocalized core fails (multiple definition of
-# buf_put...), with libpgsort.a it links; the private libraries as
-# pkg-config --static lists them.
+# buf_put...), with libpgsort.a it links; the private libraries as the
+# build's libpgsort.pc lists them for pkg-config --static.
 fails() { ! "$@"; }
-deps="-lxxhash -lpcre2-8 -pthread"
+deps=$(PKG_CONFIG_PATH=$(dirname "$lib")/meson-private pkg-config --static --libs libpgsort |
+	sed 's/-lpgsort\b//')
+check "libpgsort.pc: the private libraries" [ "$deps" != "${deps#*-lz}" ]
 # shellcheck disable=SC2086
 check "a program's own buf_put clashes with the unlocalized core" \
 	fails cc -std=c99 -I "$src/include" "$src/tests/abi/own_names.c" -o "$tmp/own_core" "$core" $deps 2>/dev/null
