@@ -779,6 +779,21 @@ enum pgs_format {
 	PGS_FORMAT_HTML,	/* the flame graph and the top groups in one page (0.2) */
 };
 
+/*
+ * A format's name, as pgsort's --format takes it: "text", "json", "ndjson",
+ * "csv", "folded", "pprof", "svg", "html" (static storage), or NULL for a
+ * value that is no format: counting up from 0 until NULL lists them all,
+ * newer ones included (0.3).
+ */
+PGS_API const char *pgs_format_name(enum pgs_format format);
+
+/*
+ * The format named name (exactly, lower case, as pgs_format_name() gives
+ * it) in *out. Returns 0, or -EINVAL for an unknown or NULL name (*out is
+ * left alone) (0.3).
+ */
+PGS_API int pgs_format_from_name(const char *name, enum pgs_format *out);
+
 /* What a flame graph's or folded stack's width counts (0.2). */
 enum pgs_weight {
 	PGS_WEIGHT_PAGES = 0,	/* base pages (default) */
