@@ -64,7 +64,10 @@
  * - Options structs start with `size_t sz`, the caller's sizeof. Declare them
  *   with PGS_INIT(type) (zeroed, sz set), so that a program built against an
  *   older header keeps working when fields are appended. A NULL options
- *   pointer means "all defaults".
+ *   pointer means "all defaults". A program built against a newer header
+ *   (sz larger than this library's struct) is accepted when the fields this
+ *   library does not know are zero; a non-zero one fails with -EINVAL rather
+ *   than be ignored, as does sz below sizeof(size_t).
  * - The library never prints, never exits and never aborts on bad input.
  *   Diagnostics (damaged records, unknown lines) go to a callback you set.
  * - Separate objects may be used from separate threads at the same time; one

@@ -305,10 +305,6 @@ void write_pprof(struct writer *w, const struct pgs_result *r, const struct pgs_
 	size_t i;
 	int err;
 
-	if ((unsigned)o->weight > PGS_WEIGHT_BYTES) {
-		w->err = -EINVAL;
-		return;
-	}
 	err = strpool_init(&p.str, al);
 	if (!err) {
 		value_type(&p, P_SAMPLE_TYPE, "allocations", "count");
