@@ -69,13 +69,6 @@ struct cli {
 
 static const char *prog = "pgsort";
 
-static const char *const format_names[] = {
-	[PGS_FORMAT_TEXT] = "text", [PGS_FORMAT_JSON] = "json",
-	[PGS_FORMAT_NDJSON] = "ndjson", [PGS_FORMAT_CSV] = "csv",
-	[PGS_FORMAT_FOLDED] = "folded", [PGS_FORMAT_PPROF] = "pprof",
-	[PGS_FORMAT_SVG] = "svg", [PGS_FORMAT_HTML] = "html",
-};
-
 static const char *const weight_names[] = {
 	[PGS_WEIGHT_PAGES] = "pages", [PGS_WEIGHT_TIMES] = "times", [PGS_WEIGHT_BYTES] = "bytes",
 };
@@ -217,10 +210,17 @@ static int list_words(const struct cli *c, const char *what, const struct option
 		for (i = 0; w == 2 && c->diff && i < ARRAY_LEN(diff_sort_names); i++)
 			printf("%s\n", diff_sort_names[i]);
 		break;
-	case 4: case 5: case 6: {
-		const char *const *names = w == 4 ? format_names : w == 5 ? weight_names : color_names;
-		size_t n = w == 4 ? ARRAY_LEN(format_names) : w == 5 ? ARRAY_LEN(weight_names) :
-			   ARRAY_LEN(color_names);
+	case 4: {
+		const char *name;
+
+		/* The library's names, so a new format needs no edit here. */
+		for (i = 0; (name = pgs_format_name((enum pgs_format)i)); i++)
+			printf("%s\n", name);
+		break;
+	}
+	case 5: case 6: {
+		const char *const *names = w == 5 ? weight_names : color_names;
+		size_t n = w == 5 ? ARRAY_LEN(weight_names) : ARRAY_LEN(color_names);
 
 		for (i = 0; i < n; i++)
 			printf("%s\n", names[i]);
@@ -451,15 +451,18 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			what = "--sort takes [+|-]key[,...] (see --help-keys)";
 			break;
 		case OPT_FORMAT: {
-			int i = name_index(optarg, format_names, ARRAY_LEN(format_names));
+			int i;
 
-			if (i < 0) {
-				fprintf(stderr, "%s: unknown --format '%s' (text, json, ndjson, csv, "
-					"folded, pprof, svg or html)\n", prog, optarg);
-				return EXIT_USAGE;
-			}
-			c->format = (enum pgs_format)i;
-			break;
+			if (pgs_format_from_name(optarg, &c->format) == 0)
+				break;
+			/* The library's names: "(text, json, ... or html)". */
+			fprintf(stderr, "%s: unknown --format '%s' (", prog, optarg);
+			for (i = 0; pgs_format_name((enum pgs_format)i); i++)
+				fprintf(stderr, "%s%s", !i ? "" :
+					pgs_format_name((enum pgs_format)(i + 1)) ? ", " : " or ",
+					pgs_format_name((enum pgs_format)i));
+			fprintf(stderr, ")\n");
+			return EXIT_USAGE;
 		}
 		case OPT_WEIGHT: {
 			int i = name_index(optarg, weight_names, ARRAY_LEN(weight_names));
@@ -932,7 +935,7 @@ static int write_report(struct cli *c, const struct pgs_result *r, const struct 
 	free(target);
 	if (err == -ENOTSUP && d) {
 		fprintf(stderr, "%s: diff: --format=%s is not available for a diff\n", prog,
-			format_names[c->format]);
+			pgs_format_name(c->format));
 		return EXIT_USAGE;
 	}
 	if (err) {

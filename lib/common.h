@@ -13,6 +13,7 @@
 #include <string.h>	/* memcpy, memchr */
 
 #include "pgsort/pgsort.h"
+#include "opts.h"	/* OPTS_LOAD, OPTS_GET: size-versioned options */
 
 #define PGS_HIDDEN __attribute__((visibility("hidden")))
 

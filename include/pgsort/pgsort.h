@@ -64,7 +64,10 @@
  * - Options structs start with `size_t sz`, the caller's sizeof. Declare them
  *   with PGS_INIT(type) (zeroed, sz set), so that a program built against an
  *   older header keeps working when fields are appended. A NULL options
- *   pointer means "all defaults".
+ *   pointer means "all defaults". A program built against a newer header
+ *   (sz larger than this library's struct) is accepted when the fields this
+ *   library does not know are zero; a non-zero one fails with -EINVAL rather
+ *   than be ignored, as does sz below sizeof(size_t).
  * - The library never prints, never exits and never aborts on bad input.
  *   Diagnostics (damaged records, unknown lines) go to a callback you set.
  * - Separate objects may be used from separate threads at the same time; one
@@ -829,6 +832,21 @@ enum pgs_format {
 	PGS_FORMAT_SVG,		/* self-contained interactive flame graph (0.2) */
 	PGS_FORMAT_HTML,	/* the flame graph and the top groups in one page (0.2) */
 };
+
+/*
+ * A format's name, as pgsort's --format takes it: "text", "json", "ndjson",
+ * "csv", "folded", "pprof", "svg", "html" (static storage), or NULL for a
+ * value that is no format: counting up from 0 until NULL lists them all,
+ * newer ones included (0.3).
+ */
+PGS_API const char *pgs_format_name(enum pgs_format format);
+
+/*
+ * The format named name (exactly, lower case, as pgs_format_name() gives
+ * it) in *out. Returns 0, or -EINVAL for an unknown or NULL name (*out is
+ * left alone) (0.3).
+ */
+PGS_API int pgs_format_from_name(const char *name, enum pgs_format *out);
 
 /* What a flame graph's or folded stack's width counts (0.2). */
 enum pgs_weight {

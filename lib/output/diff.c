@@ -357,11 +357,7 @@ PGS_API int pgs_diff_write(const struct pgs_diff *d, const struct pgs_write_opts
 
 	RETURN_ERROR_IF(!d, -EINVAL);
 	FORWARD_IF_ERROR(writer_open(d->al, opts, sink, user, &o, &w));
-	if ((unsigned)o.weight > PGS_WEIGHT_BYTES)
-		w->err = -EINVAL;
-	switch (w->err ? -1 : (int)o.format) {
-	case -1:
-		break;
+	switch (o.format) {
 	case PGS_FORMAT_TEXT:
 		diff_text(w, d, o.flags & PGS_WRITE_HUMAN);
 		break;

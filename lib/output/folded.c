@@ -18,10 +18,6 @@ void write_folded(struct writer *w, const struct pgs_result *r, const struct pgs
 	size_t len, cap = 0, i;
 	int err;
 
-	if ((unsigned)o->weight > PGS_WEIGHT_BYTES) {
-		w->err = -EINVAL;
-		return;
-	}
 	err = fold_set_init(&set, w->al);
 	for (i = 0; !err && i < r->n; i++) {
 		const struct group *g = result_group(r, i);

@@ -37,3 +37,29 @@ PGS_API int pgs_result_write(const struct pgs_result *r, const struct pgs_write_
 	}
 	return writer_close(w);
 }
+
+/* Indexed by enum pgs_format; the --format names of pgsort(1). */
+static const char *const format_names[] = {
+	[PGS_FORMAT_TEXT] = "text", [PGS_FORMAT_JSON] = "json",
+	[PGS_FORMAT_NDJSON] = "ndjson", [PGS_FORMAT_CSV] = "csv",
+	[PGS_FORMAT_FOLDED] = "folded", [PGS_FORMAT_PPROF] = "pprof",
+	[PGS_FORMAT_SVG] = "svg", [PGS_FORMAT_HTML] = "html",
+};
+
+PGS_API const char *pgs_format_name(enum pgs_format format)
+{
+	return (unsigned)format < ARRAY_SIZE(format_names) ? format_names[format] : NULL;
+}
+
+PGS_API int pgs_format_from_name(const char *name, enum pgs_format *out)
+{
+	size_t i;
+
+	RETURN_ERROR_IF(!name || !out, -EINVAL);
+	for (i = 0; i < ARRAY_SIZE(format_names); i++)
+		if (strcmp(name, format_names[i]) == 0) {
+			*out = (enum pgs_format)i;
+			return 0;
+		}
+	return -EINVAL;
+}

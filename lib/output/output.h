@@ -16,7 +16,8 @@ struct writer {
 
 /*
  * The start and end of every pgs_*_write(): the caller's options over the
- * defaults into *o (-EINVAL for a NULL sink or a too small opts->sz), and a
+ * defaults into *o, checked once for every format (-EINVAL for a NULL sink,
+ * options OPTS_LOAD refuses, a format or a weight outside its enum), and a
  * writer in front of sink in *w (-ENOMEM). writer_close() flushes and frees
  * w and returns its sticky error.
  */

@@ -11,10 +11,11 @@
  *    frame: name without offsets (with them under --keep-offsets),
  *    system_name as the dump printed it; stack frames in one Mapping,
  *    "vmlinux", with has_functions so that pprof does not symbolize.
- * The profile is built in memory, then written as a gzip member of stored
- * deflate blocks: valid gzip without a compression library.
+ * The profile is built in memory, then deflated by zlib into one gzip
+ * member, zlib allocating through the library's hook.
  */
 #include <stdio.h>	/* snprintf */
+#include <zlib.h>
 
 #include "fold.h"
 
@@ -240,51 +241,51 @@ static int add_sample(struct prof *p, const struct group *g, struct fold_frames 
 	return p->err ? p->err : p->out.err;
 }
 
-/* CRC-32 (ISO 3309, gzip's), bitwise per byte over a small table. */
-static uint32_t crc32_update(uint32_t crc, const uint8_t *s, size_t len, const uint32_t *tab)
+/* zlib's allocations through the library's hook (opaque: the allocator). */
+static voidpf z_alloc(voidpf al, uInt items, uInt size)
 {
-	crc = ~crc;
-	while (len--)
-		crc = tab[(crc ^ *s++) & 0xff] ^ (crc >> 8);
-	return ~crc;
+	if (size && items > SIZE_MAX / size)
+		return Z_NULL;
+	return pgs__malloc(al, (size_t)items * size);
 }
 
-static void le32(uint8_t *o, uint32_t v)
+static void z_free(voidpf al, voidpf p)
 {
-	o[0] = (uint8_t)v;
-	o[1] = (uint8_t)(v >> 8);
-	o[2] = (uint8_t)(v >> 16);
-	o[3] = (uint8_t)(v >> 24);
+	pgs__free(al, p);
 }
 
-/* One gzip member (RFC 1952) holding s in stored deflate blocks (RFC 1951). */
-static void write_gzip(struct writer *w, const uint8_t *s, size_t len)
+/* One gzip member (RFC 1952) of s deflated (RFC 1951) by zlib. */
+static int write_gzip(struct writer *w, const uint8_t *s, size_t len)
 {
-	static const uint8_t hdr[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff };
-	uint32_t tab[256], c, crc;
-	uint8_t tail[8];
+	z_stream z = {
+		.zalloc = z_alloc, .zfree = z_free, .opaque = (voidpf)w->al,
+	};
+	uint8_t out[16384];
 	size_t off = 0;
-	unsigned i, k;
+	int ret, flush;
 
-	for (i = 0; i < 256; i++) {
-		for (c = i, k = 0; k < 8; k++)
-			c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-		tab[i] = c;
-	}
-	crc = crc32_update(0, s, len, tab);
-	w_put(w, hdr, sizeof(hdr));
+	/* windowBits 15 + 16: a gzip header and trailer; memLevel 8: zlib's default. */
+	ret = deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+			   Z_DEFAULT_STRATEGY);
+	if (ret != Z_OK)
+		return ret == Z_MEM_ERROR ? -ENOMEM : -EINVAL;
 	do {
-		size_t n = len - off > 65535 ? 65535 : len - off;
-		uint8_t b[5] = { off + n == len, (uint8_t)n, (uint8_t)(n >> 8),
-				 (uint8_t)~n, (uint8_t)(~n >> 8) };
+		/* avail_in is an unsigned int: feed s in pieces. */
+		size_t n = len - off > (1u << 30) ? 1u << 30 : len - off;
 
-		w_put(w, b, sizeof(b));
-		w_put(w, s + off, n);
+		z.next_in = (Bytef *)(uintptr_t)(s + off);
+		z.avail_in = (uInt)n;
 		off += n;
-	} while (off < len);
-	le32(tail, crc);
-	le32(tail + 4, (uint32_t)len);
-	w_put(w, tail, sizeof(tail));
+		flush = off == len ? Z_FINISH : Z_NO_FLUSH;
+		do {
+			z.next_out = out;
+			z.avail_out = sizeof(out);
+			ret = deflate(&z, flush);
+			w_put(w, out, sizeof(out) - z.avail_out);
+		} while (ret == Z_OK && z.avail_out == 0);
+	} while (ret == Z_OK && flush != Z_FINISH);
+	deflateEnd(&z);
+	return ret == Z_STREAM_END ? 0 : -EIO;
 }
 
 void write_pprof(struct writer *w, const struct pgs_result *r, const struct pgs_write_opts *o)
@@ -304,10 +305,6 @@ void write_pprof(struct writer *w, const struct pgs_result *r, const struct pgs_
 	size_t i;
 	int err;
 
-	if ((unsigned)o->weight > PGS_WEIGHT_BYTES) {
-		w->err = -EINVAL;
-		return;
-	}
 	err = strpool_init(&p.str, al);
 	if (!err) {
 		value_type(&p, P_SAMPLE_TYPE, "allocations", "count");
@@ -338,8 +335,8 @@ void write_pprof(struct writer *w, const struct pgs_result *r, const struct pgs_
 		      p.funcs.err;
 	}
 	if (!err)
-		write_gzip(w, p.out.p, p.out.n);
-	else
+		err = write_gzip(w, p.out.p, p.out.n);
+	if (err && !w->err)
 		w->err = err;
 	strpool_fini(&p.str);
 	pgs__free(al, p.out.p);

@@ -9,10 +9,10 @@ int writer_open(const struct pgs_allocator *al, const struct pgs_write_opts *opt
 {
 	*o = PGS_INIT(pgs_write_opts);
 	RETURN_ERROR_IF(!sink, -EINVAL);
-	if (opts) {
-		RETURN_ERROR_IF(opts->sz < sizeof(size_t), -EINVAL);
-		memcpy(o, opts, opts->sz < sizeof(*o) ? opts->sz : sizeof(*o));
-	}
+	FORWARD_IF_ERROR(OPTS_LOAD(o, opts));
+	/* Checked once here for every format, a diff's included. */
+	RETURN_ERROR_IF(!pgs_format_name(o->format), -EINVAL);
+	RETURN_ERROR_IF((unsigned)o->weight > PGS_WEIGHT_BYTES, -EINVAL);
 	*w = pgs__malloc(al, sizeof(**w));
 	RETURN_ERROR_IF(!*w, -ENOMEM);
 	(*w)->al = al;

@@ -71,8 +71,7 @@ unsigned parse_threads(const struct pgs_parse_opts *opts, unsigned spare)
 {
 	long n;
 
-	if (opts && opts->sz >= offsetof(struct pgs_parse_opts, threads) + sizeof(unsigned) &&
-	    opts->threads)
+	if (OPTS_GET(opts, threads, 0))
 		return opts->threads;
 	n = sysconf(_SC_NPROCESSORS_ONLN) - (long)spare;
 	return n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;

@@ -17,12 +17,8 @@
 
 void progress_of(const struct pgs_parse_opts *opts, pgs_progress_fn *fn, void **user)
 {
-	*fn = NULL;
-	*user = NULL;
-	if (opts && opts->sz >= offsetof(struct pgs_parse_opts, progress_user) + sizeof(void *)) {
-		*fn = opts->progress;
-		*user = opts->progress_user;
-	}
+	*fn = OPTS_GET(opts, progress, NULL);
+	*user = OPTS_GET(opts, progress_user, NULL);
 }
 
 unsigned parse_flags(const struct pgs_parse_opts *opts)
@@ -374,13 +370,7 @@ int parse_ctx_init(struct parse_ctx *c, const struct pgs_parse_opts *opts,
 	struct pgs_parse_opts o = PGS_INIT(pgs_parse_opts);
 
 	memset(c, 0, sizeof(*c));
-	if (opts) {
-		/* Copy what the caller's (maybe older, smaller) struct holds. */
-		size_t sz = opts->sz < sizeof(o) ? opts->sz : sizeof(o);
-
-		RETURN_ERROR_IF(opts->sz < sizeof(size_t), -EINVAL);
-		memcpy(&o, opts, sz);
-	}
+	FORWARD_IF_ERROR(OPTS_LOAD(&o, opts));
 	if (o.name)
 		name = o.name;
 	if (o.allocator) {
@@ -422,13 +412,13 @@ PGS_API int pgs_parser_create(struct pgs_parser **out, const struct pgs_parse_op
 int parser_create(struct pgs_parser **out, const struct pgs_parse_opts *opts,
 		  const char *name)
 {
-	const struct pgs_allocator *al = NULL;
+	const struct pgs_allocator *al;
 	struct pgs_parser *p;
 	int err;
 
 	RETURN_ERROR_IF(!out, -EINVAL);
-	if (opts && opts->sz >= offsetof(struct pgs_parse_opts, allocator) + sizeof(void *))
-		al = opts->allocator;
+	FORWARD_IF_ERROR(OPTS_VALID(opts));
+	al = OPTS_GET(opts, allocator, NULL);
 	if (al && !(al->malloc_fn && al->realloc_fn && al->free_fn))
 		return -EINVAL;
 	p = pgs__calloc(al, 1, sizeof(*p));

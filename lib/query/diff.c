@@ -370,10 +370,7 @@ PGS_API int pgs_diff_run(const struct pgs_query *q, const struct pgs_table *befo
 	int err;
 
 	RETURN_ERROR_IF(!q || !before || !after || !out, -EINVAL);
-	if (opts) {
-		RETURN_ERROR_IF(opts->sz < sizeof(size_t), -EINVAL);
-		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
-	}
+	FORWARD_IF_ERROR(OPTS_LOAD(&o, opts));
 	if (before->kind != after->kind) {
 		/* Blocks against stacks would count "+26028 times" that mean nothing. */
 		query_detail(q, -EINVAL, after, 0, NULL, PGS_ORIGIN_NONE,

@@ -24,10 +24,7 @@ PGS_API int pgs_query_create_opts(struct pgs_query **out, const struct pgs_query
 	struct pgs_query *q;
 
 	RETURN_ERROR_IF(!out, -EINVAL);
-	if (opts) {
-		RETURN_ERROR_IF(opts->sz < sizeof(size_t), -EINVAL);
-		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
-	}
+	FORWARD_IF_ERROR(OPTS_LOAD(&o, opts));
 	RETURN_ERROR_IF(o.allocator && !(o.allocator->malloc_fn && o.allocator->realloc_fn &&
 					 o.allocator->free_fn), -EINVAL);
 	q = pgs__calloc(o.allocator, 1, sizeof(*q));

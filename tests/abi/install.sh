@@ -64,12 +64,27 @@ LD_LIBRARY_PATH=$libdir "$root/diff" "$src/tests/fixtures/diff/before.txt" \
 check "diff: awk's top growth first (+83 pages, new)" [ "$(head -1 "$root/out4")" = "+83 pages (0 -> 83) new:" ]
 check "diff: awk's totals" grep -q '^total: -13 pages (163 -> 150)$' "$root/out4"
 
-# Static: the archive plus the libraries pkg-config lists as private.
+# Static: pkg-config --static, its -lpgsort made the archive (-l:libpgsort.a,
+# as the shared library sits beside it).
+static_libs=$(pkg-config --static --libs libpgsort | sed 's/-lpgsort\b/-l:libpgsort.a/')
+check "pkg-config --static lists the private libraries" \
+	[ "$static_libs" != "${static_libs#*-lpcre2-8}" ] && [ "$static_libs" != "${static_libs#*-lxxhash}" ]
 # shellcheck disable=SC2086
 check "top_stacks links statically" cc -std=c99 $cflags "$src/examples/top_stacks.c" \
-	-o "$root/top_static" "$libdir/libpgsort.a" \
-	$(pkg-config --static --libs-only-l libpgsort | sed 's/-lpgsort//')
+	-o "$root/top_static" $static_libs
+check "top_static needs no libpgsort.so" [ -z "$(ldd "$root/top_static" | grep libpgsort)" ]
 "$root/top_static" "$fx" >"$root/out3" 2>&1
 check "static top_stacks: same output" cmp -s "$root/out1" "$root/out3"
+# A program with its own buf_put, table_create and each_item: the installed
+# archive's internal symbols are local, so it links, and each side calls
+# its own (awk's totals of small.txt: 311 records, 9163 pages).
+# shellcheck disable=SC2086
+check "own buf_put, table_create, each_item: links statically" \
+	cc -std=c99 -Wall -Wextra -Werror $cflags "$src/tests/abi/own_names.c" -o "$root/own" $static_libs
+"$root/own" "$fx" >"$root/out5" 2>&1
+check "... and runs, each side calling its own" \
+	[ "$(cat "$root/out5")" = "$(printf 'mine: 42 65 42\n311 records, 9163 pages')" ]
+check "the installed archive: only the map's global symbols" \
+	[ -z "$(nm -g --defined-only "$libdir/libpgsort.a" | awk 'NF == 3 { print $3 }' | grep -v '^pgs_')" ]
 
 finish

@@ -9,7 +9,7 @@
  * writes the same output when it succeeds.
  *
  * Linked with --wrap=malloc,calloc,realloc,free,strdup (and PCRE2's
- * constructors) against the static core, so that a call to one of those
+ * constructors, zlib's deflateInit2_) against the static core, so that a call to one of those
  * from lib/ reaches the __wrap_ counters below instead.
  */
 #include <errno.h>
@@ -27,6 +27,7 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <zlib.h>
 
 #include "pgsort/pgsort.h"
 
@@ -110,6 +111,23 @@ pcre2_match_data *__wrap_pcre2_match_data_create_8(uint32_t n, pcre2_general_con
 	if (!gc)
 		bypassed();
 	return __real_pcre2_match_data_create_8(n, gc);
+}
+
+/*
+ * zlib (pprof's gzip) likewise: a stream without zalloc and zfree uses
+ * malloc inside libz.
+ */
+int __real_deflateInit2_(z_streamp z, int level, int method, int bits, int mem, int strategy,
+			 const char *version, int size);
+int __wrap_deflateInit2_(z_streamp z, int level, int method, int bits, int mem, int strategy,
+			 const char *version, int size);
+
+int __wrap_deflateInit2_(z_streamp z, int level, int method, int bits, int mem, int strategy,
+			 const char *version, int size)
+{
+	if (!z->zalloc || !z->zfree)
+		bypassed();
+	return __real_deflateInit2_(z, level, method, bits, mem, strategy, version, size);
 }
 
 /* The counting hook ----------------------------------------------------- */
