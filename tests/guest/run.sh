@@ -17,7 +17,8 @@
 #  - page_owner, read by path and through `cat |`: every record (PFN and
 #    allocation time stamp) that the copies before and after both hold is
 #    in the live read, no record twice, and every record of the live read
-#    that the copy before lacks was allocated after that copy began; the
+#    that the copy before lacks was allocated after that copy began (or
+#    moved or split since: its time stamp is in the copy); the
 #    totals, less the readers' own records (dd, pgsort, cat), are the copy's
 #    within what changed between the copies (A1 to A2 plus A2 to B, by
 #    record): exact when nothing did;
@@ -25,9 +26,9 @@
 #    (so exactly the copy's when the copies around the read are equal);
 #  - show_handles: no handle twice, each one in show_stacks_handles;
 #    show_stacks and show_handles: records and pages within what changed
-#    between the copies around the read, plus 8 records and 256 pages for
+#    between the copies around the read, plus 16 records and 256 pages for
 #    the readers themselves (their stacks come and go with them, and they
-#    hold different memory while they read: 2 records and 31-36 pages in
+#    hold different memory while they read: 1-5 records and 24-36 pages in
 #    trials);
 #  - count_threshold is not input: exit 2 and a message;
 #  - the examples of README.md and pgsort(1) on the live files work: a
@@ -126,9 +127,12 @@ for x in page_owner pipe; do
 	[ "$missing" -eq 0 ] ||
 		no "$x: $missing records in the copies before and after are not in the live read, e.g. $(comm -12 a2.k b.k | comm -23 - live.k | head -1)"
 	t0=$(awk '{ printf "%.0f", ($1 - 1) * 1e9 }' $x.T0)
-	old=$(comm -13 a2.k live.k | awk -v t0="$t0" '$2 < t0' | wc -l)
-	[ "$old" -eq 0 ] ||
-		no "$x: $old records of the live read are in no copy and older than the copy before it, e.g. $(comm -13 a2.k live.k | awk -v t0="$t0" '$2 < t0' | head -1)"
+	# (A page migrated or split since keeps its allocation's time stamp,
+	# which the copy then holds at another PFN.)
+	comm -13 a2.k live.k | awk -v t0="$t0" '$2 < t0' |
+		awk 'FNR == NR { ts[$2]; next } !($2 in ts)' a2.k - >old.k
+	[ ! -s old.k ] ||
+		no "$x: $(wc -l <old.k) records of the live read are older than the copy before it, which lacks them, e.g. $(head -1 old.k)"
 	# Totals, less the readers' own records (dd's, pgsort's, cat's).
 	for f in A1 A2 B live; do
 		awk '$4 != "dd" && $4 != "pgsort" && $4 != "cat"' $x.$f.rec >$x.$f.sys
@@ -163,7 +167,7 @@ cut -d' ' -f1 show_handles.live.rec | sort >live.k
 for x in show_stacks show_handles; do
 	r() { total $x.$1.tot 2; }
 	p() { total $x.$1.tot 3; }
-	tr_=$(($(abs $(($(r A1) - $(r A2)))) + $(abs $(($(r B) - $(r A2)))) + 8))
+	tr_=$(($(abs $(($(r A1) - $(r A2)))) + $(abs $(($(r B) - $(r A2)))) + 16))
 	tp=$(($(abs $(($(p A1) - $(p A2)))) + $(abs $(($(p B) - $(p A2)))) + 256))
 	echo "guest: $x: live vs A2: $(($(r live) - $(r A2))) records, $(($(p live) - $(p A2))) pages; tolerance $tr_, $tp"
 	[ "$(abs $(($(r live) - $(r A2))))" -le "$tr_" ] && [ "$(abs $(($(p live) - $(p A2))))" -le "$tp" ] ||
