@@ -75,7 +75,7 @@ mode == "json" && /^\{"pgsort"/ {
 	in_records = num($0, "records")
 	in_pages = num($0, "pages")
 }
-mode == "json" && /^\{"times"/ {
+mode == "json" && /^\{"(times|stacks)"/ {
 	if (num($0, "pfn") != "")
 		print num($0, "pfn"), num($0, "alloc_ts"), num($0, "pages"), str($0, "name")
 	else

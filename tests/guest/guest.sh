@@ -9,6 +9,7 @@
 #   X.copy.json pgsort reading the copy X.A2 (.rc).
 # pipe.*: the same, with pgsort reading `cat page_owner |`.
 # threshold.*: pgsort on count_threshold, which is not input.
+# example1.*, example2.*: the documentation's examples on the live files.
 set -u
 D=/sys/kernel/debug
 # Writes to /host go over 9p: 4 KiB of them would take a minute per copy.
@@ -42,4 +43,9 @@ for f in page_owner page_owner_stacks/show_stacks page_owner_stacks/show_handles
 done
 "$PGSORT" $D/page_owner_stacks/count_threshold >threshold.out 2>threshold.err
 echo $? >threshold.rc
+# The examples of README.md and pgsort(1), as given.
+"$PGSORT" /sys/kernel/debug/page_owner --cull=st --sort=-m >example1.out 2>example1.err
+echo $? >example1.rc
+"$PGSORT" /sys/kernel/debug/page_owner_stacks/show_stacks -m >example2.out 2>example2.err
+echo $? >example2.rc
 exit 0
