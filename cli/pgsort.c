@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * pgsort: the command line. Accepts everything tools/mm/page_owner_sort
- * accepts (Linux 6.12, plus -f/-r/ft/f of 5.19-6.6) and uses libpgsort
+ * accepts (Linux 6.12 and the mm tree's 2026 -M/--module, plus -f/-r/ft/f
+ * of 5.19-6.6) and uses libpgsort
  * through its public header only. This file owns stdout, stderr and the
  * exit status; the library only returns errors and reports diagnostics.
  */
@@ -27,7 +28,7 @@ enum {
 };
 
 enum {
-	OPT_PID = 1, OPT_TGID, OPT_NAME, OPT_CULL, OPT_SORT,
+	OPT_PID = 1, OPT_TGID, OPT_NAME, OPT_MODULE, OPT_CULL, OPT_SORT,
 	OPT_FORMAT, OPT_STRICT, OPT_NODE, OPT_TOP, OPT_MIN_PAGES, OPT_STRIP,
 	OPT_PAGE_SIZE, OPT_CS_SKIP, OPT_FILTER, OPT_STACKS, OPT_HELP_KEYS,
 	OPT_WEIGHT, OPT_ICICLE, OPT_HUMAN, OPT_KEEP_OFFSETS, OPT_TITLE,
@@ -98,6 +99,7 @@ static void usage(FILE *f)
 "  -P                  by tgid\n"
 "  -s                  by stacktrace\n"
 "  -t                  by times (blocks), descending\n"
+"  -M                  by module name\n"
 "  -r                  by free_ts (dumps of kernels 5.14-6.6)\n"
 "  --sort KEYS         [+|-]key[,[+|-]key...]\n"
 "Group and select:\n"
@@ -106,6 +108,7 @@ static void usage(FILE *f)
 "  --pid LIST          keep blocks whose pid is in LIST (comma-separated)\n"
 "  --tgid LIST         keep blocks whose tgid is in LIST\n"
 "  --name LIST         keep blocks whose task name is in LIST\n"
+"  --module LIST       keep blocks whose module (vmlinux if none) is in LIST\n"
 "  --filter EXPR       keep blocks for which EXPR holds (repeatable, ANDed), e.g.\n"
 "                      'order>=3 and gfp has __GFP_COMP', \"name ~ '^kworker/'\",\n"
 "                      'at=10s..2m', 'not mod=vmlinux' (see pgsort(1))\n"
@@ -304,6 +307,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		{ "title", required_argument, NULL, OPT_TITLE },
 		{ "color", required_argument, NULL, OPT_COLOR },
 		{ "same-boot", no_argument, NULL, OPT_SAME_BOOT },
+		{ "module", required_argument, NULL, OPT_MODULE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
@@ -313,16 +317,17 @@ static int parse_args(struct cli *c, int argc, char **argv)
 	/* page_owner_sort's short sort flags and the key each one appends. */
 	static const char *const short_keys[128] = {
 		['a'] = "at", ['m'] = "-m", ['n'] = "n", ['p'] = "p",
-		['P'] = "tg", ['s'] = "st", ['t'] = "-t", ['r'] = "ft",
+		['P'] = "tg", ['s'] = "st", ['t'] = "-t", ['r'] = "ft", ['M'] = "mod",
 	};
 	int opt, err = 0;
 
 	opterr = 0;	/* our messages name the program the same way however it was run */
-	while ((opt = getopt_long(argc, argv, "admnpstPfrqhVj:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "admnpstPMfrqhVj:", longopts, NULL)) != -1) {
 		const char *what = NULL;
 
 		switch (opt) {
 		case 'a': case 'm': case 'n': case 'p': case 'P': case 's': case 't': case 'r':
+		case 'M':
 			err = add_short_sort(c, short_keys[opt]);
 			break;
 		case 'd':
@@ -356,6 +361,9 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			break;
 		case OPT_NAME:
 			err = pgs_query_select_name(c->q, optarg);
+			break;
+		case OPT_MODULE:
+			err = pgs_query_select_module(c->q, optarg);
 			break;
 		case OPT_CULL:
 			err = pgs_query_set_cull(c->q, optarg);
