@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * pgsort: the command line. Accepts everything tools/mm/page_owner_sort
- * accepts (Linux 6.12, plus -f/-r/ft/f of 5.19-6.6) and uses libpgsort
+ * accepts (Linux 6.12 and the mm tree's 2026 -M/--module, plus -f/-r/ft/f
+ * of 5.19-6.6) and uses libpgsort
  * through its public header only. This file owns stdout, stderr and the
  * exit status; the library only returns errors and reports diagnostics.
  */
@@ -28,7 +29,7 @@ enum {
 };
 
 enum {
-	OPT_PID = 1, OPT_TGID, OPT_NAME, OPT_CULL, OPT_SORT,
+	OPT_PID = 1, OPT_TGID, OPT_NAME, OPT_MODULE, OPT_CULL, OPT_SORT,
 	OPT_FORMAT, OPT_STRICT, OPT_NODE, OPT_TOP, OPT_MIN_PAGES, OPT_STRIP,
 	OPT_PAGE_SIZE, OPT_CS_SKIP, OPT_FILTER, OPT_STACKS, OPT_HELP_KEYS,
 	OPT_WEIGHT, OPT_ICICLE, OPT_HUMAN, OPT_KEEP_OFFSETS, OPT_TITLE,
@@ -38,7 +39,7 @@ enum {
 /* Options that select blocks, for saying which ones matched nothing. */
 enum {
 	SEL_PID = 1u << 0, SEL_TGID = 1u << 1, SEL_NAME = 1u << 2, SEL_FILTER = 1u << 3,
-	SEL_NODE = 1u << 4, SEL_UNRELEASED = 1u << 5,
+	SEL_NODE = 1u << 4, SEL_UNRELEASED = 1u << 5, SEL_MODULE = 1u << 6,
 };
 
 struct cli {
@@ -83,7 +84,7 @@ static const char *const diff_sort_names[] = {
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The short options; getopt_long gets them behind a ":" (see parse_args). */
-#define SHORTOPTS "admnpstPfrqhVj:"
+#define SHORTOPTS "admnpstPMfrqhVj:"
 
 /* The index of s in names[0..n), or -1. */
 static int name_index(const char *s, const char *const *names, size_t n)
@@ -113,6 +114,7 @@ static void usage(FILE *f)
 "  -P                  by tgid\n"
 "  -s                  by stacktrace\n"
 "  -t                  by times (blocks), descending\n"
+"  -M                  by module name\n"
 "  -r                  by free_ts (dumps of kernels 5.14-6.6)\n"
 "  --sort KEYS         [+|-]key[,[+|-]key...]\n"
 "Group and select:\n"
@@ -121,6 +123,7 @@ static void usage(FILE *f)
 "  --pid LIST          keep blocks whose pid is in LIST (comma-separated)\n"
 "  --tgid LIST         keep blocks whose tgid is in LIST\n"
 "  --name LIST         keep blocks whose task name is in LIST\n"
+"  --module LIST       keep blocks whose module (vmlinux if none) is in LIST\n"
 "  --filter EXPR       keep blocks for which EXPR holds (repeatable, ANDed), e.g.\n"
 "                      'order>=3 and gfp has __GFP_COMP', \"name ~ '^kworker/'\",\n"
 "                      'at=10s..2m', 'not mod=vmlinux' (see pgsort(1))\n"
@@ -383,6 +386,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		{ "same-boot", no_argument, NULL, OPT_SAME_BOOT },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "list", required_argument, NULL, OPT_LIST },
+		{ "module", required_argument, NULL, OPT_MODULE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
@@ -392,7 +396,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 	/* page_owner_sort's short sort flags and the key each one appends. */
 	static const char *const short_keys[128] = {
 		['a'] = "at", ['m'] = "-m", ['n'] = "n", ['p'] = "p",
-		['P'] = "tg", ['s'] = "st", ['t'] = "-t", ['r'] = "ft",
+		['P'] = "tg", ['s'] = "st", ['t'] = "-t", ['r'] = "ft", ['M'] = "mod",
 	};
 	static const char shortopts[] = SHORTOPTS;
 	int opt, err = 0;
@@ -403,6 +407,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 
 		switch (opt) {
 		case 'a': case 'm': case 'n': case 'p': case 'P': case 's': case 't': case 'r':
+		case 'M':
 			err = add_short_sort(c, short_keys[opt]);
 			break;
 		case 'd':
@@ -440,6 +445,10 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		case OPT_NAME:
 			err = pgs_query_select_name(c->q, optarg);
 			c->selecting |= SEL_NAME;
+			break;
+		case OPT_MODULE:
+			err = pgs_query_select_module(c->q, optarg);
+			c->selecting |= SEL_MODULE;
 			break;
 		case OPT_CULL:
 			err = pgs_query_set_cull(c->q, optarg);
@@ -1137,7 +1146,8 @@ static const char *boot_key(const char *list, char *buf, size_t bufsz)
 static void say_empty(const struct cli *c, const char *who, const char *name,
 		      const struct pgs_table *t, uint64_t selected, size_t groups)
 {
-	static const char *const opts[] = { "--pid", "--tgid", "--name", "--filter", "--node", "-f" };
+	static const char *const opts[] = { "--pid", "--tgid", "--name", "--filter", "--node", "-f",
+					     "--module" };
 	struct pgs_table_info info = PGS_INIT(pgs_table_info);
 	char list[80] = "";
 	size_t i, n = 0;

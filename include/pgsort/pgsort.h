@@ -572,11 +572,24 @@ PGS_API void pgs_query_clear_sort(struct pgs_query *q);
 /*
  * Select rows: keep a row only if its pid (tgid, name) is in the
  * comma-separated list. Repeated calls for one field add to its list; the
- * fields are ANDed. Returns 0, -EINVAL (a pid that is not a number), -ENOMEM.
+ * fields are ANDed. A pid or tgid is read as strtol() reads it, base 10:
+ * leading white space and one '+' or '-' are skipped, nothing may follow
+ * the digits, and it must fit an int32 (" 39", "+1" and "-1" are numbers;
+ * "", "1 ", "0x10" are not). Names are compared whole, spaces included.
+ * Returns 0, -EINVAL (a pid that is not a number), -ENOMEM.
  */
 PGS_API int pgs_query_select_pid(struct pgs_query *q, const char *list);
 PGS_API int pgs_query_select_tgid(struct pgs_query *q, const char *list);
 PGS_API int pgs_query_select_name(struct pgs_query *q, const char *list);
+
+/*
+ * Select rows whose module (the module key: the [module] of the innermost
+ * frame that has one, "vmlinux" when none has) is one of the
+ * comma-separated names, compared whole: page_owner_sort's --module (2026).
+ * Works on every kind of input. Repeated calls add to the list; ANDed with
+ * the other selections. Returns 0, -EINVAL, -ENOMEM. Since 0.3.
+ */
+PGS_API int pgs_query_select_module(struct pgs_query *q, const char *list);
 
 /*
  * Drop rows whose page was freed after it was allocated... as page_owner_sort

@@ -80,8 +80,14 @@ int stack_derive(struct pgs_table *t, uint32_t index)
 	uint32_t module = 0, stack_strip = 0, text_strip = 0;
 	int err = 0;
 
-	if (!m->nframes)
+	if (!m->nframes) {
+		/* No frame, so none with a module: page_owner_sort 2026 says vmlinux. */
+		module = strpool_intern(&t->strings, "vmlinux", 7, &(bool){ 0 });
+		if (!module)
+			return -ENOMEM;
+		t->st[index].module = module;
 		return 0;
+	}
 	/* Interning may move the pool: work on a copy of the text. */
 	if (pgs__grow(al, (void **)&t->frame_strip, &t->frame_strip_cap, t->frames_n,
 		      sizeof(*t->frame_strip)) < 0 || !(copy = pgs__malloc(al, len + 1)))

@@ -50,7 +50,8 @@ size_t result_columns(const struct pgs_result *r, struct column *out)
 	}
 	for (id = 0; id < K__COUNT; id++) {
 		bool sel = (id == K_PID && s->sel_pid) || (id == K_TGID && s->sel_tgid) ||
-			   (id == K_NAME && s->sel_name) || (id == K_NODE && s->sel_node);
+			   (id == K_NAME && s->sel_name) || (id == K_NODE && s->sel_node) ||
+			   (id == K_MODULE && s->sel_module);
 
 		if (!(s->cull & (1u << id)) && !sel)
 			continue;

@@ -3,7 +3,9 @@
  * page_owner_sort's text report (formats.md §4.4), byte for byte:
  *   no cull:  "%d times, %d pages, allocated by <labels>:\n<txt>\n"
  *   cull:     "%d times, %d pages[, PID %d][, TGID %d][, task_comm_name: %s]
- *              [, allocated by <labels>][ (UNRELEASED|RELEASED)][:\n<stacktrace>]\n"
+ *              [, module: %s][, allocated by <labels>][ (UNRELEASED|RELEASED)]
+ *              [:\n<stacktrace>]\n"
+ * (", module: " as page_owner_sort 2026 prints it, culled or selected),
  * where txt is the block minus its PFN line, the ts digits cut unless the
  * first sort key is alloc_ts. PGS_WRITE_HUMAN adds " (1.5 MiB)" after the
  * pages (pages x the query's page size).
@@ -45,13 +47,13 @@ int render_txt(const struct pgs_result *r, size_t i, const struct pgs_allocator 
 
 /*
  * The keys page_owner_sort cannot cull by, after its own: ", order 3",
- * ", module xfs", ... A missing value prints as "-".
+ * ", callsite f", ... A missing value prints as "-".
  */
 static void new_keys(struct writer *w, const struct pgs_result *r, size_t row)
 {
 	static const uint8_t ids[] = {
 		K_ALLOC_TS, K_FREE_TS, K_ORDER, K_GFP, K_MT, K_BMT, K_PFN, K_NODE, K_ZONE,
-		K_FLAGS, K_MEMCG, K_MR, K_HANDLE, K_MODULE, K_CALLSITE,
+		K_FLAGS, K_MEMCG, K_MR, K_HANDLE, K_CALLSITE,
 	};
 	size_t j;
 
@@ -109,10 +111,11 @@ void text_group_keys(struct writer *w, const struct pgs_result *r, size_t row)
 {
 	const struct pgs_table *t = r->t;
 	unsigned cull = r->s.cull;
+	char label[40];
+	struct kval v;
 
 	if (t->kind == PGS_KIND_PAGE_OWNER) {
 		const struct hdr_meta *h = table_row_hdr(t, row);
-		char label[40];
 
 		if (cull & (1u << K_PID) || r->s.sel_pid)
 			w_printf(w, ", PID %d", h->pid);
@@ -122,6 +125,20 @@ void text_group_keys(struct writer *w, const struct pgs_result *r, size_t row)
 			w_str(w, ", task_comm_name: ");
 			w_put(w, strpool_str(&t->strings, h->comm), strpool_len(&t->strings, h->comm));
 		}
+	}
+	/* page_owner_sort 2026's module, for every kind of input. */
+	if (cull & (1u << K_MODULE) || r->s.sel_module) {
+		key_value(&r->kc, K_MODULE, row, &v);
+		w_str(w, ", module: ");
+		if (v.type == KV_STR)
+			w_put(w, strpool_str(&t->strings, (uint32_t)v.v),
+			      strpool_len(&t->strings, (uint32_t)v.v));
+		else
+			w_put(w, "-", 1);
+	}
+	if (t->kind == PGS_KIND_PAGE_OWNER) {
+		const struct hdr_meta *h = table_row_hdr(t, row);
+
 		if (cull & (1u << K_ALLOCATOR))
 			w_printf(w, ", allocated by %s",
 				 allocator_label(table_row_allocator(t, row), label, sizeof(label)));

@@ -48,6 +48,9 @@ PGS_API void pgs_query_free(struct pgs_query *q)
 	for (i = 0; i < q->nnames; i++)
 		pgs__free(q->al, q->names[i]);
 	pgs__free(q->al, q->names);
+	for (i = 0; i < q->nmodules; i++)
+		pgs__free(q->al, q->modules[i]);
+	pgs__free(q->al, q->modules);
 	pgs__free(q->al, q->pids);
 	pgs__free(q->al, q->tgids);
 	pgs__free(q->al, q->s.sort);
@@ -148,13 +151,26 @@ struct numlist {
 	size_t *n, *cap;
 };
 
+/*
+ * One number as page_owner_sort's strtol(s, &end, 10) reads it: white
+ * space and one sign skipped, then digits up to the end of the item.
+ */
 static int add_num(void *arg, const char *s, size_t n)
 {
 	struct numlist *l = arg;
-	bool neg = n && s[0] == '-';
+	bool neg;
 	uint64_t v;
 
-	RETURN_ERROR_IF(n == neg || pgs__parse_u64(s + neg, n - neg, &v) != n - neg ||
+	while (n && (*s == ' ' || (*s >= '\t' && *s <= '\r'))) {
+		s++;
+		n--;
+	}
+	neg = n && s[0] == '-';
+	if (n && (s[0] == '-' || s[0] == '+')) {
+		s++;
+		n--;
+	}
+	RETURN_ERROR_IF(n == 0 || pgs__parse_u64(s, n, &v) != n ||
 			v > (uint64_t)INT32_MAX + neg, -EINVAL);
 	FORWARD_IF_ERROR(pgs__grow(l->al, (void **)l->v, l->cap, *l->n + 1, sizeof(**l->v)));
 	(*l->v)[(*l->n)++] = neg ? (int32_t)(-(int64_t)v) : (int32_t)v;
@@ -189,24 +205,45 @@ PGS_API int pgs_query_select_tgid(struct pgs_query *q, const char *list)
 	return 0;
 }
 
-static int add_name(void *arg, const char *s, size_t n)
+struct strlist {
+	const struct pgs_allocator *al;
+	char ***v;
+	size_t *n, *cap;
+};
+
+static int add_str(void *arg, const char *s, size_t n)
 {
-	struct pgs_query *q = arg;
+	struct strlist *l = arg;
 	char *copy;
 
-	FORWARD_IF_ERROR(pgs__grow(q->al, (void **)&q->names, &q->names_cap,
-				   q->nnames + 1, sizeof(*q->names)));
-	copy = pgs__strndup(q->al, s, n);
+	FORWARD_IF_ERROR(pgs__grow(l->al, (void **)l->v, l->cap, *l->n + 1, sizeof(**l->v)));
+	copy = pgs__strndup(l->al, s, n);
 	RETURN_ERROR_IF(!copy, -ENOMEM);
-	q->names[q->nnames++] = copy;
+	(*l->v)[(*l->n)++] = copy;
 	return 0;
+}
+
+static int select_strs(const struct pgs_allocator *al, char ***v, size_t *n, size_t *cap,
+		       const char *list)
+{
+	struct strlist l = { al, v, n, cap };
+
+	return each_item(list, add_str, &l);
 }
 
 PGS_API int pgs_query_select_name(struct pgs_query *q, const char *list)
 {
 	RETURN_ERROR_IF(!q, -EINVAL);
-	FORWARD_IF_ERROR(each_item(list, add_name, q));
+	FORWARD_IF_ERROR(select_strs(q->al, &q->names, &q->nnames, &q->names_cap, list));
 	q->s.sel_name = true;
+	return 0;
+}
+
+PGS_API int pgs_query_select_module(struct pgs_query *q, const char *list)
+{
+	RETURN_ERROR_IF(!q, -EINVAL);
+	FORWARD_IF_ERROR(select_strs(q->al, &q->modules, &q->nmodules, &q->modules_cap, list));
+	q->s.sel_module = true;
 	return 0;
 }
 
@@ -437,6 +474,29 @@ static uint8_t *select_headers(const struct pgs_query *q, const struct pgs_table
 			pass = hit;
 		}
 		ok[i] = pass;
+	}
+	return ok;
+}
+
+/*
+ * Per stacktrace: is its module in --module's list? Every row has a
+ * stacktrace (index 0: none), whose module is "vmlinux" when no frame has one.
+ */
+static uint8_t *select_stacks(const struct pgs_query *q, const struct pgs_table *t)
+{
+	size_t n = t->st_n, i, j;
+	uint8_t *ok = pgs__malloc(t->al, n);
+
+	if (!ok)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		const char *mod = strpool_str(&t->strings, t->st[i].module);
+		size_t len = strpool_len(&t->strings, t->st[i].module);
+		bool hit = false;
+
+		for (j = 0; j < q->nmodules && !hit; j++)
+			hit = strlen(q->modules[j]) == len && memcmp(q->modules[j], mod, len) == 0;
+		ok[i] = hit;
 	}
 	return ok;
 }
@@ -700,6 +760,7 @@ struct part {
 	const struct pgs_query *q;
 	const uint8_t *hsel;	/* per header template: selected */
 	const uint8_t *psel;	/* per PFN template: selected (--node) */
+	const uint8_t *ssel;	/* per stacktrace: selected (--module) */
 	const uint8_t *rsel;	/* per row: passed the filters */
 	uint32_t *hash;		/* per row, shared: written in pass 1, read in pass 2 */
 	size_t from, to;	/* pass 1: rows */
@@ -717,6 +778,8 @@ static bool row_selected(const struct part *p, const struct pgs_table *t, size_t
 	if (p->hsel && !p->hsel[t->c_hdr[i]])
 		return false;
 	if (p->psel && !p->psel[t->c_pfnt[i]])
+		return false;
+	if (p->ssel && !p->ssel[t->c_st[i]])
 		return false;
 	if (p->rsel && !p->rsel[i])
 		return false;
@@ -939,7 +1002,7 @@ static int aggregate(struct pgs_result *r, const struct pgs_query *q, unsigned t
 {
 	const struct pgs_table *t = r->t;
 	struct part parts[16];
-	uint8_t *hsel = NULL, *psel = NULL, *rsel = NULL;
+	uint8_t *hsel = NULL, *psel = NULL, *ssel = NULL, *rsel = NULL;
 	const uint32_t *col;
 	uint32_t *hash;
 	size_t nids = 0;
@@ -954,6 +1017,11 @@ static int aggregate(struct pgs_result *r, const struct pgs_query *q, unsigned t
 		pgs__free(r->al, hsel);
 		return -ENOMEM;
 	}
+	if (q->s.sel_module && !(ssel = select_stacks(q, t))) {
+		pgs__free(r->al, hsel);
+		pgs__free(r->al, psel);
+		return -ENOMEM;
+	}
 	err = select_rows(r, q, &rsel);
 	col = err ? NULL : cull_column(r, &nids);
 	/* Ids few enough that a sum array per thread is cheaper than hashing. */
@@ -965,6 +1033,7 @@ static int aggregate(struct pgs_result *r, const struct pgs_query *q, unsigned t
 	if (err) {
 		pgs__free(r->al, hsel);
 		pgs__free(r->al, psel);
+		pgs__free(r->al, ssel);
 		pgs__free(r->al, rsel);
 		return err;
 	}
@@ -975,6 +1044,7 @@ static int aggregate(struct pgs_result *r, const struct pgs_query *q, unsigned t
 		parts[k].q = q;
 		parts[k].hsel = hsel;
 		parts[k].psel = psel;
+		parts[k].ssel = ssel;
 		parts[k].rsel = rsel;
 		parts[k].hash = hash;
 		parts[k].from = t->rows * k / n;
@@ -1029,6 +1099,7 @@ out:
 	pgs__free(r->al, hash);
 	pgs__free(r->al, hsel);
 	pgs__free(r->al, psel);
+	pgs__free(r->al, ssel);
 	pgs__free(r->al, rsel);
 	return err;
 }

@@ -81,7 +81,7 @@ struct query_spec {
 	unsigned cull;		/* 1u << enum key_id */
 	struct sort_key *sort;
 	size_t nsort;
-	bool sel_pid, sel_tgid, sel_name, sel_node, unreleased;
+	bool sel_pid, sel_tgid, sel_name, sel_node, sel_module, unreleased;
 	bool strip;		/* frames without +0xoff/0xsize */
 	uint64_t page_size;	/* 0: 4096 */
 	size_t top;		/* 0: every group */
@@ -97,6 +97,8 @@ struct pgs_query {
 	size_t npids, ntgids, pids_cap, tgids_cap;
 	char **names;
 	size_t nnames, names_cap;
+	char **modules;		/* --module LIST */
+	size_t nmodules, modules_cap;
 	int32_t *nodes;
 	size_t nnodes, nodes_cap;
 	char *cs_skip;		/* call site skip pattern, NULL: the default */

@@ -28,6 +28,12 @@ int table_create(struct pgs_table **out, const struct pgs_allocator *al,
 	}
 	memcpy(t->name, name ? name : "-", nlen + 1);
 	memset(&t->st[0], 0, sizeof(t->st[0]));
+	/* Stacktrace 0, a block with no line after its header: no frame, so vmlinux. */
+	t->st[0].module = strpool_intern(&t->strings, "vmlinux", 7, &(bool){ 0 });
+	if (!t->st[0].module) {
+		pgs_table_free(t);
+		return -ENOMEM;
+	}
 	t->st_n = 1;
 	t->pfnm[0].mt = t->pfnm[0].bmt = PGS_MT_NONE;
 	t->pfnm[0].node = t->pfnm[0].zone = -1;

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Compatibility harness: pgsort against the real page_owner_sort (Linux 6.12).
+"""Compatibility harness: pgsort against the real page_owner_sort (Linux 6.12, or 2026).
 
 usage: compare.py --pgsort BIN --ref BIN --fixtures DIR [--tmp DIR]
-                  [--only SUBSTR] [--opts SUBSTR] [--keep]
+                  [--only SUBSTR] [--opts SUBSTR] [--peer 6.12|2026]
 
 For every fixture (page_owner dumps under DIR, zstd-compressed) and every
 option set, runs
@@ -14,6 +14,11 @@ and compares the two OUTPUT files group for group, ignoring only the order
 of groups with equal sort keys and the documented differences (see
 README.md next to this file).  Prints one line per (fixture, option set),
 then a final line "N passed, M failed"; exits 1 if M > 0.
+
+With --peer 2026, REF is the page_owner_sort of the kernel's mm tree
+(2026: -M, --module, the module key, --sort honoured) and the option sets
+are those of peer_option_sets(); where the reference's order has no ties
+the two output files must be byte-identical.
 
 Python 3 standard library only.  Totals (records, pages) come from
 totals.awk, which is computed independently of both tools.
@@ -51,11 +56,13 @@ class OptSet:
 
     cull:   None (no --cull: groups are txt) or the set of culled keys
     order:  what both tools sort by, as a key for the order check
-            ("times", "pages"), or "sort" for --sort=n,-tg (see README)
-    select: True if the option set selects records (--pid)
+            ("times", "pages", "module", "rest": the whole header after
+            the counts), or "sort" for --sort=n,-tg (see README)
+    select: None, or a function of the InputScan giving the (records,
+            pages) the selection keeps (--pid, --module)
     """
 
-    def __init__(self, name, args, cull=None, order="times", select=False):
+    def __init__(self, name, args, cull=None, order="times", select=None):
         self.name = name
         self.args = args
         self.cull = cull
@@ -79,8 +86,49 @@ def option_sets(pid):
         OptSet("-m", ["-m"], order="pages"),
         OptSet("-t", ["-t"]),
         OptSet("--sort=n,-tg", ["--sort=n,-tg"], order="sort"),
-        OptSet("--pid=%d" % pid, ["--pid=%d" % pid], select=True),
+        OptSet("--pid=%d" % pid, ["--pid=%d" % pid], select=pid_totals(pid)),
         OptSet("--cull=st,ator", ["--cull=st,ator"], cull={"st", "ator"}),
+    ]
+
+
+def pid_totals(pid):
+    return lambda scan: (scan.pid_records[pid], scan.pid_pages[pid])
+
+
+def module_totals(mods):
+    return lambda scan: (sum(scan.mod_records[m] for m in mods),
+                         sum(scan.mod_pages[m] for m in mods))
+
+
+# The option sets of option_sets() that page_owner_sort 2026 runs through
+# the same code as 6.12 and whose order key another set checks: left out
+# against 2026 to keep the suite's run time (the 6.12 run has them).
+SAME_AS_612 = ("-t", "-m", "--cull=st,ator")
+
+
+def peer_option_sets(scan, big):
+    """Option sets against page_owner_sort 2026. On big dumps only the
+    module ones whose output is a line per group (run time)."""
+    mods = scan.module_list()
+    lst = ",".join(m.decode() for m in mods)
+    sets = [
+        OptSet("--cull=mod", ["--cull=mod"], cull={"mod"}),
+        OptSet("--module=%s --cull=pid,mod" % lst, ["--module=" + lst, "--cull=pid,mod"],
+               cull={"pid", "mod"}, select=module_totals(mods)),
+    ]
+    if big:
+        return sets
+    old = [o for o in option_sets(scan.top_pid()) if o.name not in SAME_AS_612]
+    return old + sets + [
+        OptSet("--cull=mod,name --sort=mod,-n", ["--cull=mod,name", "--sort=mod,-n"],
+               cull={"mod", "name"}, order="rest"),
+        OptSet("-M", ["-M"], order="module"),
+        OptSet("--cull=st,mod", ["--cull=st,mod"], cull={"st", "mod"}),
+        OptSet("--module=%s" % lst, ["--module=" + lst], select=module_totals(mods)),
+        OptSet("--cull=st --sort=mod", ["--cull=st", "--sort=mod"], cull={"st"},
+               order="module"),
+        OptSet("--cull=pid,name --sort=-p,n", ["--cull=pid,name", "--sort=-p,n"],
+               cull={"pid", "name"}, order="rest"),
     ]
 
 
@@ -94,6 +142,17 @@ PID_RE = re.compile(rb"pid\s*([0-9]*),")
 ORDER_RE = re.compile(rb"order\s*([0-9]*),")
 # comm in a header line: between the first "tgid N (" and the LAST "), ts "
 HDR_COMM_RE = re.compile(rb"tgid (-?[0-9]+) \((.*)\), ts ")
+# page_owner_sort 2026's module: the first match in the block text (PFN
+# line excluded), "vmlinux" without one or when it has 64 bytes or more
+MODULE_RE = re.compile(rb"\[([a-zA-Z0-9_]+)\]")
+MODULE_REST_RE = re.compile(rb", module: ([A-Za-z0-9_]*)")
+
+
+def module_of(txt):
+    m = MODULE_RE.search(txt)
+    if not m or len(m.group(1)) >= 64:
+        return b"vmlinux"
+    return m.group(1)
 
 
 def ref_strip_ts(txt):
@@ -142,6 +201,8 @@ class InputScan:
         self.labels = {}          # key -> [first_label, set(labels)]
         self.pid_records = collections.Counter()
         self.pid_pages = collections.Counter()
+        self.mod_records = collections.Counter()
+        self.mod_pages = collections.Counter()
         self.blocks = 0
         pfn = b""                 # page_owner_sort keeps the last PFN line
         cur = []
@@ -173,10 +234,19 @@ class InputScan:
             pages = 1 << int(m.group(1))
         self.pid_records[pid] += 1
         self.pid_pages[pid] += pages
+        mod = module_of(txt)
+        self.mod_records[mod] += 1
+        self.mod_pages[mod] += pages
 
     def top_pid(self):
         # most records; ties: smallest pid
         return min(self.pid_records.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+
+    def module_list(self):
+        """--module's list: every module but the one of most records (a
+        proper subset), or vmlinux when it is the only one."""
+        mods = sorted(self.mod_records, key=lambda m: (-self.mod_records[m], m))
+        return sorted(mods[1:]) or mods
 
     def mixed(self, key):
         ent = self.labels.get(key)
@@ -288,14 +358,29 @@ class Result:
         self.tol_edge = (0, 0)   # groups (ref, pgsort)
         self.first_label_ok = 0  # pgsort label == first input member's label
         self.first_label_n = 0
+        self.deterministic = False  # no tie in the reference's order
 
 
-def compare(ref_groups, pg_groups, opt, scan, tot, res):
+def group_module(g):
+    """The module a group sorts by: printed (--cull with mod), else that of
+    its printed text (txt, or the stacktrace with --cull=st)."""
+    m = MODULE_REST_RE.search(g.rest)
+    return m.group(1) if m else module_of(g.body)
+
+
+ORDER_KEYS = {
+    "times": lambda g: g.times,
+    "pages": lambda g: g.pages,
+    "module": group_module,
+    "rest": lambda g: g.rest,
+}
+
+
+def compare(ref_groups, pg_groups, opt, scan, tot, res, peer="6.12"):
     # -- totals of pgsort's groups against the independent count
     if opt.select:
-        pid = int(opt.args[0].split("=", 1)[1])
-        want = (scan.pid_records[pid], scan.pid_pages[pid])
-        what = "pid %d records/pages (own scan)" % pid
+        want = opt.select(scan)
+        what = "%s records/pages (own scan)" % opt.name
     else:
         want = tot
         what = "records/pages (totals.awk)"
@@ -373,8 +458,11 @@ def compare(ref_groups, pg_groups, opt, scan, tot, res):
                 res.details.append(full(g))
 
     # -- order
-    if opt.order in ("times", "pages"):
-        key = (lambda g: g.times) if opt.order == "times" else (lambda g: g.pages)
+    if opt.order == "sort" and peer == "2026":
+        key = header_comm_tgid
+    else:
+        key = ORDER_KEYS.get(opt.order)
+    if key is not None:
         rs = [key(g) for g in ref_rest]
         ps = [key(g) for g in pg_rest]
         if rs != ps:
@@ -385,6 +473,10 @@ def compare(ref_groups, pg_groups, opt, scan, tot, res):
             if i < len(pg_rest):
                 msg += "; pgsort group: %s" % show(pg_rest[i])
             res.fail.append(msg)
+        elif (all(a != b for a, b in zip(rs, rs[1:])) and len(ref_rest) == len(ref_groups)
+              and not res.tol_label):
+            # no tie: nothing may differ, byte for byte
+            res.deterministic = True
     elif opt.order == "sort":
         # the reference ignores --sort (sorts by times descending, see
         # README); pgsort must honour it: comm ascending, tgid descending
@@ -450,6 +542,10 @@ def main():
     ap.add_argument("--only", action="append", help="only fixtures whose name contains this")
     ap.add_argument("--opts", action="append", help="only option sets whose name contains this")
     ap.add_argument("--timeout", type=int, default=600)
+    ap.add_argument("--peer", choices=("6.12", "2026"), default="6.12",
+                    help="which page_owner_sort --ref is (default 6.12)")
+    ap.add_argument("--big", type=int, default=50,
+                    help="--peer 2026: dumps of more MiB get the short option list")
     ap.add_argument("--selftest", action="store_true",
                     help="--pgsort is the reference itself or a wrapper around it: expect "
                          "6.12 --sort semantics (--sort ignored) from it too")
@@ -469,7 +565,7 @@ def main():
     repdir = os.path.join(tmp, "report")
     os.makedirs(repdir, exist_ok=True)
 
-    passed = failed = 0
+    passed = failed = identical = 0
     tol_label = tol_edge_ref = tol_edge_pg = 0
     t_ref = t_pg = 0.0
     t_start = time.monotonic()
@@ -490,9 +586,12 @@ def main():
             if scan.blocks != tot[0]:
                 print("note %s: %d blocks but %d 'Page allocated' lines"
                       % (name, scan.blocks, tot[0]), flush=True)
-            pid = scan.top_pid()
-            for opt in option_sets(pid):
-                if a.selftest and opt.order == "sort":
+            if a.peer == "2026":
+                sets = peer_option_sets(scan, os.path.getsize(inp) > a.big << 20)
+            else:
+                sets = option_sets(scan.top_pid())
+            for opt in sets:
+                if a.selftest and opt.order == "sort" and a.peer == "6.12":
                     opt.order = "times"
                 if a.opts and not any(s in opt.name for s in a.opts):
                     continue
@@ -527,7 +626,12 @@ def main():
                     res.fail.append("cannot parse pgsort output: %s" % e)
                     pg_groups = None
                 if ref_groups is not None and pg_groups is not None:
-                    compare(ref_groups, pg_groups, opt, scan, tot, res)
+                    compare(ref_groups, pg_groups, opt, scan, tot, res, a.peer)
+                if res.deterministic and not res.fail:
+                    if subprocess.run(["cmp", "-s", ref_out, pg_out]).returncode:
+                        res.fail.append("no tie in the order, yet the files differ")
+                    else:
+                        identical += 1
                 tol_label += res.tol_label
                 tol_edge_ref += res.tol_edge[0]
                 tol_edge_pg += res.tol_edge[1]
@@ -573,6 +677,7 @@ def main():
                 shutil.rmtree(tmp, ignore_errors=True)
     print("tolerated: %d allocator label(s) of mixed groups; ts-in-comm groups compared "
           "by totals only: %d (reference) / %d (pgsort)" % (tol_label, tol_edge_ref, tol_edge_pg))
+    print("byte-identical (no ties in the order): %d" % identical)
     print("time: reference %.1fs, pgsort %.1fs, total %.1fs"
           % (t_ref, t_pg, time.monotonic() - t_start))
     print("%d passed, %d failed" % (passed, failed))

@@ -18,6 +18,8 @@ Modes (PERTURB_MODE):
   mixed  no-cull output only: every "allocated by CMA " becomes "allocated
          by OTHERS " (tolerated when the group's allocators are mixed)
   body   change one character of the first frame line of the middle group
+  module first group ", module: NAME" -> ", module: NAMEx" (page_owner_sort
+         2026: the option sets that print the module fail)
   edgemerge  emulate pgsort on comms containing "ts N ns" (no-cull output
          only): cut the real ts of those groups' headers, merge equal
          groups, re-sort by times (pages with -m), stable (must pass)
@@ -77,6 +79,8 @@ def main():
         for g in groups:
             if b"allocated by CMA " in g[0]:
                 g[0] = g[0].replace(b"allocated by CMA ", b"allocated by OTHERS ")
+    elif mode == "module":
+        groups[0][0] = re.sub(rb"(, module: [A-Za-z0-9_]*)", rb"\1x", groups[0][0], count=1)
     elif mode == "body":
         g = groups[len(groups) // 2]
         for i, l in enumerate(g[1:], 1):

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Self-test of the compatibility harness (not of pgsort).
 
-usage: selftest.py --ref BIN --fixtures DIR [--tmp DIR]
+usage: selftest.py --ref BIN --fixtures DIR [--tmp DIR] [--peer26 BIN]
 
 Runs compare.py with --pgsort pointing at the reference itself and at
 perturb.py (the reference with its output damaged in one controlled way)
@@ -9,6 +9,9 @@ and checks that compare.py passes and fails exactly where it should.
 Also builds a synthetic fixture with CMA pageblocks (the real 6.12
 fixtures have none) to exercise the mixed-allocator tolerance.
 Uses the small and edgecomm fixtures only; takes about a minute.
+With --peer26 (page_owner_sort 2026, built by build-peer.sh), also
+compare.py --peer 2026 on the modules fixture: it against itself, and
+perturbed (dropped group, a module name changed, two groups swapped).
 """
 
 import argparse
@@ -24,9 +27,10 @@ COMPARE = os.path.join(HERE, "compare.py")
 PERTURB = os.path.join(HERE, "perturb.py")
 SMALL = "6.12.117/small/page_owner"
 EDGE = "6.12.117/edgecomm/page_owner"
+MODULES = "6.12.117/modules/page_owner"
 
 
-def run(ref, fixtures, tmp, pgsort, only, mode=None, selftest=True):
+def run(ref, fixtures, tmp, pgsort, only, mode=None, selftest=True, peer=None):
     env = dict(os.environ)
     if mode is not None:
         env["PERTURB_REAL"] = ref
@@ -35,6 +39,8 @@ def run(ref, fixtures, tmp, pgsort, only, mode=None, selftest=True):
            "--fixtures", fixtures, "--tmp", tmp, "--only", only]
     if selftest:
         cmd.append("--selftest")
+    if peer:
+        cmd += ["--peer", peer]
     p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     out = p.stdout.decode("utf-8", "replace")
     m = re.search(r"^(\d+) passed, (\d+) failed$", out, re.M)
@@ -85,6 +91,7 @@ def main():
     ap.add_argument("--ref", required=True)
     ap.add_argument("--fixtures", required=True)
     ap.add_argument("--tmp")
+    ap.add_argument("--peer26", help="page_owner_sort 2026 binary")
     a = ap.parse_args()
     ref = os.path.abspath(a.ref)
     own = a.tmp is None
@@ -120,6 +127,24 @@ def main():
         print("%s %s: got %s, want %s" % ("ok  " if ok else "BAD ", desc, got, want), flush=True)
         if not ok:
             print(out)
+
+    # page_owner_sort 2026 (13 option sets on a dump of less than 50 MiB).
+    # swap: 3 sets pass, whose order (-M, --cull=st --sort=mod: module;
+    # --sort=n,-tg: name and tgid) ties the two swapped groups.
+    if a.peer26:
+        p26 = os.path.abspath(a.peer26)
+        for desc, pg, mode, want in (
+                ("2026: ref vs ref, modules", p26, None, (13, 0)),
+                ("2026: perturb drop", PERTURB, "drop", (0, 13)),
+                ("2026: perturb module (the 4 sets printing it fail)", PERTURB, "module", (9, 4)),
+                ("2026: perturb swap (order)", PERTURB, "swap", (3, 10))):
+            got, tol, out, rc = run(p26, a.fixtures, work, pg, MODULES, mode, False, "2026")
+            ok = got == want and (rc != 0) == (want[1] > 0)
+            bad += not ok
+            print("%s %s: got %s, want %s" % ("ok  " if ok else "BAD ", desc, got, want),
+                  flush=True)
+            if not ok:
+                print(out)
 
     # synthetic CMA fixtures: mixed allocators
     src = os.path.join(work, "6.12.117_small_page_owner.txt")   # decompressed above

@@ -10,10 +10,12 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include <pgsort/pgsort.h>
+#include "testutil.h"
 
 #define S1 " get_page_from_freelist+0x1/0x10\n __alloc_pages_noprof+0x2/0x20\n do_one+0x3/0x30\n"
 #define S2 " get_page_from_freelist+0x1/0x10\n __alloc_pages_noprof+0x2/0x20\n do_two+0x3/0x30\n"
@@ -187,6 +189,165 @@ static void test_bad_keys(void **state)
 	pgs_query_free(q);
 }
 
+/*
+ * page_owner_sort's numbers are strtol's: white space and one sign before
+ * the digits, nothing after them. Selected on the dump above by pid.
+ */
+static void test_pid_syntax(void **state)
+{
+	/* expect: by pid; by tgid, row 3 (pid 20, tgid 21) is left out of pid 20 */
+	static const struct { const char *list, *expect, *expect_tgid; } ok[] = {
+		{ " 10, +20", "3/4@0 2/5@2", "3/4@0 1/4@2" },
+		{ "\t10,\n30", "3/4@0 1/1@4", "3/4@0 1/1@4" },
+		{ "+30", "1/1@4", "1/1@4" },
+		{ " -2147483648,2147483647", "", "" },
+	};
+	static const char *const bad[] = {
+		"10 ", "+", " ", "+-10", "- 10", "10,,20", "10,", "2147483648", "-2147483649",
+		"0x10", "1e1",
+	};
+	struct pgs_table *t = NULL;
+	struct pgs_query *q;
+	struct qcase c = { "pid", NULL, NULL, NULL, NULL, NULL };
+	char got[256];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(pgs_table_open_mem(&t, dump, sizeof(dump) - 1, NULL), 0);
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		c.pid = ok[i].list;
+		run_case(t, &c, got, sizeof(got));
+		if (strcmp(got, ok[i].expect) != 0)
+			fail_msg("--pid '%s': got '%s', expected '%s'", ok[i].list, got, ok[i].expect);
+		c.pid = NULL;
+		c.tgid = ok[i].list;
+		run_case(t, &c, got, sizeof(got));
+		if (strcmp(got, ok[i].expect_tgid) != 0)
+			fail_msg("--tgid '%s': got '%s', expected '%s'", ok[i].list, got,
+				 ok[i].expect_tgid);
+		c.tgid = NULL;
+	}
+	assert_int_equal(pgs_query_create(&q), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (pgs_query_select_pid(q, bad[i]) != -EINVAL)
+			fail_msg("--pid '%s' was taken", bad[i]);
+		if (pgs_query_select_tgid(q, bad[i]) != -EINVAL)
+			fail_msg("--tgid '%s' was taken", bad[i]);
+	}
+	pgs_query_free(q);
+	pgs_table_free(t);
+}
+
+/*
+ * The module of a block: the [name] of its innermost frame that has one,
+ * vmlinux without (also without frames, and for a task named "[x]").
+ *  row  order  stack                         module
+ *   0   0      S1                            vmlinux
+ *   1   1      ... brd_insert_page [brd]     brd
+ *   2   2      zs_malloc [zsmalloc], zram    zsmalloc
+ *   3   0      handle: 5 (no frame)          vmlinux
+ *   4   0      S1, task "[x]"                vmlinux
+ */
+static const char mod_dump[] =
+	HDR(0, 10, 10, "a", 1) PFN("0x1000", "Unmovable", "") S1 "\n"
+	HDR(1, 10, 10, "a", 2) PFN("0x1002", "Unmovable", "")
+	" get_page_from_freelist+0x1/0x10\n brd_insert_page+0x4d/0xc0 [brd]\n"
+	" brd_submit_bio+0x1/0x2 [brd]\n\n"
+	HDR(2, 20, 20, "b", 3) PFN("0x1004", "Unmovable", "")
+	" get_page_from_freelist+0x1/0x10\n zs_malloc+0x17b/0x550 [zsmalloc]\n"
+	" zram_submit_bio+0x813/0x8f0 [zram]\n\n"
+	HDR(0, 30, 30, "c", 4) PFN("0x1008", "Unmovable", "") "handle: 5\n\n"
+	HDR(0, 40, 40, "[x]", 5) PFN("0x1009", "Unmovable", "") S1 "\n";
+
+static void test_select_module(void **state)
+{
+	static const struct { const char *cull, *sort, *modules, *pid, *expect; } cases[] = {
+		{ "mod", NULL, NULL, NULL, "3/3@0 1/2@1 1/4@2" },
+		{ "mod", "mod", NULL, NULL, "1/2@1 3/3@0 1/4@2" },
+		{ "mod", "-mod", NULL, NULL, "1/4@2 3/3@0 1/2@1" },
+		{ "st", NULL, "brd", NULL, "1/2@1" },
+		{ "pid", NULL, "vmlinux", NULL, "1/1@0 1/1@3 1/1@4" },
+		{ "mod", NULL, "brd,zsmalloc", NULL, "1/2@1 1/4@2" },
+		{ "mod", NULL, "zram", NULL, "" },	/* not the innermost */
+		{ "mod", NULL, " brd", NULL, "" },	/* compared whole */
+		{ "mod", NULL, "x", NULL, "" },
+		{ "pid", NULL, "vmlinux", "10,40", "1/1@0 1/1@4" },
+	};
+	struct pgs_table *t = NULL;
+	struct pgs_write_opts o = PGS_INIT(pgs_write_opts);
+	struct membuf b = { 0 };
+	size_t i, j;
+
+	(void)state;
+	assert_int_equal(pgs_table_open_mem(&t, mod_dump, sizeof(mod_dump) - 1, NULL), 0);
+	assert_int_equal(pgs_table_count(t), 5);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pgs_query *q;
+		struct pgs_result *r;
+		char got[256];
+		size_t n = 0;
+
+		got[0] = '\0';
+		assert_int_equal(pgs_query_create(&q), 0);
+		assert_int_equal(pgs_query_set_cull(q, cases[i].cull), 0);
+		if (cases[i].sort)
+			assert_int_equal(pgs_query_add_sort(q, cases[i].sort), 0);
+		if (cases[i].modules)
+			assert_int_equal(pgs_query_select_module(q, cases[i].modules), 0);
+		if (cases[i].pid)
+			assert_int_equal(pgs_query_select_pid(q, cases[i].pid), 0);
+		assert_int_equal(pgs_query_run(q, t, &r), 0);
+		for (j = 0; j < pgs_result_count(r); j++) {
+			struct pgs_group g = PGS_INIT(pgs_group);
+
+			assert_int_equal(pgs_result_group(r, j, &g), 0);
+			n += (size_t)snprintf(got + n, sizeof(got) - n, "%s%llu/%llu@%zu",
+					      j ? " " : "", (unsigned long long)g.times,
+					      (unsigned long long)g.pages, g.first_row);
+		}
+		if (strcmp(got, cases[i].expect) != 0)
+			fail_msg("case %zu (cull %s, --module %s): got '%s', expected '%s'", i,
+				 cases[i].cull, cases[i].modules, got, cases[i].expect);
+		pgs_result_free(r);
+		pgs_query_free(q);
+	}
+
+	/* page_owner_sort 2026's text: ", module: NAME" after the task name,
+	 * before the allocator; with --module also when not culled by it. */
+	{
+		struct pgs_query *q;
+		struct pgs_result *r;
+
+		assert_int_equal(pgs_query_create(&q), 0);
+		assert_int_equal(pgs_query_set_cull(q, "ator,mod,name"), 0);
+		assert_int_equal(pgs_query_run(q, t, &r), 0);
+		assert_int_equal(pgs_result_write(r, &o, membuf_sink, &b), 0);
+		/* every group one block: first appearance */
+		assert_string_equal(b.s,
+			"1 times, 1 pages, task_comm_name: a, module: vmlinux, allocated by OTHERS \n"
+			"1 times, 2 pages, task_comm_name: a, module: brd, allocated by OTHERS \n"
+			"1 times, 4 pages, task_comm_name: b, module: zsmalloc, allocated by OTHERS \n"
+			"1 times, 1 pages, task_comm_name: c, module: vmlinux, allocated by OTHERS \n"
+			"1 times, 1 pages, task_comm_name: [x], module: vmlinux, allocated by OTHERS \n");
+		pgs_result_free(r);
+		pgs_query_free(q);
+		membuf_reset(&b);
+
+		assert_int_equal(pgs_query_create(&q), 0);
+		assert_int_equal(pgs_query_set_cull(q, "pid"), 0);
+		assert_int_equal(pgs_query_select_module(q, "brd"), 0);
+		assert_int_equal(pgs_query_select_module(q, "zsmalloc"), 0);	/* adds */
+		assert_int_equal(pgs_query_run(q, t, &r), 0);
+		assert_int_equal(pgs_result_write(r, &o, membuf_sink, &b), 0);
+		assert_string_equal(b.s, "1 times, 2 pages, PID 10, module: brd\n"
+					 "1 times, 4 pages, PID 20, module: zsmalloc\n");
+		pgs_result_free(r);
+		pgs_query_free(q);
+		membuf_reset(&b);
+	}
+	pgs_table_free(t);
+}
+
 /* free_ts keys: era E text (v5.14-v6.6) has them, 6.12 text does not. */
 static void test_free_ts(void **state)
 {
@@ -239,6 +400,8 @@ int main(void)
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_bad_keys),
+		cmocka_unit_test(test_pid_syntax),
+		cmocka_unit_test(test_select_module),
 		cmocka_unit_test(test_free_ts),
 	};
 
