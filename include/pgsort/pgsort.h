@@ -119,6 +119,7 @@ PGS_API unsigned pgs_version_number(void);
 #define PGS_E_STATE	(-(PGS_E_BASE + 7))	/* call not valid in this state */
 #define PGS_E_FILTER	(-(PGS_E_BASE + 8))	/* a filter expression is malformed */
 #define PGS_E_CHANGED	(-(PGS_E_BASE + 9))	/* a file shrank while being read (0.3) */
+#define PGS_E_CORRUPT	(-(PGS_E_BASE + 10))	/* compressed input damaged or cut short (0.3) */
 
 /*
  * A static, human-readable description of err (a negative return value of
@@ -354,6 +355,13 @@ struct pgs_table_info {
 	int has_free_ts;	/* rows carry free_ts (eras E, F, G) */
 	int has_tgid;		/* rows carry tgid and comm (eras F and later) */
 	int has_ts;		/* rows carry ts (eras D and later) */
+	/*
+	 * Compressed input (0.3): "zstd", "gzip" or "xz" (static storage),
+	 * NULL when the input was text; then compressed_bytes is the size of
+	 * the compressed input read, and bytes the text it held.
+	 */
+	const char *compression;
+	uint64_t compressed_bytes;
 };
 
 PGS_API void pgs_table_info(const struct pgs_table *t,

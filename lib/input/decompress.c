@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Compressed input: zstd (libzstd), gzip (zlib) and xz (liblzma), told by
+ * their magic bytes. Each is read as its command-line tool reads it with
+ * -dc: several zstd frames (pzstd writes them), gzip members or xz streams
+ * one after the other make one text; zstd skippable frames are skipped.
+ * A stream cut short, a bad checksum (zstd's content checksum when the
+ * frame has one, gzip's CRC-32 and length, xz's check) or bytes that are
+ * not the format are PGS_E_CORRUPT with the compressed byte offset.
+ * Every allocation of the three libraries goes through the caller's
+ * allocator hook.
+ */
+#include <lzma.h>
+#include <poll.h>
+#include <stdio.h>	/* snprintf */
+#include <sys/mman.h>	/* madvise */
+#include <unistd.h>	/* read */
+#define ZSTD_STATIC_LINKING_ONLY	/* ZSTD_createDCtx_advanced: ZSTD_customMem */
+#include <zlib.h>
+#include <zstd.h>
+
+#include "decompress.h"
+
+/* Compressed bytes read from a descriptor at a time. */
+#define IN_BUF ((size_t)1 << 20)
+/* A mapping is fed in steps of this much, its pages dropped behind. */
+#define MEM_STEP ((size_t)4 << 20)
+
+enum dec_format dec_sniff(const void *buf, size_t len)
+{
+	const unsigned char *u = buf;
+
+	if (len >= 4 && u[0] == 0x28 && u[1] == 0xb5 && u[2] == 0x2f && u[3] == 0xfd)
+		return DEC_ZSTD;
+	/* A zstd skippable frame (magic 0x184D2A50-5F) before the data. */
+	if (len >= 4 && (u[0] & 0xf0) == 0x50 && u[1] == 0x2a && u[2] == 0x4d && u[3] == 0x18)
+		return DEC_ZSTD;
+	/* gzip: magic, then deflate (8), the only method there is. */
+	if (len >= 3 && u[0] == 0x1f && u[1] == 0x8b && u[2] == 8)
+		return DEC_GZIP;
+	if (len >= 6 && memcmp(u, "\xfd" "7zXZ\0", 6) == 0)
+		return DEC_XZ;
+	return DEC_NONE;
+}
+
+const char *dec_name(enum dec_format f)
+{
+	switch (f) {
+	case DEC_ZSTD: return "zstd";
+	case DEC_GZIP: return "gzip";
+	case DEC_XZ: return "xz";
+	default: return NULL;
+	}
+}
+
+/* ---- the allocator hook, in each library's shape ---- */
+
+static void *zstd_alloc(void *al, size_t n)
+{
+	return pgs__malloc(al, n);
+}
+
+static void zstd_free(void *al, void *p)
+{
+	pgs__free(al, p);
+}
+
+static voidpf zlib_alloc(voidpf al, uInt items, uInt size)
+{
+	return pgs__calloc(al, items, size);
+}
+
+static void zlib_free(voidpf al, voidpf p)
+{
+	pgs__free(al, p);
+}
+
+static void *lzma_alloc(void *al, size_t nmemb, size_t size)
+{
+	return pgs__calloc(al, nmemb ? nmemb : 1, size);
+}
+
+static void lzma_free_(void *al, void *p)
+{
+	pgs__free(al, p);
+}
+
+static int damaged(struct src *s, uint64_t off, const char *fmt, const char *what)
+{
+	s->bad_off = off;
+	snprintf(s->why, sizeof(s->why), fmt, what);
+	return PGS_E_CORRUPT;
+}
+
+static int dec_start(struct src *s)
+{
+	/* The libraries want a mutable opaque pointer; they only pass it back. */
+	void *al = (void *)(uintptr_t)s->al;
+
+	switch (s->fmt) {
+	case DEC_ZSTD: {
+		ZSTD_customMem cm = { zstd_alloc, zstd_free, al };
+
+		s->z = ZSTD_createDCtx_advanced(cm);
+		return s->z ? 0 : -ENOMEM;
+	}
+	case DEC_GZIP: {
+		z_stream *z = pgs__calloc(s->al, 1, sizeof(*z));
+
+		if (!z)
+			return -ENOMEM;
+		z->zalloc = zlib_alloc;
+		z->zfree = zlib_free;
+		z->opaque = al;
+		if (inflateInit2(z, 16 + MAX_WBITS) != Z_OK) {
+			pgs__free(s->al, z);
+			return -ENOMEM;
+		}
+		s->z = z;
+		return 0;
+	}
+	case DEC_XZ: {
+		struct { lzma_stream l; lzma_allocator a; } *x = pgs__calloc(s->al, 1, sizeof(*x));
+		lzma_stream init = LZMA_STREAM_INIT;
+
+		if (!x)
+			return -ENOMEM;
+		x->l = init;
+		x->a.alloc = lzma_alloc;
+		x->a.free = lzma_free_;
+		x->a.opaque = al;
+		x->l.allocator = &x->a;
+		if (lzma_stream_decoder(&x->l, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) {
+			pgs__free(s->al, x);
+			return -ENOMEM;
+		}
+		s->z = x;
+		return 0;
+	}
+	default:
+		return -EINVAL;
+	}
+}
+
+void src_init_fd(struct src *s, const struct pgs_allocator *al, int fd)
+{
+	memset(s, 0, sizeof(*s));
+	s->al = al;
+	s->fd = fd;
+}
+
+int src_init_mem(struct src *s, const struct pgs_allocator *al, enum dec_format f,
+		 const void *mem, size_t len, bool release)
+{
+	memset(s, 0, sizeof(*s));
+	s->al = al;
+	s->fd = -1;
+	s->mem = mem;
+	s->mem_len = len;
+	s->release = release;
+	s->sniffed = true;
+	s->fmt = f;
+	return dec_start(s);
+}
+
+/* read() that waits in poll while *stop may be set. */
+static ssize_t read_some(struct src *s, void *buf, size_t want)
+{
+	for (;;) {
+		ssize_t n;
+
+		if (s->stop) {
+			struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+
+			while (!__atomic_load_n(s->stop, __ATOMIC_RELAXED) && poll(&pfd, 1, 100) == 0)
+				;
+			if (__atomic_load_n(s->stop, __ATOMIC_RELAXED))
+				return -ECANCELED;
+		}
+		n = read(s->fd, buf, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		return n < 0 ? -errno : n;
+	}
+}
+
+/* More compressed input into next/avail; sets in_eof at the end. */
+static int fill(struct src *s)
+{
+	if (s->mem) {
+		size_t done = (size_t)s->in_off, step;
+
+		if (s->release && done >= MEM_STEP) {
+			/* Whole pages behind what was consumed. */
+			uintptr_t a = (uintptr_t)s->mem & ~(uintptr_t)4095;
+			uintptr_t b = (uintptr_t)(s->mem + done - MEM_STEP / 2) & ~(uintptr_t)4095;
+
+			if (b > a)
+				madvise((void *)a, b - a, MADV_DONTNEED);
+		}
+		step = s->mem_len - done < MEM_STEP ? s->mem_len - done : MEM_STEP;
+		s->next = s->mem + done;
+		s->avail = step;
+		s->in_eof = step == 0;
+		return 0;
+	}
+	if (!s->in) {
+		s->in = pgs__malloc(s->al, IN_BUF);
+		RETURN_ERROR_IF(!s->in, -ENOMEM);
+		s->in_cap = IN_BUF;
+	}
+	{
+		ssize_t n = read_some(s, s->in, s->in_cap);
+
+		FORWARD_IF_ERROR((int)n);
+		s->next = s->in;
+		s->avail = (size_t)n;
+		s->in_eof = n == 0;
+	}
+	return 0;
+}
+
+/* Decompress into buf; returns bytes made (0 only at the end), or an error. */
+static ssize_t dec_step(struct src *s, unsigned char *buf, size_t want)
+{
+	size_t made = 0;
+
+	while (made == 0 && !s->done) {
+		size_t used;
+
+		if (s->avail == 0 && !s->in_eof)
+			FORWARD_IF_ERROR(fill(s));
+		switch (s->fmt) {
+		case DEC_ZSTD: {
+			ZSTD_inBuffer in = { s->next, s->avail, 0 };
+			ZSTD_outBuffer out = { buf, want, 0 };
+			size_t r = ZSTD_decompressStream(s->z, &out, &in);
+
+			if (ZSTD_isError(r))
+				return damaged(s, s->in_off + in.pos, "zstd data damaged: %s",
+					       ZSTD_getErrorName(r));
+			used = in.pos;
+			made = out.pos;
+			/* r == 0: a frame ended (and was checked) exactly here. */
+			if (in.pos || out.pos || r == 0)
+				s->mid = r != 0;
+			break;
+		}
+		case DEC_GZIP: {
+			z_stream *z = s->z;
+			int r;
+
+			z->next_in = (Bytef *)(uintptr_t)s->next;
+			z->avail_in = s->avail > UINT32_MAX ? UINT32_MAX : (uInt)s->avail;
+			z->next_out = buf;
+			z->avail_out = want > UINT32_MAX ? UINT32_MAX : (uInt)want;
+			r = inflate(z, Z_NO_FLUSH);
+			used = (size_t)(z->next_in - (const Bytef *)s->next);
+			made = (size_t)(z->next_out - buf);
+			if (used || made)
+				s->mid = true;
+			if (r == Z_STREAM_END) {
+				/* Another member may follow, as gzip -dc reads them. */
+				s->mid = false;
+				inflateReset(z);
+				if (used < s->avail && dec_sniff(s->next + used, s->avail - used) != DEC_GZIP &&
+				    s->avail - used >= 3)
+					return damaged(s, s->in_off + used,
+						       "%s: bytes after a member that are not another member",
+						       "gzip data damaged");
+			} else if (r != Z_OK && r != Z_BUF_ERROR) {
+				return damaged(s, s->in_off + used, "gzip data damaged: %s",
+					       z->msg ? z->msg : "inflate failed");
+			}
+			break;
+		}
+		case DEC_XZ: {
+			lzma_stream *l = s->z;
+			lzma_ret r;
+
+			l->next_in = s->next;
+			l->avail_in = s->avail;
+			l->next_out = buf;
+			l->avail_out = want;
+			r = lzma_code(l, s->in_eof ? LZMA_FINISH : LZMA_RUN);
+			used = (size_t)(l->next_in - s->next);
+			made = (size_t)(l->next_out - buf);
+			if (r == LZMA_STREAM_END) {
+				s->done = true;
+			} else if (r == LZMA_BUF_ERROR && s->in_eof) {
+				return damaged(s, s->in_off + used, "%s data cut short (truncated file or stream)",
+					       "xz");
+			} else if (r != LZMA_OK && r != LZMA_BUF_ERROR) {
+				static const char *const what[] = {
+					[LZMA_MEM_ERROR] = "out of memory",
+					[LZMA_FORMAT_ERROR] = "not xz data",
+					[LZMA_OPTIONS_ERROR] = "unsupported options",
+					[LZMA_DATA_ERROR] = "corrupt data",
+					[LZMA_DATA_ERROR + 1] = "corrupt data",
+				};
+
+				if (r == LZMA_MEM_ERROR)
+					return -ENOMEM;
+				return damaged(s, s->in_off + used, "xz data damaged: %s",
+					       (unsigned)r < sizeof(what) / sizeof(what[0]) && what[r] ?
+					       what[r] : r == LZMA_GET_CHECK || r == LZMA_NO_CHECK ?
+					       "check" : "corrupt data");
+			}
+			break;
+		}
+		default:
+			return -EINVAL;
+		}
+		s->next += used;
+		s->avail -= used;
+		s->in_off += used;
+		/* zstd, gzip: input over and nothing more comes out. */
+		if (s->fmt != DEC_XZ && s->in_eof && made == 0 && used == 0) {
+			if (s->mid)
+				return damaged(s, s->in_off,
+					       "%s data cut short (truncated file or stream)",
+					       dec_name(s->fmt));
+			s->done = true;
+		}
+	}
+	s->out_bytes += made;
+	return (ssize_t)made;
+}
+
+ssize_t src_read(struct src *s, void *buf, size_t want)
+{
+	if (!s->sniffed) {
+		/* The first read goes to buf: sniff it, then hand it to the decoder. */
+		size_t len = 0;
+		ssize_t n;
+
+		s->sniffed = true;
+		do {
+			n = read_some(s, (char *)buf + len, want - len);
+			if (n < 0)
+				return n;
+			len += (size_t)n;
+		} while (n > 0 && len < 6 && len < want);
+		s->fmt = dec_sniff(buf, len);
+		if (s->fmt == DEC_NONE)
+			return (ssize_t)len;
+		FORWARD_IF_ERROR(dec_start(s));
+		s->in = pgs__malloc(s->al, IN_BUF > len ? IN_BUF : len);
+		RETURN_ERROR_IF(!s->in, -ENOMEM);
+		s->in_cap = IN_BUF > len ? IN_BUF : len;
+		memcpy(s->in, buf, len);
+		s->next = s->in;
+		s->avail = len;
+	}
+	if (s->fmt == DEC_NONE)
+		return read_some(s, buf, want);
+	return dec_step(s, buf, want);
+}
+
+uint64_t src_compressed(const struct src *s)
+{
+	return s->fmt == DEC_NONE ? 0 : s->in_off;
+}
+
+void src_fini(struct src *s)
+{
+	switch (s->fmt) {
+	case DEC_ZSTD:
+		ZSTD_freeDCtx(s->z);
+		break;
+	case DEC_GZIP:
+		if (s->z)
+			inflateEnd(s->z);
+		pgs__free(s->al, s->z);
+		break;
+	case DEC_XZ:
+		if (s->z)
+			lzma_end(s->z);
+		pgs__free(s->al, s->z);
+		break;
+	default:
+		break;
+	}
+	pgs__free(s->al, s->in);
+	s->z = NULL;
+	s->in = NULL;
+}
