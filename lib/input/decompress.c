@@ -18,6 +18,7 @@
 #define ZSTD_STATIC_LINKING_ONLY	/* ZSTD_createDCtx_advanced: ZSTD_customMem */
 #include <zlib.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include "decompress.h"
 
@@ -236,6 +237,8 @@ static ssize_t dec_step(struct src *s, unsigned char *buf, size_t want)
 			ZSTD_outBuffer out = { buf, want, 0 };
 			size_t r = ZSTD_decompressStream(s->z, &out, &in);
 
+			if (ZSTD_isError(r) && ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation)
+				return -ENOMEM;
 			if (ZSTD_isError(r))
 				return damaged(s, s->in_off + in.pos, "zstd data damaged: %s",
 					       ZSTD_getErrorName(r));
@@ -268,6 +271,8 @@ static ssize_t dec_step(struct src *s, unsigned char *buf, size_t want)
 					return damaged(s, s->in_off + used,
 						       "%s: bytes after a member that are not another member",
 						       "gzip data damaged");
+			} else if (r == Z_MEM_ERROR) {
+				return -ENOMEM;
 			} else if (r != Z_OK && r != Z_BUF_ERROR) {
 				return damaged(s, s->in_off + used, "gzip data damaged: %s",
 					       z->msg ? z->msg : "inflate failed");

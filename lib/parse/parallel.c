@@ -333,6 +333,11 @@ static int read_job(const struct pgs_allocator *al, struct pool *p, struct src *
 				/* The first read (sniffed for compression), or decompressed text. */
 				src->stop = p ? &p->stop : NULL;
 				n = src_read(src, b + len, want);
+				/* A decompressor's error (-ENOMEM too) is not read()'s. */
+				if (n < 0 && src->fmt != DEC_NONE) {
+					pgs__free(al, b);
+					return (int)n;
+				}
 				if (n < 0) {
 					e = (int)-n;
 					n = -1;
