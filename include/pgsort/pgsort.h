@@ -254,6 +254,19 @@ struct pgs_table;
  * Damaged records and lines that are not understood do not fail the call:
  * they are counted (pgs_table_info()) and reported as PGS_DIAG_WARN.
  *
+ * Compressed input (0.3): zstd, gzip and xz data, told by its first bytes
+ * (never by a name), is decompressed while it is parsed, as zstd/gzip/xz
+ * -dc would (frames, members or streams one after the other are one
+ * text); the table is the text's, and pgs_table_info() gives the format
+ * and the compressed size. The same holds for pgs_table_open_fd() and
+ * pgs_table_open_mem(), not for pgs_parser_feed() (PGS_E_FORMAT naming
+ * the format). The decompressors allocate through the allocator hook.
+ * Damaged compressed data (cut short, a failed checksum, bytes after the
+ * data that are not another frame) fails the call with PGS_E_CORRUPT; a
+ * PGS_DIAG_ERROR diagnostic gives the compressed byte offset (in its
+ * message and its offset) and the records parsed before it. bzip2, lz4 and
+ * UTF-16 input is PGS_E_FORMAT with a diagnostic that names it.
+ *
  * SIGBUS: reading a mapped file's pages past its end (it was truncated
  * meanwhile) raises SIGBUS. While it parses a mapped file, the library
  * installs a SIGBUS handler with sigaction(SA_SIGINFO): the first parse
