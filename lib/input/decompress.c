@@ -12,6 +12,7 @@
  */
 #include <lzma.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>	/* snprintf */
 #include <sys/mman.h>	/* madvise */
 #include <unistd.h>	/* read */
@@ -143,6 +144,258 @@ static int dec_start(struct src *s)
 	}
 }
 
+/* ---- several zstd frames in memory, a thread per frame ---- */
+
+/*
+ * pzstd (and cat of .zst files) writes independent frames. Worker w
+ * decompresses frames w, w + n, w + 2n, ... into its slot, CHUNK bytes at a
+ * time; src_read() takes the slots' text in frame order. Memory: n slots
+ * of CHUNK bytes, whatever the frames' sizes.
+ */
+#define CHUNK ((size_t)16 << 20)
+#define PAR_MAX 16
+
+struct slot {
+	unsigned char *buf;
+	size_t len, pos;
+	bool full, last;	/* text waits; it ends its frame */
+	int err;
+	uint64_t bad_off;
+	char why[160];
+};
+
+struct frames {
+	struct src *s;
+	size_t n, *start;	/* frame i: [start[i], start[i + 1]) */
+	size_t cur;		/* the frame being delivered */
+	unsigned k;		/* workers = slots */
+	pthread_t thr[PAR_MAX];
+	struct slot slot[PAR_MAX];
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stop;
+};
+
+
+static void *frame_worker(void *arg)
+{
+	struct frames *f = arg;
+	unsigned w;
+	ZSTD_customMem cm = { zstd_alloc, zstd_free, (void *)(uintptr_t)f->s->al };
+	ZSTD_DCtx *dc;
+	size_t i;
+
+	pthread_mutex_lock(&f->mu);
+	for (w = 0; w < f->k && f->slot[w].err != -EBUSY; w++)
+		;
+	f->slot[w].err = 0;	/* claimed */
+	pthread_mutex_unlock(&f->mu);
+	dc = ZSTD_createDCtx_advanced(cm);
+	for (i = w; i < f->n; i += f->k) {
+		struct slot *sl = &f->slot[w];
+		ZSTD_inBuffer in = { f->s->mem + f->start[i], f->start[i + 1] - f->start[i], 0 };
+		bool end = false;
+
+		if (dc)
+			ZSTD_DCtx_reset(dc, ZSTD_reset_session_only);
+		while (!end) {
+			ZSTD_outBuffer out;
+			size_t r = 0;
+			int err = 0;
+
+			pthread_mutex_lock(&f->mu);
+			while (sl->full && !f->stop)
+				pthread_cond_wait(&f->cv, &f->mu);
+			pthread_mutex_unlock(&f->mu);
+			if (f->stop)
+				goto out;
+			out = (ZSTD_outBuffer){ sl->buf, CHUNK, 0 };
+			if (!dc || !sl->buf) {
+				err = -ENOMEM;
+			} else {
+				/* Until the chunk is full or the frame ends. */
+				do
+					r = ZSTD_decompressStream(dc, &out, &in);
+				while (!ZSTD_isError(r) && r != 0 && out.pos < out.size &&
+				       in.pos < in.size);
+				if (ZSTD_isError(r) && ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation)
+					err = -ENOMEM;
+				else if (ZSTD_isError(r))
+					err = PGS_E_CORRUPT;
+				else if (r != 0 && in.pos == in.size && out.pos < out.size)
+					err = PGS_E_CORRUPT, r = (size_t)-1;
+			}
+			pthread_mutex_lock(&f->mu);
+			sl->len = out.pos;
+			sl->pos = 0;
+			sl->err = err;
+			if (err == PGS_E_CORRUPT) {
+				sl->bad_off = f->start[i] + in.pos;
+				snprintf(sl->why, sizeof(sl->why),
+					 "zstd data damaged in the frame of compressed bytes %zu-%zu: %s",
+					 f->start[i], f->start[i + 1],
+					 ZSTD_isError(r) && r != (size_t)-1 ? ZSTD_getErrorName(r) :
+					 "frame cut short");
+			}
+			end = r == 0 || err;
+			sl->last = end;
+			sl->full = true;
+			pthread_cond_broadcast(&f->cv);
+			pthread_mutex_unlock(&f->mu);
+			if (err)
+				goto out;
+		}
+	}
+out:
+	ZSTD_freeDCtx(dc);
+	return NULL;
+}
+
+static void frames_stop(struct src *s)
+{
+	struct frames *f = s->par;
+	unsigned i;
+
+	if (!f)
+		return;
+	pthread_mutex_lock(&f->mu);
+	f->stop = true;
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+	for (i = 0; i < f->k; i++)
+		pthread_join(f->thr[i], NULL);
+	for (i = 0; i < f->k; i++)
+		pgs__free(s->al, f->slot[i].buf);
+	pthread_mutex_destroy(&f->mu);
+	pthread_cond_destroy(&f->cv);
+	pgs__free(s->al, f->start);
+	pgs__free(s->al, f);
+	s->par = NULL;
+}
+
+/* s->mem is several whole zstd frames: decompress them with workers. */
+static int frames_start(struct src *s, unsigned workers)
+{
+	size_t pos = 0, n = 0, cap = 64;
+	struct frames *f;
+	size_t *start;
+	unsigned i;
+
+	start = pgs__malloc(s->al, cap * sizeof(*start));
+	RETURN_ERROR_IF(!start, -ENOMEM);
+	while (pos < s->mem_len) {
+		size_t len = ZSTD_findFrameCompressedSize(s->mem + pos, s->mem_len - pos);
+
+		if (ZSTD_isError(len) || len == 0) {
+			/* Damage: the sequential reader names it where it is. */
+			pgs__free(s->al, start);
+			return 0;
+		}
+		if (n + 2 > cap) {
+			size_t *ns = pgs__realloc(s->al, start, 2 * cap * sizeof(*start));
+
+			if (!ns) {
+				pgs__free(s->al, start);
+				return -ENOMEM;
+			}
+			start = ns;
+			cap *= 2;
+		}
+		start[n++] = pos;
+		pos += len;
+	}
+	start[n] = pos;
+	if (n < 2) {
+		pgs__free(s->al, start);
+		return 0;
+	}
+	f = pgs__calloc(s->al, 1, sizeof(*f));
+	if (!f) {
+		pgs__free(s->al, start);
+		return -ENOMEM;
+	}
+	f->s = s;
+	f->n = n;
+	f->start = start;
+	f->k = workers > PAR_MAX ? PAR_MAX : workers;
+	if (f->k > n)
+		f->k = (unsigned)n;
+	pthread_mutex_init(&f->mu, NULL);
+	pthread_cond_init(&f->cv, NULL);
+	s->par = f;
+	for (i = 0; i < f->k; i++) {
+		f->slot[i].buf = pgs__malloc(s->al, CHUNK);
+		f->slot[i].err = -EBUSY;	/* not claimed by a worker yet */
+	}
+	for (i = 0; i < f->k; i++)
+		if (pthread_create(&f->thr[i], NULL, frame_worker, f) != 0)
+			break;
+	if (i < f->k) {
+		/* Fewer threads: the frames of the missing ones would never come. */
+		pthread_mutex_lock(&f->mu);
+		f->stop = true;
+		pthread_cond_broadcast(&f->cv);
+		pthread_mutex_unlock(&f->mu);
+		while (i)
+			pthread_join(f->thr[--i], NULL);
+		f->k = 0;
+		for (i = 0; i < PAR_MAX; i++)
+			pgs__free(s->al, f->slot[i].buf);
+		pthread_mutex_destroy(&f->mu);
+		pthread_cond_destroy(&f->cv);
+		pgs__free(s->al, f->start);
+		pgs__free(s->al, f);
+		s->par = NULL;
+	}
+	return 0;
+}
+
+/* The next text of the frames, in order. */
+static ssize_t frames_read(struct src *s, unsigned char *buf, size_t want)
+{
+	struct frames *f = s->par;
+	struct slot *sl;
+	size_t n;
+
+	if (f->cur == f->n)
+		return 0;
+	sl = &f->slot[f->cur % f->k];
+	pthread_mutex_lock(&f->mu);
+	while (!sl->full)
+		pthread_cond_wait(&f->cv, &f->mu);
+	pthread_mutex_unlock(&f->mu);
+	if (sl->err) {
+		if (sl->err == PGS_E_CORRUPT) {
+			s->bad_off = sl->bad_off;
+			memcpy(s->why, sl->why, sizeof(s->why));
+		}
+		return sl->err;
+	}
+	n = sl->len - sl->pos < want ? sl->len - sl->pos : want;
+	memcpy(buf, sl->buf + sl->pos, n);
+	sl->pos += n;
+	s->out_bytes += n;
+	if (sl->pos == sl->len) {
+		pthread_mutex_lock(&f->mu);
+		if (sl->last) {
+			f->cur++;
+			s->in_off = f->start[f->cur];
+		}
+		sl->full = false;
+		pthread_cond_broadcast(&f->cv);
+		pthread_mutex_unlock(&f->mu);
+		if (sl->last && s->release && s->in_off >= MEM_STEP) {
+			/* Whole pages of the frames delivered. */
+			uintptr_t a = (uintptr_t)s->mem & ~(uintptr_t)4095;
+			uintptr_t b = (uintptr_t)(s->mem + s->in_off) & ~(uintptr_t)4095;
+
+			if (b > a)
+				madvise((void *)a, b - a, MADV_DONTNEED);
+		}
+	}
+	return (ssize_t)n;
+}
+
 void src_init_fd(struct src *s, const struct pgs_allocator *al, int fd)
 {
 	memset(s, 0, sizeof(*s));
@@ -151,7 +404,7 @@ void src_init_fd(struct src *s, const struct pgs_allocator *al, int fd)
 }
 
 int src_init_mem(struct src *s, const struct pgs_allocator *al, enum dec_format f,
-		 const void *mem, size_t len, bool release)
+		 const void *mem, size_t len, bool release, unsigned workers)
 {
 	memset(s, 0, sizeof(*s));
 	s->al = al;
@@ -161,7 +414,10 @@ int src_init_mem(struct src *s, const struct pgs_allocator *al, enum dec_format 
 	s->release = release;
 	s->sniffed = true;
 	s->fmt = f;
-	return dec_start(s);
+	FORWARD_IF_ERROR(dec_start(s));
+	if (f == DEC_ZSTD && workers > 1)
+		return frames_start(s, workers);
+	return 0;
 }
 
 /* read() that waits in poll while *stop may be set. */
@@ -359,6 +615,15 @@ ssize_t src_read(struct src *s, void *buf, size_t want)
 	}
 	if (s->fmt == DEC_NONE)
 		return read_some(s, buf, want);
+	if (s->par) {
+		ssize_t n;
+
+		/* A frame whose text is empty (skippable) delivers nothing: the next. */
+		do
+			n = frames_read(s, buf, want);
+		while (n == 0 && s->par->cur < s->par->n);
+		return n;
+	}
 	return dec_step(s, buf, want);
 }
 
@@ -369,6 +634,7 @@ uint64_t src_compressed(const struct src *s)
 
 void src_fini(struct src *s)
 {
+	frames_stop(s);
 	switch (s->fmt) {
 	case DEC_ZSTD:
 		ZSTD_freeDCtx(s->z);

@@ -17,6 +17,8 @@ enum dec_format dec_sniff(const void *buf, size_t len);
 /* "zstd", "gzip", "xz", or NULL for DEC_NONE. */
 const char *dec_name(enum dec_format f);
 
+struct frames;	/* frame-parallel zstd (decompress.c) */
+
 struct src {
 	const struct pgs_allocator *al;
 	int fd;			/* -1: memory */
@@ -35,6 +37,7 @@ struct src {
 	bool in_eof, mid;	/* end of compressed input; inside a frame/member */
 	bool done;
 	const bool *stop;	/* read in poll and give up when *stop (or NULL) */
+	struct frames *par;	/* several zstd frames in memory, decompressed in parallel */
 	/* Damage: what and where (compressed byte offset). */
 	char why[160];
 	uint64_t bad_off;
@@ -42,9 +45,13 @@ struct src {
 
 /* Read fd; what it holds is sniffed on the first src_read(). */
 void src_init_fd(struct src *s, const struct pgs_allocator *al, int fd);
-/* Decompress mem[0..len) (its format f, not DEC_NONE). Returns 0 or -ENOMEM. */
+/*
+ * Decompress mem[0..len) (its format f, not DEC_NONE). zstd made of several
+ * frames is decompressed by `workers` threads (when 2 or more), a frame
+ * each, and delivered in order. Returns 0 or -ENOMEM.
+ */
 int src_init_mem(struct src *s, const struct pgs_allocator *al, enum dec_format f,
-		 const void *mem, size_t len, bool release);
+		 const void *mem, size_t len, bool release, unsigned workers);
 /*
  * Up to want bytes of text into buf (blocking). Returns the bytes, 0 at
  * the end, -errno of read(), -ECANCELED when *stop was set, -ENOMEM, or

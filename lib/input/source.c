@@ -146,7 +146,7 @@ static int table_from_mem(struct pgs_table **out, const void *buf, size_t len,
 		struct src src;
 
 		FORWARD_IF_ERROR(src_init_mem(&src, opts ? OPTS_GET(opts, allocator, NULL) : NULL,
-					      f, buf, len, release));
+					      f, buf, len, release, parse_threads(opts, 0)));
 		err = table_from_src(out, &src, opts, name, guard);
 		src_fini(&src);
 		return err;

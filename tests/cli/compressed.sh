@@ -78,6 +78,21 @@ if command -v pzstd >/dev/null; then
 		bad "pzstd wrote one frame: the multi-frame case proves nothing"
 	same "pzstd" "$tmp/big2.txt" "$tmp/p.zst"
 	same "pzstd -j1" "$tmp/big2.txt" "$tmp/p.zst" -j1
+	# A frame in the middle damaged: found by a frame's worker, or by the
+	# sequential reader (-j1); its offset lies within the file.
+	n=$(stat -c %s "$tmp/p.zst")
+	python3 -c "
+import sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+d[len(d) // 2] ^= 0x5a
+open(sys.argv[2], 'wb').write(d)" "$tmp/p.zst" "$tmp/pflip.zst"
+	for j in -j1 -j2; do
+		"$pgsort" $j "$tmp/pflip.zst" >/dev/null 2>"$tmp/err"
+		rc=$?
+		off=$(sed -n 's/.*at compressed byte \([0-9]*\) .*/\1/p' "$tmp/err")
+		[ $rc = 2 ] && [ -n "$off" ] && [ "$off" -le "$n" ] && ok ||
+			bad "pzstd frame flipped $j: rc $rc, $(cat "$tmp/err")"
+	done
 fi
 
 # pgsort diff of two formats: the diff of the texts.
