@@ -4,7 +4,9 @@
 #   wc -l (the I/O floor), cat | pgsort-drain (the pipe floor: a reader that
 #   only reads, through pgsort's pipe size), pgsort on a file and on a pipe,
 #   with 1 and N threads, without --cull and with -a, and the real
-#   page_owner_sort (built from Debian's linux-source-6.12 at run time).
+#   page_owner_sort (built from Debian's linux-source-6.12 at run time);
+#   and the dump compressed (zstd -19, pzstd -19, gzip -6, xz -6; made once
+#   into WORK): pgsort on it against the decompressor alone.
 # Each run's CPU time (user + system, of every process of the run) is
 # recorded too: on a machine with few cores, the pipe's floor is its CPU
 # time over the cores.
@@ -14,7 +16,8 @@
 # Usage: bench/run.sh [--rounds N] [--10g] [--no-ref] [--readme]
 #   BUILD (default build/), WORK (default /tmp/pgsort-bench), SHARED
 #   (default ../shared) may be set in the environment. --readme writes the
-#   table into bench/README.md. Needs: zstd, GNU time (/usr/bin/time), gcc.
+#   table into bench/README.md. Needs: zstd (pzstd), gzip, xz, GNU time
+#   (/usr/bin/time), gcc.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$root/build}
@@ -45,6 +48,18 @@ if [ $big10 = 1 ] && [ ! -s "$work/gen10g.txt" ]; then
 	echo "generating 10 GB..." >&2
 	"$build/bench/pgsort-gen" "$large" 10000000000 >"$work/gen10g.txt"
 fi
+# Compressed copies of the large dump, made once (zstd -19 of 1.23 GB takes
+# minutes on 2 cores): a single frame each, and pzstd's frames.
+for z in zst gz xz pzst; do
+	[ -s "$large.$z" ] && continue
+	echo "compressing the large dump ($z)..." >&2
+	case $z in
+	zst) zstd -19 -T2 -q -c "$large" ;;
+	gz) gzip -6 -c "$large" ;;
+	xz) xz -6 -T2 -c "$large" ;;
+	pzst) pzstd -19 -p 2 -q -c "$large" ;;
+	esac >"$large.$z.tmp" && mv "$large.$z.tmp" "$large.$z"
+done
 [ $ref = 1 ] && bash "$root/tests/compat/build-ref.sh" "$work/ref" >&2
 
 results=$work/results
@@ -72,6 +87,19 @@ for r in $(seq "$rounds"); do
 	run gen1g "$pgsort" "$work/gen1g.txt" $q
 	# page_owner_sort 6.12 ignores --sort: -m --cull=st is the same query.
 	[ $ref = 1 ] && run page_owner_sort "$work/ref/page_owner_sort" -m --cull=st "$large" "$work/ref.out"
+	# Compressed: pgsort against the decompressor alone, in the same round.
+	warm "$large.zst" "$large.gz" "$large.xz" "$large.pzst"
+	run zstd_dc zstd -dcq "$large.zst"
+	run zst "$pgsort" "$large.zst" $q
+	run zst_pipe sh -c "cat '$large.zst' | '$pgsort' - $q"
+	run pzstd_dc zstd -dcq "$large.pzst"
+	run pzst "$pgsort" "$large.pzst" $q
+	run gzip_dc gzip -dc "$large.gz"
+	run gz "$pgsort" "$large.gz" $q
+	run xz_dc xz -dc "$large.xz"
+	run xz "$pgsort" "$large.xz" $q
+	# page_owner_sort cannot read a pipe: decompress to a file, then it.
+	run zstd_dc_file sh -c "zstd -dcq '$large.zst' >'$work/copy.txt'"
 done
 # 10 GB after the rest, so that reading it does not push the smaller inputs
 # out of the page cache in the middle of a round.
@@ -86,10 +114,14 @@ if [ $big10 = 1 ]; then
 fi
 
 size() { stat -c %s "$1"; }
+rm -f "$work/copy.txt"
 python3 - "$results" "$(size "$large")" "$(size "$work/gen1g.txt")" \
-	"$( [ $big10 = 1 ] && size "$work/gen10g.txt" || echo 0)" "$rounds" >"$work/table.md" <<'EOF'
+	"$( [ $big10 = 1 ] && size "$work/gen10g.txt" || echo 0)" "$rounds" \
+	"$(size "$large.zst")" "$(size "$large.gz")" "$(size "$large.xz")" "$(size "$large.pzst")" \
+	>"$work/table.md" <<'EOF'
 import os, statistics, sys
 res, large, g1, g10, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+czst, cgz, cxz, cpzst = (int(x) for x in sys.argv[6:10])
 t, m, cpu = {}, {}, {}
 for line in open(res):
     name, e, rss, user, system = line.split()
@@ -109,15 +141,29 @@ what = {
     "gen1g": "pgsort, 1 GB generated", "gen1g_b": "pgsort, 1 GB generated (10 GB phase)",
     "gen10g": "pgsort, 10 GB generated", "gen10g_pipe": "cat \\| pgsort -, 10 GB generated",
     "page_owner_sort": "page_owner_sort -m --cull=st",
+    "zstd_dc": "zstd -dc >/dev/null (zstd -19, one frame)",
+    "zst": "pgsort dump.zst --cull=st --sort=-m",
+    "zst_pipe": "cat dump.zst \\| pgsort - ...",
+    "zstd_dc_file": "zstd -dc >copy (for page_owner_sort)",
+    "pzstd_dc": "zstd -dc >/dev/null (pzstd -19, frames)",
+    "pzst": "pgsort dump.pzst (frame-parallel)",
+    "gzip_dc": "gzip -dc >/dev/null (gzip -6)",
+    "gz": "pgsort dump.gz ...",
+    "xz_dc": "xz -dc >/dev/null (xz -6)",
+    "xz": "pgsort dump.xz ...",
 }
+compressed = {"zstd_dc": czst, "zst": czst, "zst_pipe": czst, "zstd_dc_file": czst,
+              "pzstd_dc": cpzst, "pzst": cpzst, "gzip_dc": cgz, "gz": cgz, "xz_dc": cxz, "xz": cxz}
 print("| run | input | median s | GB/s | CPU s | peak RSS MB | RSS / input |")
 print("|---|---:|---:|---:|---:|---:|---:|")
 for k in what:
     if k not in med:
         continue
     b = size.get(k, large)
-    print("| %s | %.2f GB | %.2f | %.2f | %.2f | %.0f | %.1f%% |" % (
-        what[k], b / 1e9, med[k], b / 1e9 / med[k], mcpu[k], rss[k] / 1024,
+    # Compressed runs: GB/s of the text; the input column says the file's size.
+    inp = "%.2f GB" % (b / 1e9) if k not in compressed else "%.1f MB" % (compressed[k] / 1e6)
+    print("| %s | %s | %.2f | %.2f | %.2f | %.0f | %.1f%% |" % (
+        what[k], inp, med[k], b / 1e9 / med[k], mcpu[k], rss[k] / 1024,
         100.0 * rss[k] * 1024 / b))
 print()
 print("Medians of %s interleaved rounds; CPU s is user + system time of every"
@@ -140,6 +186,14 @@ if "pipe" in mcpu and "file" in mcpu:
           " time: %.2f s, %.2fx the file" % (ncpu, mcpu["pipe"] / ncpu,
                                              mcpu["pipe"] / ncpu / med["file"]))
 ratio("file_j1", "file", "-j1 / -jN (speed-up)")
+ratio("zst", "zstd_dc", "pgsort dump.zst / zstd -dc (target <= 1.3)")
+ratio("zst_pipe", "zstd_dc", "cat dump.zst | pgsort - / zstd -dc")
+ratio("pzst", "pzstd_dc", "pgsort dump.pzst (frame-parallel) / zstd -dc of it")
+ratio("gz", "gzip_dc", "pgsort dump.gz / gzip -dc (target <= 1.3)")
+ratio("xz", "xz_dc", "pgsort dump.xz / xz -dc")
+if "zst" in med and "zstd_dc_file" in med and "page_owner_sort" in med:
+    print("- (zstd -dc >copy + page_owner_sort on the copy) / pgsort dump.zst (target >= 20): %.2fx"
+          % ((med["zstd_dc_file"] + med["page_owner_sort"]) / med["zst"]))
 ratio("nocull", "file", "no --cull / --cull=st (target <= 3)")
 ratio("alloc_ts", "file", "-a / --cull=st (target <= 3)")
 if "gen10g" in med and "gen1g_b" in med:

@@ -29,6 +29,7 @@ PGS_API const char *pgs_strerror(int err)
 	case PGS_E_STATE: return "call not valid in this state";
 	case PGS_E_FILTER: return "malformed filter expression";
 	case PGS_E_CHANGED: return "the input file shrank while being read";
+	case PGS_E_CORRUPT: return "the compressed input is damaged or cut short";
 	}
 	if (err < 0 && err > -PGS_E_BASE)
 		return strerror(-err);

@@ -119,6 +119,7 @@ PGS_API unsigned pgs_version_number(void);
 #define PGS_E_STATE	(-(PGS_E_BASE + 7))	/* call not valid in this state */
 #define PGS_E_FILTER	(-(PGS_E_BASE + 8))	/* a filter expression is malformed */
 #define PGS_E_CHANGED	(-(PGS_E_BASE + 9))	/* a file shrank while being read (0.3) */
+#define PGS_E_CORRUPT	(-(PGS_E_BASE + 10))	/* compressed input damaged or cut short (0.3) */
 
 /*
  * A static, human-readable description of err (a negative return value of
@@ -253,6 +254,19 @@ struct pgs_table;
  * Damaged records and lines that are not understood do not fail the call:
  * they are counted (pgs_table_info()) and reported as PGS_DIAG_WARN.
  *
+ * Compressed input (0.3): zstd, gzip and xz data, told by its first bytes
+ * (never by a name), is decompressed while it is parsed, as zstd/gzip/xz
+ * -dc would (frames, members or streams one after the other are one
+ * text); the table is the text's, and pgs_table_info() gives the format
+ * and the compressed size. The same holds for pgs_table_open_fd() and
+ * pgs_table_open_mem(), not for pgs_parser_feed() (PGS_E_FORMAT naming
+ * the format). The decompressors allocate through the allocator hook.
+ * Damaged compressed data (cut short, a failed checksum, bytes after the
+ * data that are not another frame) fails the call with PGS_E_CORRUPT; a
+ * PGS_DIAG_ERROR diagnostic gives the compressed byte offset (in its
+ * message and its offset) and the records parsed before it. bzip2, lz4 and
+ * UTF-16 input is PGS_E_FORMAT with a diagnostic that names it.
+ *
  * SIGBUS: reading a mapped file's pages past its end (it was truncated
  * meanwhile) raises SIGBUS. While it parses a mapped file, the library
  * installs a SIGBUS handler with sigaction(SA_SIGINFO): the first parse
@@ -354,6 +368,13 @@ struct pgs_table_info {
 	int has_free_ts;	/* rows carry free_ts (eras E, F, G) */
 	int has_tgid;		/* rows carry tgid and comm (eras F and later) */
 	int has_ts;		/* rows carry ts (eras D and later) */
+	/*
+	 * Compressed input (0.3): "zstd", "gzip" or "xz" (static storage),
+	 * NULL when the input was text; then compressed_bytes is the size of
+	 * the compressed input read, and bytes the text it held.
+	 */
+	const char *compression;
+	uint64_t compressed_bytes;
 };
 
 PGS_API void pgs_table_info(const struct pgs_table *t,

@@ -112,12 +112,17 @@ void input_object(struct writer *w, const struct pgs_result *r, const char *name
 	w_json_str(w, name, strlen(name));
 	w_printf(w, ", \"kind\": \"%s\", \"era\": \"%s\", \"bytes\": %llu, \"records\": %llu, "
 		 "\"pages\": %llu, \"skipped\": %llu, \"unknown_lines\": %llu, "
-		 "\"selected_records\": %llu, \"selected_pages\": %llu, \"log_prefix\": %s%s%s}",
+		 "\"selected_records\": %llu, \"selected_pages\": %llu, \"log_prefix\": %s%s%s",
 		 pgs_kind_name(t->kind), table_era(t), (unsigned long long)t->bytes,
 		 (unsigned long long)t->rows, (unsigned long long)t->pages,
 		 (unsigned long long)t->skipped, (unsigned long long)t->unknown_lines,
 		 (unsigned long long)r->records, (unsigned long long)r->pages,
 		 t->prefix ? "\"" : "", t->prefix ? t->prefix : "null", t->prefix ? "\"" : "");
+	/* Compressed input only: its format and size ("bytes" is the text's). */
+	if (t->compression)
+		w_printf(w, ", \"compression\": \"%s\", \"compressed_bytes\": %llu",
+			 t->compression, (unsigned long long)t->compressed_bytes);
+	w_str(w, "}");
 }
 
 void write_json(struct writer *w, const struct pgs_result *r, const char *input_name)

@@ -25,6 +25,7 @@
 #include <unistd.h>	/* read, sysconf */
 
 #include "parse.h"
+#include "../input/decompress.h"
 
 #define RANGE_MIN ((size_t)16 << 20)
 #define RANGE_MAX ((size_t)256 << 20)
@@ -300,8 +301,8 @@ static void room_init(struct room *r)
  * Returns 1 (a job), 0 (end of input), or a negative error: -EMSGSIZE when
  * a read failed with ENOMEM even with ROOM_MAX bytes of room.
  */
-static int read_job(const struct pgs_allocator *al, struct pool *p, int fd, struct buf *carry,
-		    struct room *r, uint64_t *off, struct job *j)
+static int read_job(const struct pgs_allocator *al, struct pool *p, struct src *src,
+		    struct buf *carry, struct room *r, uint64_t *off, struct job *j)
 {
 	size_t cap = READ_BUF > carry->len * 2 ? READ_BUF : carry->len * 2;
 	size_t len = carry->len, cut;
@@ -326,36 +327,51 @@ static int read_job(const struct pgs_allocator *al, struct pool *p, int fd, stru
 			size_t want = cap - len < r->most ? cap - len : r->most;
 			ssize_t n;
 
-			/*
-			 * The reader thread waits for input in poll, not in
-			 * read, so that it can be stopped when merging failed.
-			 */
-			if (p) {
-				struct pollfd pfd = { .fd = fd, .events = POLLIN };
+			int e = 0;
 
-				while (!__atomic_load_n(&p->stop, __ATOMIC_RELAXED) &&
-				       poll(&pfd, 1, 100) == 0)
-					;
-				if (__atomic_load_n(&p->stop, __ATOMIC_RELAXED)) {
+			if (!src->sniffed || src->fmt != DEC_NONE) {
+				/* The first read (sniffed for compression), or decompressed text. */
+				src->stop = p ? &p->stop : NULL;
+				n = src_read(src, b + len, want);
+				/* A decompressor's error (-ENOMEM too) is not read()'s. */
+				if (n < 0 && src->fmt != DEC_NONE) {
 					pgs__free(al, b);
-					return -ECANCELED;
+					return (int)n;
 				}
-			}
-			n = read(fd, b + len, want);
+				if (n < 0) {
+					e = (int)-n;
+					n = -1;
+				}
+			} else {
+				/*
+				 * The reader thread waits for input in poll, not in
+				 * read, so that it can be stopped when merging failed.
+				 */
+				if (p) {
+					struct pollfd pfd = { .fd = src->fd, .events = POLLIN };
 
-			if (n < 0 && errno == EINTR)
+					while (!__atomic_load_n(&p->stop, __ATOMIC_RELAXED) &&
+					       poll(&pfd, 1, 100) == 0)
+						;
+					if (__atomic_load_n(&p->stop, __ATOMIC_RELAXED)) {
+						pgs__free(al, b);
+						return -ECANCELED;
+					}
+				}
+				n = read(src->fd, b + len, want);
+				e = n < 0 ? errno : 0;
+			}
+			if (n < 0 && e == EINTR)
 				continue;
-			if (n < 0 && errno == ENOMEM && r->room < ROOM_MAX) {
+			if (n < 0 && e == ENOMEM && r->room < ROOM_MAX) {
 				/* Nothing was consumed: the same record again. */
 				r->room *= 2;
 				r->most = r->room;
 				continue;
 			}
 			if (n < 0) {
-				int e = errno == ENOMEM ? -EMSGSIZE : -errno;
-
 				pgs__free(al, b);
-				return e;
+				return e == ENOMEM ? -EMSGSIZE : -e;
 			}
 			eof = n == 0;
 			len += (size_t)n;
@@ -404,7 +420,7 @@ static int read_job(const struct pgs_allocator *al, struct pool *p, int fd, stru
 struct reader {
 	struct pool *p;
 	const struct pgs_allocator *al;
-	int fd;
+	struct src *src;
 	struct buf *carry;
 	struct room room;
 	uint64_t off;
@@ -428,7 +444,7 @@ static void *pipe_reader(void *arg)
 		pthread_mutex_unlock(&p->mu);
 		if (stop)
 			break;
-		r = read_job(rd->al, p, rd->fd, rd->carry, &rd->room, &rd->off, &j);
+		r = read_job(rd->al, p, rd->src, rd->carry, &rd->room, &rd->off, &j);
 		if (r <= 0) {
 			rd->err = r;
 			break;
@@ -443,8 +459,14 @@ static void *pipe_reader(void *arg)
 }
 
 /* Say why reading failed where errno alone would mislead. */
-static int read_error(struct parse_ctx *c, const struct room *r, int err)
+static int read_error(struct parse_ctx *c, const struct room *r, const struct src *src, int err)
 {
+	if (err == PGS_E_CORRUPT)
+		pgs__diag(&c->diag, PGS_DIAG_ERROR, 0, src->bad_off,
+			  "%s, at compressed byte %llu (text byte %llu); the %llu records parsed "
+			  "before it are not reported: the input is incomplete",
+			  src->why, (unsigned long long)src->bad_off,
+			  (unsigned long long)src->out_bytes, (unsigned long long)c->t->rows);
 	if (err == -EMSGSIZE)
 		pgs__diag(&c->diag, PGS_DIAG_ERROR, 0, r->got,
 			  "after byte %llu, read() failed with ENOMEM even when offered %zu bytes: "
@@ -453,8 +475,8 @@ static int read_error(struct parse_ctx *c, const struct room *r, int err)
 	return err;
 }
 
-int parse_fd_parallel(struct parse_ctx *c, int fd, const struct pgs_parse_opts *opts,
-		      unsigned threads)
+int parse_src_parallel(struct parse_ctx *c, struct src *src, const struct pgs_parse_opts *opts,
+		       unsigned threads)
 {
 	pgs_progress_fn progress;
 	void *puser;
@@ -471,11 +493,11 @@ int parse_fd_parallel(struct parse_ctx *c, int fd, const struct pgs_parse_opts *
 	/* The first buffer decides the kind, before any worker starts. */
 	{
 		struct job first = { 0 };
-		int r = read_job(c->al, NULL, fd, &carry, &rd.room, &off, &first);
+		int r = read_job(c->al, NULL, src, &carry, &rd.room, &off, &first);
 
 		if (r <= 0) {
 			pgs__free(c->al, carry.p);
-			return r < 0 ? read_error(c, &rd.room, r) : PGS_E_EMPTY;
+			return r < 0 ? read_error(c, &rd.room, src, r) : PGS_E_EMPTY;
 		}
 		err = detect_kind(c, first.buf, first.len, carry.len == 0);
 		if (err == 1)
@@ -493,7 +515,7 @@ int parse_fd_parallel(struct parse_ctx *c, int fd, const struct pgs_parse_opts *
 	 */
 	rd.p = &p;
 	rd.al = c->al;
-	rd.fd = fd;
+	rd.src = src;
 	rd.carry = &carry;
 	rd.off = off;
 	if (pthread_create(&reader, NULL, pipe_reader, &rd) != 0) {
@@ -522,7 +544,7 @@ int parse_fd_parallel(struct parse_ctx *c, int fd, const struct pgs_parse_opts *
 	if (reading)
 		pthread_join(reader, NULL);
 	if (!err)
-		err = read_error(c, &rd.room, rd.err);
+		err = read_error(c, &rd.room, src, rd.err);
 	pool_stop(&p);
 	pgs__free(c->al, carry.p);
 	return err;

@@ -142,11 +142,14 @@ int parse_mem_parallel(struct parse_ctx *c, const char *buf, size_t len,
 		       const struct pgs_parse_opts *opts, unsigned threads, bool release,
 		       size_t range);
 /*
- * Read fd to its end: a thread of its own reads, `threads` workers (1 or
- * more) parse, the calling thread joins their shards in input order.
+ * Read src (input/decompress.h: a descriptor, plain or compressed, or
+ * compressed memory) to its end: a thread of its own reads, `threads`
+ * workers (1 or more) parse, the calling thread joins their shards in
+ * input order.
  */
-int parse_fd_parallel(struct parse_ctx *c, int fd, const struct pgs_parse_opts *opts,
-		      unsigned threads);
+struct src;
+int parse_src_parallel(struct parse_ctx *c, struct src *src, const struct pgs_parse_opts *opts,
+		       unsigned threads);
 
 /* End of the last complete record in b[0..len) (just after a blank line), 0 if none. */
 size_t last_record_end(const char *b, size_t len);

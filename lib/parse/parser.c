@@ -144,7 +144,10 @@ static void shell_word(char *out, size_t outsz, const char *name)
 /*
  * Compressed data or UTF-16 text at the start of the input (formats that
  * are not page_owner text but hold it): PGS_E_FORMAT with an error that
- * names the format and the command that reads it, or 0.
+ * names the format and the command that reads it, or 0. The pgs_table_open
+ * calls decompress zstd, gzip and xz before the text gets here
+ * (input/decompress.c); those three reach this through pgs_parser_feed(),
+ * or compressed twice.
  */
 static int check_magic(struct parse_ctx *c, const char *buf, size_t len)
 {

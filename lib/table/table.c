@@ -422,6 +422,8 @@ PGS_API void pgs_table_info(const struct pgs_table *t, struct pgs_table_info *in
 	v.has_free_ts = !!(t->features & FEAT_FREE_TS);
 	v.has_tgid = !!(t->features & FEAT_TGID);
 	v.has_ts = !!(t->features & FEAT_TS);
+	v.compression = t->compression;
+	v.compressed_bytes = t->compressed_bytes;
 	/* Copy only what the caller's struct has room for. */
 	sz = info->sz < sizeof(v) ? info->sz : sizeof(v);
 	memcpy(info, &v, sz);

@@ -126,6 +126,8 @@ struct pgs_table {
 	uint32_t *c_handle;	/* stacks files only */
 
 	uint64_t bytes, lines, pages, skipped, unknown_lines;
+	const char *compression;	/* "zstd", "gzip", "xz" or NULL */
+	uint64_t compressed_bytes;
 	struct unk_kind unk[UNK_KINDS];
 	char *name;
 	const char *prefix;	/* log prefix stripped from every line, or NULL */

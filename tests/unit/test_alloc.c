@@ -9,7 +9,8 @@
  * writes the same output when it succeeds.
  *
  * Linked with --wrap=malloc,calloc,realloc,free,strdup (and PCRE2's
- * constructors, zlib's deflateInit2_) against the static core, so that a call to one of those
+ * constructors, zlib's deflateInit2_ and inflateInit2_, zstd's and liblzma's
+ * decoders) against the static core, so that a call to one of those
  * from lib/ reaches the __wrap_ counters below instead.
  */
 #include <errno.h>
@@ -28,6 +29,8 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <zlib.h>
+#include <lzma.h>
+#include <zstd.h>
 
 #include "pgsort/pgsort.h"
 
@@ -130,6 +133,45 @@ int __wrap_deflateInit2_(z_streamp z, int level, int method, int bits, int mem, 
 	return __real_deflateInit2_(z, level, method, bits, mem, strategy, version, size);
 }
 
+/*
+ * The decompressors (compressed input): inflate without zalloc, a zstd
+ * context made without ZSTD_customMem, an xz decoder without an allocator.
+ */
+int __real_inflateInit2_(z_streamp z, int bits, const char *version, int size);
+int __wrap_inflateInit2_(z_streamp z, int bits, const char *version, int size);
+ZSTD_DCtx *__real_ZSTD_createDCtx(void);
+ZSTD_DCtx *__wrap_ZSTD_createDCtx(void);
+ZSTD_DStream *__real_ZSTD_createDStream(void);
+ZSTD_DStream *__wrap_ZSTD_createDStream(void);
+lzma_ret __real_lzma_stream_decoder(lzma_stream *l, uint64_t mem, uint32_t flags);
+lzma_ret __wrap_lzma_stream_decoder(lzma_stream *l, uint64_t mem, uint32_t flags);
+
+int __wrap_inflateInit2_(z_streamp z, int bits, const char *version, int size)
+{
+	if (!z->zalloc || !z->zfree)
+		bypassed();
+	return __real_inflateInit2_(z, bits, version, size);
+}
+
+ZSTD_DCtx *__wrap_ZSTD_createDCtx(void)
+{
+	bypassed();
+	return __real_ZSTD_createDCtx();
+}
+
+ZSTD_DStream *__wrap_ZSTD_createDStream(void)
+{
+	bypassed();
+	return __real_ZSTD_createDStream();
+}
+
+lzma_ret __wrap_lzma_stream_decoder(lzma_stream *l, uint64_t mem, uint32_t flags)
+{
+	if (!l->allocator)
+		bypassed();
+	return __real_lzma_stream_decoder(l, mem, flags);
+}
+
 /* The counting hook ----------------------------------------------------- */
 
 /*
@@ -205,7 +247,7 @@ struct file {
 	size_t len;
 };
 
-static struct file small, early, handle_dump, handle_map, prefixed;
+static struct file small, early, handle_dump, handle_map, prefixed, text_zst, zst, gz, xz;
 
 static void slurp(const char *name, struct file *f)
 {
@@ -282,10 +324,11 @@ static void *feed(void *arg)
 	return NULL;
 }
 
-/* small.txt through a pipe, parsed with threads workers. */
-static int open_pipe(struct pgs_table **out, const struct pgs_parse_opts *o)
+/* f (small.txt) through a pipe, parsed with threads workers. */
+static int open_pipe_of(struct pgs_table **out, const struct pgs_parse_opts *o,
+			const struct file *f)
 {
-	struct feeder fe = { .f = &small };
+	struct feeder fe = { .f = f };
 	pthread_t tid;
 	int fds[2], err;
 
@@ -295,6 +338,49 @@ static int open_pipe(struct pgs_table **out, const struct pgs_parse_opts *o)
 	err = pgs_table_open_fd(out, fds[0], o);
 	close(fds[0]);
 	pthread_join(tid, NULL);
+	return err;
+}
+
+static int open_pipe(struct pgs_table **out, const struct pgs_parse_opts *o)
+{
+	return open_pipe_of(out, o, &small);
+}
+
+/*
+ * The compressed copies of bad/truncated-frame.txt, from memory and (zstd)
+ * through a pipe: each the table of the text (its rows), its format named.
+ */
+static int compressed_stage(const struct pgs_parse_opts *o, unsigned fd_threads)
+{
+	static const struct { const struct file *f; const char *name; } c[] = {
+		{ &zst, "zstd" }, { &gz, "gzip" }, { &xz, "xz" }, { &zst, "zstd" },
+	};
+	struct pgs_parse_opts po = *o;
+	struct pgs_table *text = NULL;
+	size_t i;
+	int err;
+
+	err = pgs_table_open_mem(&text, text_zst.p, text_zst.len, o);
+	for (i = 0; !err && i < sizeof(c) / sizeof(c[0]); i++) {
+		struct pgs_table_info info = PGS_INIT(pgs_table_info);
+		struct pgs_table *t = NULL;
+
+		if (i == 3) {
+			po.threads = fd_threads;
+			err = open_pipe_of(&t, &po, c[i].f);
+		} else {
+			err = pgs_table_open_mem(&t, c[i].f->p, c[i].f->len, o);
+		}
+		if (err)
+			break;
+		pgs_table_info(t, &info);
+		assert_int_equal(pgs_table_count(t), pgs_table_count(text));
+		assert_non_null(info.compression);
+		assert_string_equal(info.compression, c[i].name);
+		assert_int_equal(info.compressed_bytes, c[i].f->len);
+		pgs_table_free(t);
+	}
+	pgs_table_free(text);
 	return err;
 }
 
@@ -346,6 +432,8 @@ static int parse_stage(const struct pgs_allocator *al, unsigned fd_threads, stru
 		err = pgs_table_join_stacks(t->joined, map, &unresolved);
 	if (!err)
 		err = pgs_table_open_mem(&t->prefixed, prefixed.p, prefixed.len, &o);
+	if (!err)
+		err = compressed_stage(&o, fd_threads);
 	pgs_table_free(map);
 	if (err)
 		tables_free(t);
@@ -681,5 +769,9 @@ int main(int argc, char **argv)
 	slurp("real/handles/page_owner.mode_handle.txt", &handle_dump);
 	slurp("real/handles/show_stacks_handles.txt", &handle_map);
 	slurp("bad/dmesg-prefix.txt", &prefixed);
+	slurp("bad/truncated-frame.txt", &text_zst);
+	slurp("bad/compressed.zst", &zst);
+	slurp("bad/compressed.gz", &gz);
+	slurp("bad/compressed.xz", &xz);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
