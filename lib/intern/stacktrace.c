@@ -4,7 +4,11 @@
  * after the header, PFN lines excepted, each ending in "\n"). A stacktrace
  * seen before costs one hash and one probe. A new one is split once into
  * frames (interned one by one, for per-frame and per-module work), the
- * frames-only stack, the handle and the trailers.
+ * frames-only stack, the handle and the trailers. What is derived from its
+ * frames (module, forms without offsets) waits for the end of the parse
+ * (table_derive_stacks()): made in the shards, it would be interned twice,
+ * in the shard and again when the shard is joined, and held twice until
+ * then; with most stacks distinct, that was half of the strings.
  */
 #include "../parse/parse.h"
 #include "stacktrace.h"
@@ -222,10 +226,19 @@ static int split_stacktrace(struct parse_ctx *c, uint32_t index)
 		}
 	}
 	t->st[index] = m;
-	err = stack_derive(t, index);
 out:
 	pgs__free(c->al, stack.p);
 	return err;
+}
+
+int table_derive_stacks(struct pgs_table *t)
+{
+	size_t i;
+
+	for (i = 1; i < t->st_n; i++)
+		if (t->st[i].nframes && !t->st[i].module)
+			FORWARD_IF_ERROR(stack_derive(t, (uint32_t)i));
+	return 0;
 }
 
 int intern_stacktrace(struct parse_ctx *c, const char *text, size_t len,

@@ -7,6 +7,7 @@
 #include <stdarg.h>	/* va_list */
 #include <stdio.h>	/* vsnprintf */
 
+#include "../intern/stacktrace.h"
 #include "parse.h"
 
 /* Input needed before the kind is decided: the first records suffice. */
@@ -236,6 +237,7 @@ int parse_finish(struct parse_ctx *c)
 		pgs__diag(&c->diag, PGS_DIAG_WARN, 0, 0,
 			  "headers of several kernel eras (%s): several dumps concatenated?",
 			  t->era_mixed);
+	FORWARD_IF_ERROR(table_derive_stacks(t));
 	FORWARD_IF_ERROR(table_count_stacks(t));
 	for (i = 0; i < c->nwarn; i++)
 		pgs__diag(&c->diag, PGS_DIAG_WARN, c->warn[i].line, c->warn[i].off, "%s",
