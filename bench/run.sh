@@ -8,8 +8,11 @@
 # Each run's CPU time (user + system, of every process of the run) is
 # recorded too: on a machine with few cores, the pipe's floor is its CPU
 # time over the cores.
-# Inputs: the 1.23 GB real dump of ../shared (decompressed to WORK), and
-# dumps of 1 GB and (with --10g) 10 GB resampled from it by pgsort-gen.
+# Inputs: the 1.23 GB real dump of ../shared (decompressed to WORK), dumps
+# of 1 GB and (with --10g) 10 GB resampled from it by pgsort-gen, and a
+# 187 MB dump where nearly every block has a stack of its own
+# (pgsort-gen --distinct, from tests/fixtures/real/small.txt): the worst
+# case for the parser's memory (issue 14).
 #
 # Usage: bench/run.sh [--rounds N] [--10g] [--no-ref] [--readme]
 #   BUILD (default build/), WORK (default /tmp/pgsort-bench), SHARED
@@ -41,6 +44,8 @@ if [ ! -s "$large" ]; then
 	zstd -dcq "$shared/fixtures/6.12.117/large/page_owner.txt.zst" >"$large"
 fi
 [ -s "$work/gen1g.txt" ] || "$build/bench/pgsort-gen" "$large" 1000000000 >"$work/gen1g.txt"
+distinct=$work/distinct187.txt
+[ -s "$distinct" ] || "$build/bench/pgsort-gen" --distinct "$root/tests/fixtures/real/small.txt" 187000000 >"$distinct"
 if [ $big10 = 1 ] && [ ! -s "$work/gen10g.txt" ]; then
 	echo "generating 10 GB..." >&2
 	"$build/bench/pgsort-gen" "$large" 10000000000 >"$work/gen10g.txt"
@@ -60,7 +65,7 @@ q='--cull=st --sort=-m'
 warm() { cat "$@" >/dev/null; }	# not measured: start each round on warm cache
 for r in $(seq "$rounds"); do
 	echo "round $r of $rounds" >&2
-	warm "$large" "$work/gen1g.txt"
+	warm "$large" "$work/gen1g.txt" "$distinct"
 	run wc wc -l "$large"
 	run drain sh -c "cat '$large' | '$build/bench/pgsort-drain'"
 	run file "$pgsort" "$large" $q
@@ -72,6 +77,10 @@ for r in $(seq "$rounds"); do
 	run gen1g "$pgsort" "$work/gen1g.txt" $q
 	# page_owner_sort 6.12 ignores --sort: -m --cull=st is the same query.
 	[ $ref = 1 ] && run page_owner_sort "$work/ref/page_owner_sort" -m --cull=st "$large" "$work/ref.out"
+	run distinct "$pgsort" "$distinct" $q
+	run distinct_nocull "$pgsort" "$distinct"
+	[ $ref = 1 ] && run distinct_pos "$work/ref/page_owner_sort" -m --cull=st "$distinct" "$work/ref.out"
+	true
 done
 # 10 GB after the rest, so that reading it does not push the smaller inputs
 # out of the page cache in the middle of a round.
@@ -87,9 +96,10 @@ fi
 
 size() { stat -c %s "$1"; }
 python3 - "$results" "$(size "$large")" "$(size "$work/gen1g.txt")" \
-	"$( [ $big10 = 1 ] && size "$work/gen10g.txt" || echo 0)" "$rounds" >"$work/table.md" <<'EOF'
+	"$( [ $big10 = 1 ] && size "$work/gen10g.txt" || echo 0)" "$rounds" "$(size "$distinct")" >"$work/table.md" <<'EOF'
 import os, statistics, sys
 res, large, g1, g10, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+dist = int(sys.argv[6])
 t, m, cpu = {}, {}, {}
 for line in open(res):
     name, e, rss, user, system = line.split()
@@ -100,7 +110,8 @@ med = {k: statistics.median(v) for k, v in t.items()}
 mcpu = {k: statistics.median(v) for k, v in cpu.items()}
 ncpu = os.cpu_count() or 1
 rss = {k: max(v) for k, v in m.items()}
-size = {"gen1g": g1, "gen1g_b": g1, "gen10g": g10, "gen10g_pipe": g10}
+size = {"gen1g": g1, "gen1g_b": g1, "gen10g": g10, "gen10g_pipe": g10,
+        "distinct": dist, "distinct_nocull": dist, "distinct_pos": dist}
 what = {
     "wc": "wc -l (I/O floor)", "drain": "cat \\| pgsort-drain (pipe floor: read() only)",
     "file": "pgsort --cull=st --sort=-m", "file_j1": "pgsort -j1 --cull=st --sort=-m",
@@ -109,6 +120,9 @@ what = {
     "gen1g": "pgsort, 1 GB generated", "gen1g_b": "pgsort, 1 GB generated (10 GB phase)",
     "gen10g": "pgsort, 10 GB generated", "gen10g_pipe": "cat \\| pgsort -, 10 GB generated",
     "page_owner_sort": "page_owner_sort -m --cull=st",
+    "distinct": "pgsort --cull=st --sort=-m, distinct stacks",
+    "distinct_nocull": "pgsort (no --cull), distinct stacks",
+    "distinct_pos": "page_owner_sort -m --cull=st, distinct stacks",
 }
 print("| run | input | median s | GB/s | CPU s | peak RSS MB | RSS / input |")
 print("|---|---:|---:|---:|---:|---:|---:|")
@@ -142,6 +156,11 @@ if "pipe" in mcpu and "file" in mcpu:
 ratio("file_j1", "file", "-j1 / -jN (speed-up)")
 ratio("nocull", "file", "no --cull / --cull=st (target <= 3)")
 ratio("alloc_ts", "file", "-a / --cull=st (target <= 3)")
+ratio("distinct_pos", "distinct", "distinct stacks: page_owner_sort / pgsort (target >= 10)")
+for k in ("distinct", "distinct_nocull"):
+    if k in rss:
+        print("- distinct stacks: %s peak RSS / input (target <= 1.0): %.2fx" % (
+            what[k].split(",")[0], rss[k] * 1024 / dist))
 if "gen10g" in med and "gen1g_b" in med:
     print("- 10 GB / 1 GB time: %.2fx for %.2fx the bytes (target <= 10.5)" % (med["gen10g"] / med["gen1g_b"], g10 / g1))
 EOF
