@@ -140,7 +140,9 @@ int stack_derive(struct pgs_table *t, uint32_t index)
 	module = modname ? strpool_intern(&t->strings, modname, mod_len, &(bool){ 0 }) :
 			   strpool_intern(&t->strings, "vmlinux", 7, &(bool){ 0 });
 	stack_strip = intern_buf(t, &stack);
-	text_strip = intern_buf(t, &text);
+	/* Without trailers the two are one string: no second hash and probe. */
+	text_strip = text.len == stack.len && (!text.len || memcmp(text.p, stack.p, text.len) == 0) ?
+		     stack_strip : intern_buf(t, &text);
 	if (!module || (!stack_strip && stack.len) || (!text_strip && text.len))
 		goto nomem;	/* "" is id 0 */
 	m = &t->st[index];
@@ -219,7 +221,9 @@ static int split_stacktrace(struct parse_ctx *c, uint32_t index)
 	if (stack_len) {
 		bool is_new;
 
-		m.stack = strpool_intern(&t->strings, stack.p, stack_len, &is_new);
+		/* Frames only (no trailers): the stack is the text itself. */
+		m.stack = stack_len == (size_t)(end - s) && memcmp(stack.p, s, stack_len) == 0 ?
+			  m.text : strpool_intern(&t->strings, stack.p, stack_len, &is_new);
 		if (!m.stack) {
 			err = -ENOMEM;
 			goto out;
