@@ -10,8 +10,11 @@
 # Each run's CPU time (user + system, of every process of the run) is
 # recorded too: on a machine with few cores, the pipe's floor is its CPU
 # time over the cores.
-# Inputs: the 1.23 GB real dump of ../shared (decompressed to WORK), and
-# dumps of 1 GB and (with --10g) 10 GB resampled from it by pgsort-gen.
+# Inputs: the 1.23 GB real dump of ../shared (decompressed to WORK), dumps
+# of 1 GB and (with --10g) 10 GB resampled from it by pgsort-gen, and a
+# 187 MB dump where nearly every block has a stack of its own
+# (pgsort-gen --distinct, from tests/fixtures/real/small.txt): the worst
+# case for the parser's memory (issue 14).
 #
 # Usage: bench/run.sh [--rounds N] [--10g] [--no-ref] [--readme]
 #   BUILD (default build/), WORK (default /tmp/pgsort-bench), SHARED
@@ -44,6 +47,8 @@ if [ ! -s "$large" ]; then
 	zstd -dcq "$shared/fixtures/6.12.117/large/page_owner.txt.zst" >"$large"
 fi
 [ -s "$work/gen1g.txt" ] || "$build/bench/pgsort-gen" "$large" 1000000000 >"$work/gen1g.txt"
+distinct=$work/distinct187.txt
+[ -s "$distinct" ] || "$build/bench/pgsort-gen" --distinct "$root/tests/fixtures/real/small.txt" 187000000 >"$distinct"
 if [ $big10 = 1 ] && [ ! -s "$work/gen10g.txt" ]; then
 	echo "generating 10 GB..." >&2
 	"$build/bench/pgsort-gen" "$large" 10000000000 >"$work/gen10g.txt"
@@ -75,7 +80,7 @@ q='--cull=st --sort=-m'
 warm() { cat "$@" >/dev/null; }	# not measured: start each round on warm cache
 for r in $(seq "$rounds"); do
 	echo "round $r of $rounds" >&2
-	warm "$large" "$work/gen1g.txt"
+	warm "$large" "$work/gen1g.txt" "$distinct"
 	run wc wc -l "$large"
 	run drain sh -c "cat '$large' | '$build/bench/pgsort-drain'"
 	run file "$pgsort" "$large" $q
@@ -100,6 +105,10 @@ for r in $(seq "$rounds"); do
 	run xz "$pgsort" "$large.xz" $q
 	# page_owner_sort cannot read a pipe: decompress to a file, then it.
 	run zstd_dc_file sh -c "zstd -dcq '$large.zst' >'$work/copy.txt'"
+	run distinct "$pgsort" "$distinct" $q
+	run distinct_nocull "$pgsort" "$distinct"
+	[ $ref = 1 ] && run distinct_pos "$work/ref/page_owner_sort" -m --cull=st "$distinct" "$work/ref.out"
+	true
 done
 # 10 GB after the rest, so that reading it does not push the smaller inputs
 # out of the page cache in the middle of a round.
@@ -117,11 +126,12 @@ size() { stat -c %s "$1"; }
 rm -f "$work/copy.txt"
 python3 - "$results" "$(size "$large")" "$(size "$work/gen1g.txt")" \
 	"$( [ $big10 = 1 ] && size "$work/gen10g.txt" || echo 0)" "$rounds" \
-	"$(size "$large.zst")" "$(size "$large.gz")" "$(size "$large.xz")" "$(size "$large.pzst")" \
+	"$(size "$large.zst")" "$(size "$large.gz")" "$(size "$large.xz")" "$(size "$large.pzst")" "$(size "$distinct")" \
 	>"$work/table.md" <<'EOF'
 import os, statistics, sys
 res, large, g1, g10, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 czst, cgz, cxz, cpzst = (int(x) for x in sys.argv[6:10])
+dist = int(sys.argv[10])
 t, m, cpu = {}, {}, {}
 for line in open(res):
     name, e, rss, user, system = line.split()
@@ -132,7 +142,8 @@ med = {k: statistics.median(v) for k, v in t.items()}
 mcpu = {k: statistics.median(v) for k, v in cpu.items()}
 ncpu = os.cpu_count() or 1
 rss = {k: max(v) for k, v in m.items()}
-size = {"gen1g": g1, "gen1g_b": g1, "gen10g": g10, "gen10g_pipe": g10}
+size = {"gen1g": g1, "gen1g_b": g1, "gen10g": g10, "gen10g_pipe": g10,
+        "distinct": dist, "distinct_nocull": dist, "distinct_pos": dist}
 what = {
     "wc": "wc -l (I/O floor)", "drain": "cat \\| pgsort-drain (pipe floor: read() only)",
     "file": "pgsort --cull=st --sort=-m", "file_j1": "pgsort -j1 --cull=st --sort=-m",
@@ -151,6 +162,9 @@ what = {
     "gz": "pgsort dump.gz ...",
     "xz_dc": "xz -dc >/dev/null (xz -6)",
     "xz": "pgsort dump.xz ...",
+    "distinct": "pgsort --cull=st --sort=-m, distinct stacks",
+    "distinct_nocull": "pgsort (no --cull), distinct stacks",
+    "distinct_pos": "page_owner_sort -m --cull=st, distinct stacks",
 }
 compressed = {"zstd_dc": czst, "zst": czst, "zst_pipe": czst, "zstd_dc_file": czst,
               "pzstd_dc": cpzst, "pzst": cpzst, "gzip_dc": cgz, "gz": cgz, "xz_dc": cxz, "xz": cxz}
@@ -196,6 +210,11 @@ if "zst" in med and "zstd_dc_file" in med and "page_owner_sort" in med:
           % ((med["zstd_dc_file"] + med["page_owner_sort"]) / med["zst"]))
 ratio("nocull", "file", "no --cull / --cull=st (target <= 3)")
 ratio("alloc_ts", "file", "-a / --cull=st (target <= 3)")
+ratio("distinct_pos", "distinct", "distinct stacks: page_owner_sort / pgsort (target >= 10)")
+for k in ("distinct", "distinct_nocull"):
+    if k in rss:
+        print("- distinct stacks: %s peak RSS / input (target <= 1.0): %.2fx" % (
+            what[k].split(",")[0], rss[k] * 1024 / dist))
 if "gen10g" in med and "gen1g_b" in med:
     print("- 10 GB / 1 GB time: %.2fx for %.2fx the bytes (target <= 10.5)" % (med["gen10g"] / med["gen1g_b"], g10 / g1))
 EOF

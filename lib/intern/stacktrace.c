@@ -4,7 +4,11 @@
  * after the header, PFN lines excepted, each ending in "\n"). A stacktrace
  * seen before costs one hash and one probe. A new one is split once into
  * frames (interned one by one, for per-frame and per-module work), the
- * frames-only stack, the handle and the trailers.
+ * frames-only stack, the handle and the trailers. What is derived from its
+ * frames (module, forms without offsets) waits for the end of the parse
+ * (table_derive_stacks()): made in the shards, it would be interned twice,
+ * in the shard and again when the shard is joined, and held twice until
+ * then; with most stacks distinct, that was half of the strings.
  */
 #include "../parse/parse.h"
 #include "stacktrace.h"
@@ -142,7 +146,9 @@ int stack_derive(struct pgs_table *t, uint32_t index)
 	module = modname ? strpool_intern(&t->strings, modname, mod_len, &(bool){ 0 }) :
 			   strpool_intern(&t->strings, "vmlinux", 7, &(bool){ 0 });
 	stack_strip = intern_buf(t, &stack);
-	text_strip = intern_buf(t, &text);
+	/* Without trailers the two are one string: no second hash and probe. */
+	text_strip = text.len == stack.len && (!text.len || memcmp(text.p, stack.p, text.len) == 0) ?
+		     stack_strip : intern_buf(t, &text);
 	if (!module || (!stack_strip && stack.len) || (!text_strip && text.len))
 		goto nomem;	/* "" is id 0 */
 	m = &t->st[index];
@@ -221,17 +227,29 @@ static int split_stacktrace(struct parse_ctx *c, uint32_t index)
 	if (stack_len) {
 		bool is_new;
 
-		m.stack = strpool_intern(&t->strings, stack.p, stack_len, &is_new);
+		/* Frames only (no trailers): the stack is the text itself. */
+		m.stack = stack_len == (size_t)(end - s) && memcmp(stack.p, s, stack_len) == 0 ?
+			  m.text : strpool_intern(&t->strings, stack.p, stack_len, &is_new);
 		if (!m.stack) {
 			err = -ENOMEM;
 			goto out;
 		}
 	}
 	t->st[index] = m;
-	err = stack_derive(t, index);
 out:
 	pgs__free(c->al, stack.p);
 	return err;
+}
+
+int table_derive_stacks(struct pgs_table *t)
+{
+	size_t i;
+
+	/* Frameless stacks too: their module is vmlinux (stack_derive). */
+	for (i = 1; i < t->st_n; i++)
+		if (!t->st[i].module)
+			FORWARD_IF_ERROR(stack_derive(t, (uint32_t)i));
+	return 0;
 }
 
 int intern_stacktrace(struct parse_ctx *c, const char *text, size_t len,

@@ -21,4 +21,12 @@ bool is_vmalloc(const char *s, size_t len);
  */
 int stack_derive(struct pgs_table *t, uint32_t index);
 
+/*
+ * stack_derive() for every stacktrace that has frames and not yet its
+ * derived values, in st order (so the ids are the same for any number of
+ * threads): once, at the end of the parse, on the joined table. 0 or
+ * -ENOMEM (the stacks done so far keep their values; calling again goes on).
+ */
+int table_derive_stacks(struct pgs_table *t);
+
 #endif /* PGS_STACKTRACE_H */

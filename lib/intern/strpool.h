@@ -9,16 +9,24 @@
 
 #include "../common.h"
 
+/*
+ * Memory per string: its bytes and NUL, 8 bytes of offset, and 8 bytes per
+ * hash slot (1.33 to 2.67 slots a string). A string's length is the
+ * distance to the next one's offset (off[count] is the arena's end), and
+ * its hash lives only in its slot: the high 32 bits of XXH3 pick the slot
+ * and are kept beside the id, so a probe compares them without touching the
+ * string (a cache miss each) and a rehash needs neither the strings nor
+ * their hashes. A dump whose every block has its own stack interns some
+ * 20 strings a block; the per-string arrays were a third of its memory.
+ */
 struct strpool {
 	const struct pgs_allocator *al;
 	char *arena;		/* NUL-terminated strings back to back */
 	size_t arena_len, arena_cap;
-	uint64_t *off;		/* by id: offset in arena */
-	uint32_t *len;		/* by id: length without the NUL */
-	uint64_t *hash;		/* by id: XXH3 of the bytes */
+	uint64_t *off;		/* by id: offset in arena; off[count]: arena_len */
 	size_t count;		/* ids in use, including id 0 */
-	size_t cap;
-	uint32_t *slots;	/* open addressing: 0 empty, else id */
+	size_t cap;		/* of off, count + 1 included */
+	uint64_t *slots;	/* open addressing: 0 empty, else hash >> 32 << 32 | id */
 	size_t mask;		/* slots - 1 (power of two) */
 };
 
@@ -53,7 +61,8 @@ static inline uint32_t strpool_intern_last(struct strpool *p, const char *s, siz
 {
 	uint32_t id = *last;
 
-	if (id && p->len[id] == len && memcmp(p->arena + p->off[id], s, len) == 0) {
+	if (id && p->off[id + 1] - p->off[id] - 1 == len &&
+	    memcmp(p->arena + p->off[id], s, len) == 0) {
 		if (is_new)
 			*is_new = false;
 		return id;
@@ -74,7 +83,7 @@ static inline const char *strpool_str(const struct strpool *p, uint32_t id)
 
 static inline size_t strpool_len(const struct strpool *p, uint32_t id)
 {
-	return id < p->count ? p->len[id] : 0;
+	return id < p->count ? (size_t)(p->off[id + 1] - p->off[id] - 1) : 0;
 }
 
 #endif /* PGS_STRPOOL_H */

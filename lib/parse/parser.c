@@ -7,6 +7,7 @@
 #include <stdarg.h>	/* va_list */
 #include <stdio.h>	/* vsnprintf */
 
+#include "../intern/stacktrace.h"
 #include "parse.h"
 
 /* Input needed before the kind is decided: the first records suffice. */
@@ -342,6 +343,7 @@ int parse_finish(struct parse_ctx *c)
 				  (unsigned long long)t->shape_rows[t->main_shape],
 				  table_shape_name(t->main_shape),
 				  (unsigned long long)t->shape_line[i], table_era(t));
+	FORWARD_IF_ERROR(table_derive_stacks(t));
 	FORWARD_IF_ERROR(table_count_stacks(t));
 	for (i = 0; i < c->nwarn; i++)
 		pgs__diag(&c->diag, PGS_DIAG_WARN, c->warn[i].line, c->warn[i].off, "%s",

@@ -100,8 +100,8 @@ static uint32_t intern_from(struct join *j, uint32_t id)
 	const struct strpool *src = &j->map->strings;
 	bool is_new;
 
-	return strpool_intern_h(&j->t->strings, strpool_str(src, id), strpool_len(src, id),
-				src->hash[id], &is_new);
+	return strpool_intern(&j->t->strings, strpool_str(src, id), strpool_len(src, id),
+			      &is_new);
 }
 
 /*

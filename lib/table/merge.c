@@ -4,7 +4,7 @@
  * own) to another, in input order. Every id of the shard is remapped to the
  * destination's: strings in id order, so ids come out exactly as if the
  * whole input had been parsed in one pass, then templates and stacktraces,
- * then the columns. Hashes are reused, nothing is parsed again.
+ * then the columns. Nothing is parsed again.
  */
 #include <stdlib.h>	/* free */
 
@@ -27,8 +27,8 @@ static uint32_t *remap_pool(struct strpool *dst, const struct strpool *src,
 	for (id = 1; id < src->count; id++) {
 		bool is_new;
 
-		map[id] = strpool_intern_h(dst, strpool_str(src, (uint32_t)id),
-					   strpool_len(src, (uint32_t)id), src->hash[id], &is_new);
+		map[id] = strpool_intern(dst, strpool_str(src, (uint32_t)id),
+					 strpool_len(src, (uint32_t)id), &is_new);
 		if (!map[id])
 			goto fail;
 		if (isnew)
@@ -107,9 +107,7 @@ int table_merge(struct pgs_table *dst, const struct pgs_table *src, uint64_t lin
 		if (!is_new)
 			continue;
 		if (pgs__grow(al, (void **)&dst->frames, &dst->frames_cap,
-			      dst->frames_n + m->nframes, sizeof(*dst->frames)) < 0 ||
-		    pgs__grow(al, (void **)&dst->frame_strip, &dst->frame_strip_cap,
-			      dst->frames_n + m->nframes, sizeof(*dst->frame_strip)) < 0)
+			      dst->frames_n + m->nframes, sizeof(*dst->frames)) < 0)
 			goto out;
 		{
 			struct st_meta *d = &dst->st[mst[i]];
@@ -119,15 +117,12 @@ int table_merge(struct pgs_table *dst, const struct pgs_table *src, uint64_t lin
 			d->stack = ms[m->stack];
 			d->migrate = ms[m->migrate];
 			d->memcg = ms[m->memcg];
-			d->module = ms[m->module];
-			d->stack_strip = ms[m->stack_strip];
-			d->text_strip = ms[m->text_strip];
+			/* Derived at the end of the parse (table_derive_stacks). */
+			d->module = d->stack_strip = d->text_strip = 0;
 			d->frame_off = (uint32_t)dst->frames_n;
 		}
-		for (k = 0; k < m->nframes; k++) {
-			dst->frame_strip[dst->frames_n] = ms[src->frame_strip[m->frame_off + k]];
+		for (k = 0; k < m->nframes; k++)
 			dst->frames[dst->frames_n++] = ms[src->frames[m->frame_off + k]];
-		}
 	}
 
 	/* Columns. */

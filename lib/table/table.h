@@ -48,7 +48,7 @@ struct st_meta {
 	uint32_t migrate;	/* strings id of the migrate reason */
 	uint32_t memcg;		/* strings id of the memcg name */
 	uint32_t handle;
-	/* Derived once per stack (stack_derive()): */
+	/* Derived once per stack at the end of the parse (stack_derive()): */
 	uint32_t module;	/* strings id: innermost frame's module, "vmlinux" */
 	uint32_t stack_strip;	/* strings id: stack with +0xoff/0xsize cut */
 	uint32_t text_strip;	/* strings id: text with +0xoff/0xsize cut */

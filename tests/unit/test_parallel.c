@@ -81,6 +81,19 @@ static void same(const struct pgs_table *a, const struct pgs_table *b)
 	for (i = 1; i < a->strings.count; i++)
 		assert_string_equal(strpool_str(&a->strings, (uint32_t)i),
 				    strpool_str(&b->strings, (uint32_t)i));
+	/*
+	 * What is derived from the frames is made once, at the end of the
+	 * parse, for the stacks of every shard: present, and the same.
+	 */
+	for (i = 1; i < a->st_n; i++) {
+		assert_true(!a->st[i].nframes || a->st[i].module);
+		assert_int_equal(a->st[i].module, b->st[i].module);
+		assert_int_equal(a->st[i].stack_strip, b->st[i].stack_strip);
+		assert_int_equal(a->st[i].text_strip, b->st[i].text_strip);
+	}
+	if (a->frames_n)
+		assert_memory_equal(a->frame_strip, b->frame_strip,
+				    a->frames_n * sizeof(*a->frame_strip));
 	assert_memory_equal(a->c_st, b->c_st, a->rows * sizeof(*a->c_st));
 	assert_memory_equal(a->c_line, b->c_line, a->rows * sizeof(*a->c_line));
 	if (a->kind == PGS_KIND_PAGE_OWNER) {
