@@ -14,17 +14,17 @@
  */
 static size_t trailer_columns(const struct pgs_result *r, struct column *out)
 {
-	uint32_t cull = r->s.cull;
+	keyset cull = r->s.cull;
 	size_t n = 0;
 
 	if (r->t->kind != PGS_KIND_PAGE_OWNER)
 		return 0;
-	if ((r->t->features & FEAT_HANDLE) && !(cull & (1u << K_HANDLE)))
+	if ((r->t->features & FEAT_HANDLE) && !(cull & KEY_BIT(K_HANDLE)))
 		out[n++] = (struct column){ "handle", K_HANDLE, COL_KEY };
-	if (!(cull & (1u << K_MR)))
+	if (!(cull & KEY_BIT(K_MR)))
 		out[n++] = (struct column){ "migrate_reason", K_MR, COL_KEY };
 	out[n++] = (struct column){ "slab_cache_page", K_STACKTRACE, COL_SLAB };
-	if (!(cull & (1u << K_MEMCG)))
+	if (!(cull & KEY_BIT(K_MEMCG)))
 		out[n++] = (struct column){ "memcg", K_MEMCG, COL_KEY };
 	out[n++] = (struct column){ "memcg_objcg", K_MEMCG, COL_MEMCG_OBJCG };
 	out[n++] = (struct column){ "memcg_offline", K_MEMCG, COL_MEMCG_OFFLINE };
@@ -53,7 +53,7 @@ size_t result_columns(const struct pgs_result *r, struct column *out)
 			   (id == K_NAME && s->sel_name) || (id == K_NODE && s->sel_node) ||
 			   (id == K_MODULE && s->sel_module);
 
-		if (!(s->cull & (1u << id)) && !sel)
+		if (!(s->cull & KEY_BIT(id)) && !sel)
 			continue;
 		out[n++] = (struct column){ key_by_id((enum key_id)id)->long_name, (enum key_id)id,
 					    COL_KEY };

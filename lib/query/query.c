@@ -81,16 +81,16 @@ int each_item(const char *list, int (*fn)(void *, const char *, size_t), void *a
 static int add_cull(void *arg, const char *s, size_t n)
 {
 	const struct key_def *k = key_lookup(s, n);
-	unsigned *cull = arg;
+	keyset *cull = arg;
 
 	RETURN_ERROR_IF(!k || !(k->use & KEY_CULL), PGS_E_KEY);
-	*cull |= 1u << k->id;
+	*cull |= KEY_BIT(k->id);
 	return 0;
 }
 
 PGS_API int pgs_query_set_cull(struct pgs_query *q, const char *keys)
 {
-	unsigned cull = 0;
+	keyset cull = 0;
 
 	RETURN_ERROR_IF(!q, -EINVAL);
 	FORWARD_IF_ERROR(each_item(keys, add_cull, &cull));
@@ -614,13 +614,15 @@ static int select_rows(const struct pgs_result *r, const struct pgs_query *q, ui
 
 struct gkey {
 	uint64_t v[K__COUNT];
-	uint32_t n, nulls;
+	uint32_t n;
+	uint64_t nulls;	/* bit i: v[i] is a missing field */
 };
 
 static void row_key(const struct pgs_result *r, size_t i, struct gkey *k)
 {
 	const struct pgs_table *t = r->t;
-	unsigned cull = r->s.cull, id;
+	keyset cull = r->s.cull;
+	unsigned id;
 
 	k->n = 0;
 	k->nulls = 0;
@@ -640,11 +642,11 @@ static void row_key(const struct pgs_result *r, size_t i, struct gkey *k)
 	for (id = 0; id < K__COUNT; id++) {
 		struct kval kv;
 
-		if (!(cull & (1u << id)))
+		if (!(cull & KEY_BIT(id)))
 			continue;
 		key_value(&r->kc, (enum key_id)id, i, &kv);
 		if (kv.type == KV_NULL)
-			k->nulls |= 1u << k->n;
+			k->nulls |= (uint64_t)1 << k->n;
 		k->v[k->n++] = kv.v;
 	}
 }
@@ -900,7 +902,7 @@ static const uint32_t *cull_column(const struct pgs_result *r, size_t *nids)
 	for (id = 0; id < K__COUNT; id++) {
 		enum column c;
 
-		if (!(r->s.cull & (1u << id)))
+		if (!(r->s.cull & KEY_BIT(id)))
 			continue;
 		c = key_column((enum key_id)id);
 		if (c == COL_ROW || (col != COL_ROW && c != col))
@@ -1149,9 +1151,9 @@ static int cmp_groups(const void *pa, const void *pb, void *arg)
 	return cmp_u64(a->first, b->first);
 }
 
-static unsigned filter_keys_of(const struct pgs_query *q)
+static keyset filter_keys_of(const struct pgs_query *q)
 {
-	unsigned used = 0;
+	keyset used = 0;
 	size_t i;
 
 	for (i = 0; i < q->nfilters; i++)
@@ -1160,11 +1162,11 @@ static unsigned filter_keys_of(const struct pgs_query *q)
 }
 
 /* Keys that only page_owner dumps have (not the page_owner_stacks files). */
-#define PAGE_OWNER_KEYS ((1u << K_PID) | (1u << K_TGID) | (1u << K_NAME) | \
-	(1u << K_ALLOCATOR) | (1u << K_FREE) | (1u << K_TXT) | (1u << K_ALLOC_TS) | \
-	(1u << K_FREE_TS) | (1u << K_ORDER) | (1u << K_GFP) | (1u << K_MT) | \
-	(1u << K_BMT) | (1u << K_PFN) | (1u << K_NODE) | (1u << K_ZONE) | \
-	(1u << K_FLAGS) | (1u << K_MEMCG) | (1u << K_MR))
+#define PAGE_OWNER_KEYS (KEY_BIT(K_PID) | KEY_BIT(K_TGID) | KEY_BIT(K_NAME) | \
+	KEY_BIT(K_ALLOCATOR) | KEY_BIT(K_FREE) | KEY_BIT(K_TXT) | KEY_BIT(K_ALLOC_TS) | \
+	KEY_BIT(K_FREE_TS) | KEY_BIT(K_ORDER) | KEY_BIT(K_GFP) | KEY_BIT(K_MT) | \
+	KEY_BIT(K_BMT) | KEY_BIT(K_PFN) | KEY_BIT(K_NODE) | KEY_BIT(K_ZONE) | \
+	KEY_BIT(K_FLAGS) | KEY_BIT(K_MEMCG) | KEY_BIT(K_MR))
 
 /* Keep the groups of at least min_pages, then the first top of them. */
 static void trim(struct pgs_result *r)
@@ -1182,7 +1184,7 @@ static bool key_missing(const struct pgs_table *t, enum key_id id)
 {
 	if ((id == K_FREE_TS || id == K_FREE) && !(t->features & FEAT_FREE_TS))
 		return true;
-	return t->kind != PGS_KIND_PAGE_OWNER && (PAGE_OWNER_KEYS & (1u << id));
+	return t->kind != PGS_KIND_PAGE_OWNER && (PAGE_OWNER_KEYS & KEY_BIT(id));
 }
 
 /* What the rows of each page_owner_stacks file hold. */
@@ -1201,11 +1203,11 @@ static bool missing_key(const struct pgs_query *q, const struct pgs_table *t,
 {
 	static const enum key_id sel_key[] = { K_PID, K_TGID, K_NAME, K_NODE };
 	const bool sel[] = { q->s.sel_pid, q->s.sel_tgid, q->s.sel_name, q->s.sel_node };
-	unsigned filters = filter_keys_of(q);
+	keyset filters = filter_keys_of(q);
 	size_t i;
 
 	for (i = 0; i < K__COUNT; i++)
-		if ((q->s.cull & (1u << i)) && key_missing(t, (enum key_id)i)) {
+		if ((q->s.cull & KEY_BIT(i)) && key_missing(t, (enum key_id)i)) {
 			*key = (enum key_id)i, *origin = PGS_ORIGIN_CULL;
 			return true;
 		}
@@ -1219,7 +1221,7 @@ static bool missing_key(const struct pgs_query *q, const struct pgs_table *t,
 		return true;
 	}
 	for (i = 0; i < K__COUNT; i++)
-		if ((filters & (1u << i)) && key_missing(t, (enum key_id)i)) {
+		if ((filters & KEY_BIT(i)) && key_missing(t, (enum key_id)i)) {
 			*key = (enum key_id)i, *origin = PGS_ORIGIN_FILTER;
 			return true;
 		}

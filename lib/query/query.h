@@ -18,6 +18,11 @@ enum key_id {
 	K__COUNT
 };
 
+/* A set of keys: bit KEY_BIT(id) for each key id in it. */
+typedef uint64_t keyset;
+#define KEY_BIT(id) ((keyset)1 << (id))
+_Static_assert(K__COUNT <= 64, "a keyset holds one bit per key: widen keyset");
+
 #define KEY_CULL 0x1u	/* may group */
 #define KEY_SORT 0x2u	/* may order */
 #define KEY_FILTER 0x4u	/* may be tested by --filter */
@@ -78,7 +83,7 @@ struct keyctx {
 
 /* What a query asks, copied into its result so that output needs only it. */
 struct query_spec {
-	unsigned cull;		/* 1u << enum key_id */
+	keyset cull;		/* KEY_BIT(enum key_id) */
 	struct sort_key *sort;
 	size_t nsort;
 	bool sel_pid, sel_tgid, sel_name, sel_node, sel_module, unreleased;
