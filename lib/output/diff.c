@@ -282,7 +282,7 @@ static void diff_folded(struct writer *w, const struct pgs_diff *d, const struct
  */
 static void diff_svg(struct writer *w, const struct pgs_diff *d, const struct pgs_write_opts *o)
 {
-	const keyset stack_keys = KEY_BIT(K_STACKTRACE) | KEY_BIT(K_STACK) | KEY_BIT(K_TXT);
+	const keyset stack_keys = key_stacks();
 	struct flame_opts fo = { 0 };
 	struct flame_stack *st = NULL;
 	struct flame_frame *fr = NULL;

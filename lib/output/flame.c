@@ -13,9 +13,6 @@
 #include "flame.h"
 #include "fold.h"
 
-/* The keys html_table() shows as a stack, folded under its call site. */
-#define STACK_KEYS (KEY_BIT(K_STACKTRACE) | KEY_BIT(K_STACK))
-
 /*
  * The groups as flame_render() stacks: each group's frames as fold_frames()
  * makes them for --format=folded, pseudo frames grey. Groups that fold to
@@ -219,7 +216,8 @@ static void html_table(struct writer *w, const struct pgs_result *r, const struc
 
 			if (!(keys & KEY_BIT(id)))
 				continue;
-			if (KEY_BIT(id) & STACK_KEYS) {
+			/* A stack, folded under its call site. */
+			if (key_is_stack(id)) {
 				html_stack_cell(w, r, g->first);
 				continue;
 			}

@@ -59,7 +59,7 @@ void json_columns(struct writer *w, const struct pgs_result *r, size_t row,
 			w->err = -ENOMEM;
 			return;
 		}
-		if (cols[i].kind == COL_GFP_NAMES && c.type == CELL_NULL)
+		if (cols[i].kind == COL_NAMES && c.type == CELL_NULL)
 			continue;
 		w_str(w, ", \"");
 		w_str(w, cols[i].name);

@@ -47,35 +47,33 @@ int render_txt(const struct pgs_result *r, size_t i, const struct pgs_allocator 
 
 /*
  * The keys page_owner_sort cannot cull by, after its own: ", order 3",
- * ", callsite f", ... A missing value prints as "-".
+ * ", callsite f", ... in table order, each as its row's text says (the
+ * keys whose text is KTXT_OWN print in page_owner_sort's own places). A
+ * missing value prints as "-".
  */
 static void new_keys(struct writer *w, const struct pgs_result *r, size_t row)
 {
-	static const uint8_t ids[] = {
-		K_ALLOC_TS, K_FREE_TS, K_ORDER, K_GFP, K_MT, K_BMT, K_PFN, K_NODE, K_ZONE,
-		K_FLAGS, K_MEMCG, K_MR, K_HANDLE, K_CALLSITE,
-	};
-	size_t j;
+	unsigned id;
 
-	for (j = 0; j < sizeof(ids); j++) {
-		unsigned id = ids[j];
+	for (id = 0; id < K__COUNT; id++) {
+		const struct key_def *k = &pgs_keys[id];
 		char buf[64];
 		const char *s;
 		struct kval v;
 		size_t n;
 
-		if (!(r->s.cull & KEY_BIT(id)))
+		if (k->text == KTXT_OWN || !(r->s.cull & KEY_BIT(id)))
 			continue;
 		key_value(&r->kc, (enum key_id)id, row, &v);
-		w_printf(w, ", %s ", key_by_id((enum key_id)id)->long_name);
+		w_printf(w, ", %s ", k->long_name);
 		if (v.type == KV_NULL) {
 			w_put(w, "-", 1);
 			continue;
 		}
 		s = key_text(&r->kc, (enum key_id)id, row, &v, buf, sizeof(buf), &n);
-		if (id == K_GFP || id == K_PFN) {
+		if (k->text == KTXT_AFTER_HEX || k->text == KTXT_AFTER_HEX_NAMES) {
 			w_printf(w, "%#llx", (unsigned long long)v.v);
-			if (id == K_GFP) {
+			if (k->text == KTXT_AFTER_HEX_NAMES) {
 				w_put(w, "(", 1);
 				w_put(w, s ? s : "", n);
 				w_put(w, ")", 1);

@@ -861,62 +861,35 @@ static void run_parts(struct part *parts, unsigned n, void *(*fn)(void *))
  * ids (the stacktrace's, the header template's or the PFN template's),
  * each thread sums its block of rows per id, without a key or a hash per
  * row, and only the ids are then grouped by key: for --cull=st the 1.78
- * million rows of the bench dump are 824 stacks.
+ * million rows of the bench dump are 824 stacks. The column a key's value
+ * depends on is its table row's col (keys.c).
  */
-enum column { COL_ROW, COL_ST, COL_HDR, COL_PFNT };
-
-static enum column key_column(enum key_id k)
-{
-	switch (k) {
-	case K_PID:
-	case K_TGID:
-	case K_NAME:
-	case K_ORDER:
-	case K_GFP:
-		return COL_HDR;
-	case K_MT:
-	case K_BMT:
-	case K_NODE:
-	case K_ZONE:
-	case K_FLAGS:
-		return COL_PFNT;
-	case K_STACKTRACE:
-	case K_MEMCG:
-	case K_MR:
-	case K_MODULE:
-	case K_CALLSITE:
-	case K_STACK:
-		return COL_ST;
-	default:
-		return COL_ROW;	/* the row's own: times, pfn, handle... */
-	}
-}
 
 /* The column all cull keys depend on, with its number of ids; or NULL. */
 static const uint32_t *cull_column(const struct pgs_result *r, size_t *nids)
 {
 	const struct pgs_table *t = r->t;
-	enum column col = COL_ROW;
+	enum key_col col = KCOL_ROW;
 	unsigned id;
 
 	for (id = 0; id < K__COUNT; id++) {
-		enum column c;
+		enum key_col c;
 
 		if (!(r->s.cull & KEY_BIT(id)))
 			continue;
-		c = key_column((enum key_id)id);
-		if (c == COL_ROW || (col != COL_ROW && c != col))
+		c = pgs_keys[id].col;
+		if (c == KCOL_ROW || (col != KCOL_ROW && c != col))
 			return NULL;
 		col = c;
 	}
 	switch (col) {
-	case COL_ST:
+	case KCOL_ST:
 		*nids = t->st_n;
 		return t->c_st;
-	case COL_HDR:
+	case KCOL_HDR:
 		*nids = t->hdrs.count;
 		return t->c_hdr;
-	case COL_PFNT:
+	case KCOL_PFNT:
 		*nids = t->pfns.count;
 		return t->c_pfnt;
 	default:
@@ -1161,13 +1134,6 @@ static keyset filter_keys_of(const struct pgs_query *q)
 	return used;
 }
 
-/* Keys that only page_owner dumps have (not the page_owner_stacks files). */
-#define PAGE_OWNER_KEYS (KEY_BIT(K_PID) | KEY_BIT(K_TGID) | KEY_BIT(K_NAME) | \
-	KEY_BIT(K_ALLOCATOR) | KEY_BIT(K_FREE) | KEY_BIT(K_TXT) | KEY_BIT(K_ALLOC_TS) | \
-	KEY_BIT(K_FREE_TS) | KEY_BIT(K_ORDER) | KEY_BIT(K_GFP) | KEY_BIT(K_MT) | \
-	KEY_BIT(K_BMT) | KEY_BIT(K_PFN) | KEY_BIT(K_NODE) | KEY_BIT(K_ZONE) | \
-	KEY_BIT(K_FLAGS) | KEY_BIT(K_MEMCG) | KEY_BIT(K_MR))
-
 /* Keep the groups of at least min_pages, then the first top of them. */
 static void trim(struct pgs_result *r)
 {
@@ -1182,9 +1148,9 @@ static void trim(struct pgs_result *r)
 /* Whether rows of t lack the field of key id. */
 static bool key_missing(const struct pgs_table *t, enum key_id id)
 {
-	if ((id == K_FREE_TS || id == K_FREE) && !(t->features & FEAT_FREE_TS))
-		return true;
-	return t->kind != PGS_KIND_PAGE_OWNER && (PAGE_OWNER_KEYS & KEY_BIT(id));
+	const struct key_def *k = &pgs_keys[id];
+
+	return (k->feat & t->features) != k->feat || !(k->kinds & KIND_BIT(t->kind));
 }
 
 /* What the rows of each page_owner_stacks file hold. */
