@@ -392,22 +392,6 @@ void query_detail_input(const struct pgs_query *q, int input)
 		q->detail->input = input;
 }
 
-/* The page_owner field a key reads, for messages. */
-static const char *key_field(enum key_id id)
-{
-	switch (id) {
-	case K_NAME: return "comm";
-	case K_TXT: case K_ALLOCATOR: return "header";
-	case K_ALLOC_TS: return "ts";
-	case K_FREE: case K_FREE_TS: return "free_ts";
-	case K_GFP: return "mask";
-	case K_MT: case K_BMT: return "PFN line";
-	case K_NODE: case K_ZONE: case K_FLAGS: return "page flags";
-	case K_MR: return "migrate reason";
-	default: return pgs_keys[id].long_name;
-	}
-}
-
 void query_detail(const struct pgs_query *q, int code, const struct pgs_table *t, int input,
 		  const struct key_def *key, enum pgs_origin origin, const char *fmt, ...)
 {
@@ -425,7 +409,7 @@ void query_detail(const struct pgs_query *q, int code, const struct pgs_table *t
 	}
 	if (key) {
 		e.key = key->long_name;
-		e.field = key_field(key->id);
+		e.field = key->field;
 	}
 	e.origin = origin;
 	va_start(ap, fmt);
@@ -1212,7 +1196,7 @@ static int query_check_fields(const struct pgs_query *q, const struct pgs_table 
 	k = key_by_id(id);
 	if (t->kind != PGS_KIND_PAGE_OWNER)
 		query_detail(q, PGS_E_NOFIELD, t, 0, k, origin,
-			     "needs the %s of each block; %s input has only %s", key_field(id),
+			     "needs the %s of each block; %s input has only %s", k->field,
 			     pgs_kind_name(t->kind), stacks_content(t->kind));
 	else
 		query_detail(q, PGS_E_NOFIELD, t, 0, k, origin,

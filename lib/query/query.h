@@ -93,6 +93,7 @@ struct key_def {
 	enum key_text text;	/* text report */
 	enum key_rec rec;	/* JSON, ndjson, CSV */
 	const char *names_col;	/* KREC_VALUE_NAMES: the names column */
+	const char *field;	/* the input field it reads, for messages */
 	const char *help;
 };
 

@@ -23,10 +23,10 @@ static void test_rows_complete(void **state)
 	for (id = 0; id < K__COUNT; id++) {
 		const struct key_def *k = &pgs_keys[id];
 
-		if (!k->short_name || !k->long_name || !k->help)
-			fail_msg("key %u: no row, or a row without names or help", id);
-		if (!*k->short_name || !*k->long_name || !*k->help)
-			fail_msg("key %u (%s): an empty name or help", id, k->long_name);
+		if (!k->short_name || !k->long_name || !k->help || !k->field)
+			fail_msg("key %u: no row, or a row without names, help or field", id);
+		if (!*k->short_name || !*k->long_name || !*k->help || !*k->field)
+			fail_msg("key %u (%s): an empty name, help or field", id, k->long_name);
 		if (k->id != (enum key_id)id)
 			fail_msg("key %s: row at %u says id %u", k->long_name, id, (unsigned)k->id);
 		if (!k->use || (k->use & ~(KEY_CULL | KEY_SORT | KEY_FILTER | KEY_BOOT)))
