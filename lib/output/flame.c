@@ -162,8 +162,7 @@ static keyset html_keys(const struct pgs_result *r)
 	if (r->s.cull)
 		return r->s.cull;
 	if (r->t->kind == PGS_KIND_PAGE_OWNER)
-		want = KEY_BIT(K_PID) | KEY_BIT(K_TGID) | KEY_BIT(K_NAME) | KEY_BIT(K_ORDER) |
-		       KEY_BIT(K_GFP) | (r->ts_in_txt ? KEY_BIT(K_ALLOC_TS) : 0);
+		want = key_set_col(KCOL_HDR) | (r->ts_in_txt ? KEY_BIT(K_ALLOC_TS) : 0);
 	else
 		want = r->t->kind == PGS_KIND_SHOW_STACKS ? 0 : KEY_BIT(K_HANDLE);
 	for (id = 0; id < K__COUNT; id++) {

@@ -181,6 +181,17 @@ keyset key_stacks(void)
 	return s;
 }
 
+keyset key_set_col(enum key_col col)
+{
+	keyset s = 0;
+	unsigned id;
+
+	for (id = 0; id < K__COUNT; id++)
+		if (pgs_keys[id].col == col)
+			s |= KEY_BIT(id);
+	return s;
+}
+
 const struct key_def *key_by_id(enum key_id id)
 {
 	return (unsigned)id < K__COUNT ? &pgs_keys[id] : NULL;

@@ -107,6 +107,8 @@ static inline bool key_is_stack(unsigned id)
 
 /* The stack keys (key_is_stack). */
 keyset key_stacks(void);
+/* The keys whose value depends on column col (the header's: KCOL_HDR). */
+keyset key_set_col(enum key_col col);
 
 /*
  * A key's value for one row. type KV_NULL: the row lacks the field (an

@@ -70,6 +70,12 @@ static void test_rows_consistent(void **state)
 	/* page_owner_sort's stacktrace and show_stacks' stack, and the frame filter. */
 	assert_true(key_stacks() == (KEY_BIT(K_STACKTRACE) | KEY_BIT(K_STACK) | KEY_BIT(K_FRAME)));
 	assert_false(key_is_stack(K__COUNT));
+	/*
+	 * page_owner's header line "Page allocated via order O, mask M(...),
+	 * pid P, tgid T (comm), ts N ns": a template without its ts.
+	 */
+	assert_true(key_set_col(KCOL_HDR) == (KEY_BIT(K_PID) | KEY_BIT(K_TGID) | KEY_BIT(K_NAME) |
+					      KEY_BIT(K_ORDER) | KEY_BIT(K_GFP)));
 }
 
 /* Each name names one key, which key_lookup() finds. */
