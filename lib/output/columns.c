@@ -14,17 +14,17 @@
  */
 static size_t trailer_columns(const struct pgs_result *r, struct column *out)
 {
-	uint32_t cull = r->s.cull;
+	keyset cull = r->s.cull;
 	size_t n = 0;
 
 	if (r->t->kind != PGS_KIND_PAGE_OWNER)
 		return 0;
-	if ((r->t->features & FEAT_HANDLE) && !(cull & (1u << K_HANDLE)))
+	if ((r->t->features & FEAT_HANDLE) && !(cull & KEY_BIT(K_HANDLE)))
 		out[n++] = (struct column){ "handle", K_HANDLE, COL_KEY };
-	if (!(cull & (1u << K_MR)))
+	if (!(cull & KEY_BIT(K_MR)))
 		out[n++] = (struct column){ "migrate_reason", K_MR, COL_KEY };
 	out[n++] = (struct column){ "slab_cache_page", K_STACKTRACE, COL_SLAB };
-	if (!(cull & (1u << K_MEMCG)))
+	if (!(cull & KEY_BIT(K_MEMCG)))
 		out[n++] = (struct column){ "memcg", K_MEMCG, COL_KEY };
 	out[n++] = (struct column){ "memcg_objcg", K_MEMCG, COL_MEMCG_OBJCG };
 	out[n++] = (struct column){ "memcg_offline", K_MEMCG, COL_MEMCG_OFFLINE };
@@ -53,13 +53,14 @@ size_t result_columns(const struct pgs_result *r, struct column *out)
 			   (id == K_NAME && s->sel_name) || (id == K_NODE && s->sel_node) ||
 			   (id == K_MODULE && s->sel_module);
 
-		if (!(s->cull & (1u << id)) && !sel)
+		if (!(s->cull & KEY_BIT(id)) && !sel)
 			continue;
 		out[n++] = (struct column){ key_by_id((enum key_id)id)->long_name, (enum key_id)id,
 					    COL_KEY };
-		if (id == K_GFP)
-			out[n++] = (struct column){ "gfp_names", K_GFP, COL_GFP_NAMES };
-		if (id == K_STACKTRACE)
+		if (pgs_keys[id].rec == KREC_VALUE_NAMES)
+			out[n++] = (struct column){ pgs_keys[id].names_col, (enum key_id)id,
+						    COL_NAMES };
+		if (pgs_keys[id].rec == KREC_FRAMES)
 			n += trailer_columns(r, out + n);
 	}
 	return n;
@@ -125,11 +126,11 @@ int column_cell(const struct pgs_result *r, size_t row, const struct column *c,
 		}
 		return 0;
 	}
-	case COL_GFP_NAMES:
+	case COL_NAMES:
 	case COL_KEY:
 		break;
 	}
-	if (c->id == K_STACKTRACE) {
+	if (pgs_keys[c->id].rec == KREC_FRAMES) {
 		/* The frames alone (stripped like the key): trailers have their columns. */
 		key_value(&r->kc, K_STACKTRACE, row, &v);
 		if (v.type == KV_NULL)
@@ -149,11 +150,11 @@ int column_cell(const struct pgs_result *r, size_t row, const struct column *c,
 	}
 	out->s = key_text(&r->kc, c->id, row, &v, out->buf, sizeof(out->buf), &out->len);
 	out->u = v.v;
-	if (c->kind == COL_GFP_NAMES || v.type == KV_STR || c->id == K_MT || c->id == K_BMT) {
-		out->type = c->id == K_STACKTRACE || c->id == K_STACK ? CELL_LINES : CELL_STR;
+	if (c->kind == COL_NAMES || v.type == KV_STR || pgs_keys[c->id].type == KT_ENUM) {
+		out->type = key_is_stack(c->id) ? CELL_LINES : CELL_STR;
 		if (!out->s)
 			out->s = "", out->len = 0;
-	} else if (c->id == K_FREE) {
+	} else if (pgs_keys[c->id].type == KT_BOOL) {
 		out->type = CELL_BOOL;
 	} else {
 		out->type = v.type == KV_INT ? CELL_INT : CELL_UINT;

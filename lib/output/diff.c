@@ -147,7 +147,7 @@ static void diff_json(struct writer *w, const struct pgs_diff *d)
 	input_object(w, d->r[1], d->r[1]->t->name);
 	w_str(w, ", \"cull\": [");
 	for (id = 0, i = 0; id < K__COUNT; id++)
-		if (d->cull & (1u << id))
+		if (d->cull & KEY_BIT(id))
 			w_printf(w, "%s\"%s\"", i++ ? ", " : "", key_by_id((enum key_id)id)->long_name);
 	w_str(w, "], \"sort\": [");
 	for (i = 0; i < d->nsort; i++)
@@ -282,7 +282,7 @@ static void diff_folded(struct writer *w, const struct pgs_diff *d, const struct
  */
 static void diff_svg(struct writer *w, const struct pgs_diff *d, const struct pgs_write_opts *o)
 {
-	const unsigned stack_keys = (1u << K_STACKTRACE) | (1u << K_STACK) | (1u << K_TXT);
+	const keyset stack_keys = key_stacks();
 	struct flame_opts fo = { 0 };
 	struct flame_stack *st = NULL;
 	struct flame_frame *fr = NULL;

@@ -13,9 +13,6 @@
 #include "flame.h"
 #include "fold.h"
 
-/* The keys html_table() shows as a stack, folded under its call site. */
-#define STACK_KEYS ((1u << K_STACKTRACE) | (1u << K_STACK))
-
 /*
  * The groups as flame_render() stacks: each group's frames as fold_frames()
  * makes them for --format=folded, pseudo frames grey. Groups that fold to
@@ -107,7 +104,7 @@ static int subtitle(const struct pgs_result *r, const struct pgs_write_opts *o,
 		FORWARD_IF_ERROR(buf_str(al, b, stacks ? "every distinct stack" :
 					 "every distinct block"));
 	for (id = 0; id < K__COUNT; id++) {
-		if (!(r->s.cull & (1u << id)))
+		if (!(r->s.cull & KEY_BIT(id)))
 			continue;
 		FORWARD_IF_ERROR(buf_str(al, b, first ? "" : ","));
 		FORWARD_IF_ERROR(buf_str(al, b, key_by_id((enum key_id)id)->long_name));
@@ -120,7 +117,7 @@ static int subtitle(const struct pgs_result *r, const struct pgs_write_opts *o,
 static void html_stack_cell(struct writer *w, const struct pgs_result *r, size_t row)
 {
 	const struct pgs_table *t = r->t;
-	uint32_t id = (r->s.cull & (1u << K_STACK)) && !(r->s.cull & (1u << K_STACKTRACE)) ?
+	uint32_t id = (r->s.cull & KEY_BIT(K_STACK)) && !(r->s.cull & KEY_BIT(K_STACKTRACE)) ?
 		      table_row_st(t, row)->stack : key_st_text(&r->kc, row);
 	uint32_t cs = r->kc.cs ? r->kc.cs[t->c_st[row]] : 0;
 	const char *s = strpool_str(&t->strings, id);
@@ -156,28 +153,27 @@ static void html_stack_cell(struct writer *w, const struct pgs_result *r, size_t
  * header fields (the time stamp when the text keeps it, see render_txt()),
  * a handle file's handle.
  */
-static uint32_t html_keys(const struct pgs_result *r)
+static keyset html_keys(const struct pgs_result *r)
 {
-	uint32_t want, keys = 0;
+	keyset want, keys = 0;
 	unsigned id;
 	size_t i;
 
 	if (r->s.cull)
 		return r->s.cull;
 	if (r->t->kind == PGS_KIND_PAGE_OWNER)
-		want = (1u << K_PID) | (1u << K_TGID) | (1u << K_NAME) | (1u << K_ORDER) |
-		       (1u << K_GFP) | (r->ts_in_txt ? 1u << K_ALLOC_TS : 0);
+		want = key_set_col(KCOL_HDR) | (r->ts_in_txt ? KEY_BIT(K_ALLOC_TS) : 0);
 	else
-		want = r->t->kind == PGS_KIND_SHOW_STACKS ? 0 : 1u << K_HANDLE;
+		want = r->t->kind == PGS_KIND_SHOW_STACKS ? 0 : KEY_BIT(K_HANDLE);
 	for (id = 0; id < K__COUNT; id++) {
-		if (!(want & (1u << id)))
+		if (!(want & KEY_BIT(id)))
 			continue;
 		for (i = 0; i < r->n; i++) {
 			struct kval v;
 
 			key_value(&r->kc, (enum key_id)id, result_group(r, i)->first, &v);
 			if (v.type != KV_NULL) {
-				keys |= 1u << id;
+				keys |= KEY_BIT(id);
 				break;
 			}
 		}
@@ -189,7 +185,7 @@ static void html_table(struct writer *w, const struct pgs_result *r, const struc
 {
 	bool strip = !(o->flags & PGS_WRITE_KEEP_OFFSETS);
 	uint64_t ps = r->kc.page_size;
-	uint32_t keys = html_keys(r);
+	keyset keys = html_keys(r);
 	unsigned id;
 	size_t i;
 
@@ -197,7 +193,7 @@ static void html_table(struct writer *w, const struct pgs_result *r, const struc
 		 "<table id=\"pgs-top\">\n<thead><tr><th>#</th><th>%s</th><th>pages</th>"
 		 "<th>bytes</th><th>share</th>", r->n, r->n == 1 ? "" : "s", times_name(r));
 	for (id = 0; id < K__COUNT; id++)
-		if (keys & (1u << id))
+		if (keys & KEY_BIT(id))
 			w_printf(w, "<th>%s</th>", key_by_id((enum key_id)id)->long_name);
 	if (!r->s.cull)
 		w_str(w, "<th>stacktrace</th>");
@@ -217,9 +213,10 @@ static void html_table(struct writer *w, const struct pgs_result *r, const struc
 			const char *s;
 			size_t n;
 
-			if (!(keys & (1u << id)))
+			if (!(keys & KEY_BIT(id)))
 				continue;
-			if ((1u << id) & STACK_KEYS) {
+			/* A stack, folded under its call site. */
+			if (key_is_stack(id)) {
 				html_stack_cell(w, r, g->first);
 				continue;
 			}

@@ -9,11 +9,9 @@
 
 #include "fold.h"
 
-#define STACK_KEYS ((1u << K_STACKTRACE) | (1u << K_STACK) | (1u << K_TXT))
-
 bool fold_has_stack(const struct pgs_result *r)
 {
-	return !r->s.cull || (r->s.cull & STACK_KEYS);
+	return !r->s.cull || (r->s.cull & key_stacks());
 }
 
 /* Frame id k of stack m, without offsets when strip (and the table has them). */
@@ -114,7 +112,7 @@ int fold_frames(const struct pgs_result *r, size_t row, unsigned flags, struct f
 	f->nstack = 0;
 	f->text_len = 0;
 	for (id = 0; id < K__COUNT; id++)
-		if ((r->s.cull & (1u << id)) && !(STACK_KEYS & (1u << id)))
+		if ((r->s.cull & KEY_BIT(id)) && !key_is_stack(id))
 			FORWARD_IF_ERROR(push_pseudo(r, row, (enum key_id)id, strip, f));
 	if (fold_has_stack(r)) {
 		const struct st_meta *m = table_row_st(t, row);
@@ -131,7 +129,7 @@ int fold_frames(const struct pgs_result *r, size_t row, unsigned flags, struct f
 		}
 		f->nstack = m->nframes;
 		/* A handle whose frames are elsewhere (print_mode=handle, show_handles). */
-		if (!m->nframes && !(r->s.cull & (1u << K_HANDLE))) {
+		if (!m->nframes && !(r->s.cull & KEY_BIT(K_HANDLE))) {
 			struct kval v;
 
 			key_value(&r->kc, K_HANDLE, row, &v);

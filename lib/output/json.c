@@ -39,7 +39,7 @@ static void key_list(struct writer *w, const struct pgs_result *r, bool sort)
 			k = key_by_id(r->s.sort[i].id);
 			w_printf(w, "%s\"%s%s\"", n++ ? ", " : "",
 				 r->s.sort[i].sign < 0 ? "-" : "", k->long_name);
-		} else if (r->s.cull & (1u << i)) {
+		} else if (r->s.cull & KEY_BIT(i)) {
 			k = key_by_id((enum key_id)i);
 			w_printf(w, "%s\"%s\"", n++ ? ", " : "", k->long_name);
 		}
@@ -59,7 +59,7 @@ void json_columns(struct writer *w, const struct pgs_result *r, size_t row,
 			w->err = -ENOMEM;
 			return;
 		}
-		if (cols[i].kind == COL_GFP_NAMES && c.type == CELL_NULL)
+		if (cols[i].kind == COL_NAMES && c.type == CELL_NULL)
 			continue;
 		w_str(w, ", \"");
 		w_str(w, cols[i].name);

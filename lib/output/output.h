@@ -82,7 +82,7 @@ size_t fmt_iec(char *out, uint64_t bytes);
  */
 enum col_kind {
 	COL_KEY,	/* the key id's value; stacktrace: its frames */
-	COL_GFP_NAMES,	/* gfp's flag names (null when gfp is) */
+	COL_NAMES,	/* a KREC_VALUE_NAMES key's flag names (null when its value is) */
 	COL_SLAB,	/* a "Slab cache page" line: bool */
 	COL_MEMCG_OBJCG,	/* "Charged (via objcg) ...": bool, null without memcg */
 	COL_MEMCG_OFFLINE,	/* "... to offline memcg": bool, null without memcg */

@@ -211,7 +211,7 @@ static void labels(struct prof *p, size_t row, bool strip)
 		size_t len;
 		const char *s;
 
-		if (!(r->s.cull & (1u << id)) || d->type == KT_STACK || id == K_TXT)
+		if (!(r->s.cull & KEY_BIT(id)) || d->type == KT_STACK || id == K_TXT)
 			continue;
 		s = fold_value_text(r, (enum key_id)id, row, strip, buf, sizeof(buf), &len);
 		if (!s || !len)

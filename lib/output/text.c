@@ -47,35 +47,33 @@ int render_txt(const struct pgs_result *r, size_t i, const struct pgs_allocator 
 
 /*
  * The keys page_owner_sort cannot cull by, after its own: ", order 3",
- * ", callsite f", ... A missing value prints as "-".
+ * ", callsite f", ... in table order, each as its row's text says (the
+ * keys whose text is KTXT_OWN print in page_owner_sort's own places). A
+ * missing value prints as "-".
  */
 static void new_keys(struct writer *w, const struct pgs_result *r, size_t row)
 {
-	static const uint8_t ids[] = {
-		K_ALLOC_TS, K_FREE_TS, K_ORDER, K_GFP, K_MT, K_BMT, K_PFN, K_NODE, K_ZONE,
-		K_FLAGS, K_MEMCG, K_MR, K_HANDLE, K_CALLSITE,
-	};
-	size_t j;
+	unsigned id;
 
-	for (j = 0; j < sizeof(ids); j++) {
-		unsigned id = ids[j];
+	for (id = 0; id < K__COUNT; id++) {
+		const struct key_def *k = &pgs_keys[id];
 		char buf[64];
 		const char *s;
 		struct kval v;
 		size_t n;
 
-		if (!(r->s.cull & (1u << id)))
+		if (k->text == KTXT_OWN || !(r->s.cull & KEY_BIT(id)))
 			continue;
 		key_value(&r->kc, (enum key_id)id, row, &v);
-		w_printf(w, ", %s ", key_by_id((enum key_id)id)->long_name);
+		w_printf(w, ", %s ", k->long_name);
 		if (v.type == KV_NULL) {
 			w_put(w, "-", 1);
 			continue;
 		}
 		s = key_text(&r->kc, (enum key_id)id, row, &v, buf, sizeof(buf), &n);
-		if (id == K_GFP || id == K_PFN) {
+		if (k->text == KTXT_AFTER_HEX || k->text == KTXT_AFTER_HEX_NAMES) {
 			w_printf(w, "%#llx", (unsigned long long)v.v);
-			if (id == K_GFP) {
+			if (k->text == KTXT_AFTER_HEX_NAMES) {
 				w_put(w, "(", 1);
 				w_put(w, s ? s : "", n);
 				w_put(w, ")", 1);
@@ -95,9 +93,9 @@ static void group_stack(struct writer *w, const struct pgs_result *r, size_t row
 {
 	struct kval v;
 
-	if (r->s.cull & (1u << K_STACKTRACE))
+	if (r->s.cull & KEY_BIT(K_STACKTRACE))
 		key_value(&r->kc, K_STACKTRACE, row, &v);
-	else if (r->s.cull & (1u << K_STACK))
+	else if (r->s.cull & KEY_BIT(K_STACK))
 		key_value(&r->kc, K_STACK, row, &v);
 	else
 		return;
@@ -110,24 +108,24 @@ static void group_stack(struct writer *w, const struct pgs_result *r, size_t row
 void text_group_keys(struct writer *w, const struct pgs_result *r, size_t row)
 {
 	const struct pgs_table *t = r->t;
-	unsigned cull = r->s.cull;
+	keyset cull = r->s.cull;
 	char label[40];
 	struct kval v;
 
 	if (t->kind == PGS_KIND_PAGE_OWNER) {
 		const struct hdr_meta *h = table_row_hdr(t, row);
 
-		if (cull & (1u << K_PID) || r->s.sel_pid)
+		if (cull & KEY_BIT(K_PID) || r->s.sel_pid)
 			w_printf(w, ", PID %d", h->pid);
-		if (cull & (1u << K_TGID) || r->s.sel_tgid)
+		if (cull & KEY_BIT(K_TGID) || r->s.sel_tgid)
 			w_printf(w, ", TGID %d", h->tgid);
-		if (cull & (1u << K_NAME) || r->s.sel_name) {
+		if (cull & KEY_BIT(K_NAME) || r->s.sel_name) {
 			w_str(w, ", task_comm_name: ");
 			w_put(w, strpool_str(&t->strings, h->comm), strpool_len(&t->strings, h->comm));
 		}
 	}
 	/* page_owner_sort 2026's module, for every kind of input. */
-	if (cull & (1u << K_MODULE) || r->s.sel_module) {
+	if (cull & KEY_BIT(K_MODULE) || r->s.sel_module) {
 		key_value(&r->kc, K_MODULE, row, &v);
 		w_str(w, ", module: ");
 		if (v.type == KV_STR)
@@ -139,10 +137,10 @@ void text_group_keys(struct writer *w, const struct pgs_result *r, size_t row)
 	if (t->kind == PGS_KIND_PAGE_OWNER) {
 		const struct hdr_meta *h = table_row_hdr(t, row);
 
-		if (cull & (1u << K_ALLOCATOR))
+		if (cull & KEY_BIT(K_ALLOCATOR))
 			w_printf(w, ", allocated by %s",
 				 allocator_label(table_row_allocator(t, row), label, sizeof(label)));
-		if (cull & (1u << K_FREE))
+		if (cull & KEY_BIT(K_FREE))
 			/* page_owner_sort's labels; a missing free_ts reads as -1 there. */
 			w_str(w, t->c_fts && (t->c_fts[row] || !(h->have & PGS_HAVE_FREE_TS)) ?
 				 " (UNRELEASED)" : " (RELEASED)");
@@ -196,7 +194,7 @@ static void stacks_group(struct writer *w, const struct pgs_result *r, const str
 void write_text(struct writer *w, const struct pgs_result *r, const struct pgs_write_opts *o)
 {
 	const struct pgs_table *t = r->t;
-	unsigned cull = r->s.cull;
+	keyset cull = r->s.cull;
 	bool human = o->flags & PGS_WRITE_HUMAN;
 	char *txt = NULL, label[40];
 	size_t txt_len, txt_cap = 0, i;

@@ -101,7 +101,7 @@ static int set_sort(struct pgs_diff *d, const struct pgs_query *q, const char *l
 }
 
 /* The bytes that name a group across tables: its cull-key values, texts for strings. */
-static int match_key(const struct pgs_allocator *al, const struct pgs_result *r, unsigned cull,
+static int match_key(const struct pgs_allocator *al, const struct pgs_result *r, keyset cull,
 		     size_t row, struct buf *kb)
 {
 	unsigned id;
@@ -111,7 +111,7 @@ static int match_key(const struct pgs_allocator *al, const struct pgs_result *r,
 		uint64_t len;
 		uint8_t type;
 
-		if (!(cull & (1u << id)))
+		if (!(cull & KEY_BIT(id)))
 			continue;
 		key_value(&r->kc, (enum key_id)id, row, &v);
 		type = v.type;
@@ -139,7 +139,7 @@ struct index {
 };
 
 static int index_build(struct index *ix, const struct pgs_allocator *al,
-		       const struct pgs_result *r, unsigned cull)
+		       const struct pgs_result *r, keyset cull)
 {
 	size_t n = r->ngroups, i, s;
 
@@ -341,7 +341,7 @@ static const struct key_def *boot_key(const struct pgs_diff *d, enum pgs_origin 
 
 	*origin = PGS_ORIGIN_CULL;
 	for (id = 0; id < K__COUNT; id++)
-		if ((d->cull & (1u << id)) && (pgs_keys[id].use & KEY_BOOT))
+		if ((d->cull & KEY_BIT(id)) && (pgs_keys[id].use & KEY_BOOT))
 			return &pgs_keys[id];
 	*origin = PGS_ORIGIN_SORT;
 	for (i = 0; i < d->nsort; i++)
@@ -383,7 +383,7 @@ PGS_API int pgs_diff_run(const struct pgs_query *q, const struct pgs_table *befo
 	d = pgs__calloc(after->al, 1, sizeof(*d));
 	RETURN_ERROR_IF(!d, -ENOMEM);
 	d->al = pgs__keep(&d->alloc, after->al);
-	d->cull = q->s.cull ? q->s.cull : 1u << K_STACKTRACE;
+	d->cull = q->s.cull ? q->s.cull : KEY_BIT(K_STACKTRACE);
 	err = set_sort(d, q, o.sort);
 	if (!err && !(o.flags & PGS_DIFF_SAME_BOOT) && (bk = boot_key(d, &origin))) {
 		query_detail(q, PGS_E_KEY, NULL, 0, bk, origin,

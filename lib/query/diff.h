@@ -39,7 +39,7 @@ struct pgs_diff {
 	size_t n;			/* groups shown (after min_pages and top) */
 	struct dsort *sort;
 	size_t nsort;
-	unsigned cull;			/* 1u << enum key_id */
+	keyset cull;			/* KEY_BIT(enum key_id) */
 	size_t nnew, ngone, ngrew, nshrank, nsame;	/* over all groups */
 };
 

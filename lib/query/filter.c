@@ -53,7 +53,7 @@ struct node {
 struct filter {
 	const struct pgs_allocator *al;	/* every node, value, memo and regex */
 	struct node *root;
-	unsigned keys;
+	keyset keys;
 	pcre2_match_data *md;	/* one row at a time: shared by every pattern */
 };
 
@@ -642,7 +642,7 @@ static int parse_pred(struct parser *p, struct node **out)
 		}
 		p->pos++;
 	}
-	p->f->keys |= 1u << kd->id;
+	p->f->keys |= KEY_BIT(kd->id);
 	*out = n;
 	return 0;
 out:
@@ -783,7 +783,7 @@ out:
 	return r;
 }
 
-unsigned filter_keys(const struct filter *f)
+keyset filter_keys(const struct filter *f)
 {
 	return f ? f->keys : 0;
 }

@@ -82,8 +82,8 @@ struct filter_ops {
 int filter_parse(const char *expr, const struct pgs_allocator *al, struct filter **out,
 		 struct filter_error *err);
 
-/* Bitmask (1u << enum key_id) of the keys f reads. */
-unsigned filter_keys(const struct filter *f);
+/* Key set (KEY_BIT(enum key_id)) of the keys f reads. */
+keyset filter_keys(const struct filter *f);
 
 /*
  * Evaluate f for the current row of ops. nstrings bounds the string ids

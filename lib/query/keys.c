@@ -5,48 +5,151 @@
  */
 #include "query.h"
 
+/*
+ * Every property of every key, one row each (issue 14): names, what it
+ * may do (use), its value's type (KT_STACK: a stack key), the column its
+ * value depends on (query.c groups by it), the input kinds and table
+ * features that have it, how the text report and JSON/ndjson/CSV records
+ * print it. key_value() (value.c) extracts the value. test_keytable
+ * checks that each row is complete.
+ */
 const struct key_def pgs_keys[K__COUNT] = {
 #define CSF (KEY_CULL | KEY_SORT | KEY_FILTER)
-	{ "p", "pid", K_PID, CSF, KT_INT, "process id of the allocating task" },
-	{ "tg", "tgid", K_TGID, CSF, KT_INT, "thread group id" },
-	{ "n", "name", K_NAME, CSF, KT_STR, "task command name; comm is accepted too" },
-	{ "st", "stacktrace", K_STACKTRACE, CSF, KT_STACK,
-	  "the block's lines after the header, PFN line excepted (page_owner_sort's)" },
-	{ "T", "txt", K_TXT, KEY_SORT, KT_STR, "the whole block text" },
-	{ "at", "alloc_ts", K_ALLOC_TS, CSF | KEY_BOOT, KT_TIME,
-	  "allocation time stamp (ns since boot); of a group, its earliest" },
-	{ "ator", "allocator", K_ALLOCATOR, CSF, KT_MASK,
-	  "CMA, SLAB, VMALLOC or OTHERS" },
-	{ "ft", "free_ts", K_FREE_TS, CSF | KEY_BOOT, KT_TIME,
-	  "free time stamp (kernels 5.14-6.6)" },
-	{ "f", "free", K_FREE, KEY_CULL | KEY_FILTER, KT_BOOL,
-	  "whether free_ts is non-zero (5.14-6.6)" },
-	{ "t", "times", K_TIMES, KEY_SORT, KT_AGG, "blocks in the group" },
-	{ "m", "pages", K_PAGES, KEY_SORT | KEY_FILTER, KT_NUM,
-	  "base pages (in a filter: of the block, 2^order)" },
-	{ "b", "bytes", K_BYTES, KEY_SORT | KEY_FILTER, KT_NUM,
-	  "pages x page size (--page-size)" },
-	{ "o", "order", K_ORDER, CSF, KT_NUM, "allocation order" },
-	{ "gfp", "gfp", K_GFP, CSF, KT_MASK, "GFP mask; filters test flag names" },
-	{ "mt", "migratetype", K_MT, CSF, KT_ENUM, "the page's migratetype" },
-	{ "bmt", "block_migratetype", K_BMT, CSF, KT_ENUM,
-	  "the migratetype of the page's pageblock" },
-	{ "pfn", "pfn", K_PFN, CSF | KEY_BOOT, KT_HEX, "page frame number" },
-	{ "node", "node", K_NODE, CSF, KT_INT, "NUMA node (page flags' node=)" },
-	{ "zone", "zone", K_ZONE, CSF, KT_INT, "zone index (page flags' zone=)" },
-	{ "flags", "flags", K_FLAGS, CSF, KT_MASK,
-	  "page flag names (node=, zone= and other fields left out)" },
-	{ "memcg", "memcg", K_MEMCG, CSF, KT_STR, "memory cgroup charged" },
-	{ "mr", "migrate_reason", K_MR, CSF, KT_STR, "last migrate reason" },
-	{ "handle", "handle", K_HANDLE, CSF | KEY_BOOT, KT_NUM, "stack depot handle" },
-	{ "mod", "module", K_MODULE, CSF, KT_STR,
-	  "module of the innermost frame that has one; vmlinux if none" },
-	{ "cs", "callsite", K_CALLSITE, CSF, KT_STR,
-	  "first frame outside the page allocator" },
-	{ "stack", "stack", K_STACK, CSF, KT_STACK,
-	  "the frames alone, without trailers (show_stacks' keying)" },
-	{ "frame", "frame", K_FRAME, KEY_FILTER, KT_STACK,
-	  "filters only: true when any frame matches" },
+	[K_PID] = { .short_name = "p", .long_name = "pid", .id = K_PID, .use = CSF,
+		.type = KT_INT, .col = KCOL_HDR, .kinds = KINDS_PO,
+		.text = KTXT_OWN, .rec = KREC_VALUE,
+		.field = "pid",
+		.help = "process id of the allocating task" },
+	[K_TGID] = { .short_name = "tg", .long_name = "tgid", .id = K_TGID, .use = CSF,
+		.type = KT_INT, .col = KCOL_HDR, .kinds = KINDS_PO,
+		.text = KTXT_OWN, .rec = KREC_VALUE,
+		.field = "tgid",
+		.help = "thread group id" },
+	[K_NAME] = { .short_name = "n", .long_name = "name", .id = K_NAME, .use = CSF,
+		.type = KT_STR, .col = KCOL_HDR, .kinds = KINDS_PO,
+		.text = KTXT_OWN, .rec = KREC_VALUE,
+		.field = "comm",
+		.help = "task command name; comm is accepted too" },
+	[K_STACKTRACE] = { .short_name = "st", .long_name = "stacktrace", .id = K_STACKTRACE, .use = CSF,
+		.type = KT_STACK, .col = KCOL_ST, .kinds = KINDS_ALL,
+		.text = KTXT_OWN, .rec = KREC_FRAMES,
+		.field = "stacktrace",
+		.help = "the block's lines after the header, PFN line excepted (page_owner_sort's)" },
+	[K_TXT] = { .short_name = "T", .long_name = "txt", .id = K_TXT, .use = KEY_SORT,
+		.type = KT_STR, .col = KCOL_ROW, .kinds = KINDS_PO,
+		.text = KTXT_OWN, .rec = KREC_VALUE,
+		.field = "header",
+		.help = "the whole block text" },
+	[K_ALLOC_TS] = { .short_name = "at", .long_name = "alloc_ts", .id = K_ALLOC_TS, .use = CSF | KEY_BOOT,
+		.type = KT_TIME, .col = KCOL_ROW, .kinds = KINDS_PO,
+		.text = KTXT_AFTER, .rec = KREC_VALUE,
+		.field = "ts",
+		.help = "allocation time stamp (ns since boot); of a group, its earliest" },
+	[K_ALLOCATOR] = { .short_name = "ator", .long_name = "allocator", .id = K_ALLOCATOR, .use = CSF,
+		.type = KT_MASK, .col = KCOL_ROW, .kinds = KINDS_PO,
+		.text = KTXT_OWN, .rec = KREC_VALUE,
+		.field = "header",
+		.help = "CMA, SLAB, VMALLOC or OTHERS" },
+	[K_FREE_TS] = { .short_name = "ft", .long_name = "free_ts", .id = K_FREE_TS, .use = CSF | KEY_BOOT,
+		.type = KT_TIME, .col = KCOL_ROW, .kinds = KINDS_PO, .feat = FEAT_FREE_TS,
+		.text = KTXT_AFTER, .rec = KREC_VALUE,
+		.field = "free_ts",
+		.help = "free time stamp (kernels 5.14-6.6)" },
+	[K_FREE] = { .short_name = "f", .long_name = "free", .id = K_FREE, .use = KEY_CULL | KEY_FILTER,
+		.type = KT_BOOL, .col = KCOL_ROW, .kinds = KINDS_PO, .feat = FEAT_FREE_TS,
+		.text = KTXT_OWN, .rec = KREC_VALUE,
+		.field = "free_ts",
+		.help = "whether free_ts is non-zero (5.14-6.6)" },
+	[K_TIMES] = { .short_name = "t", .long_name = "times", .id = K_TIMES, .use = KEY_SORT,
+		.type = KT_AGG, .col = KCOL_ROW, .kinds = KINDS_ALL,
+		.text = KTXT_OWN, .rec = KREC_VALUE,
+		.field = "times",
+		.help = "blocks in the group" },
+	[K_PAGES] = { .short_name = "m", .long_name = "pages", .id = K_PAGES, .use = KEY_SORT | KEY_FILTER,
+		.type = KT_NUM, .col = KCOL_ROW, .kinds = KINDS_ALL,
+		.text = KTXT_OWN, .rec = KREC_VALUE,
+		.field = "pages",
+		.help = "base pages (in a filter: of the block, 2^order)" },
+	[K_BYTES] = { .short_name = "b", .long_name = "bytes", .id = K_BYTES, .use = KEY_SORT | KEY_FILTER,
+		.type = KT_NUM, .col = KCOL_ROW, .kinds = KINDS_ALL,
+		.text = KTXT_OWN, .rec = KREC_VALUE,
+		.field = "bytes",
+		.help = "pages x page size (--page-size)" },
+	[K_ORDER] = { .short_name = "o", .long_name = "order", .id = K_ORDER, .use = CSF,
+		.type = KT_NUM, .col = KCOL_HDR, .kinds = KINDS_PO,
+		.text = KTXT_AFTER, .rec = KREC_VALUE,
+		.field = "order",
+		.help = "allocation order" },
+	[K_GFP] = { .short_name = "gfp", .long_name = "gfp", .id = K_GFP, .use = CSF,
+		.type = KT_MASK, .col = KCOL_HDR, .kinds = KINDS_PO,
+		.text = KTXT_AFTER_HEX_NAMES, .rec = KREC_VALUE_NAMES, .names_col = "gfp_names",
+		.field = "mask",
+		.help = "GFP mask; filters test flag names" },
+	[K_MT] = { .short_name = "mt", .long_name = "migratetype", .id = K_MT, .use = CSF,
+		.type = KT_ENUM, .col = KCOL_PFNT, .kinds = KINDS_PO,
+		.text = KTXT_AFTER, .rec = KREC_VALUE,
+		.field = "PFN line",
+		.help = "the page's migratetype" },
+	[K_BMT] = { .short_name = "bmt", .long_name = "block_migratetype", .id = K_BMT, .use = CSF,
+		.type = KT_ENUM, .col = KCOL_PFNT, .kinds = KINDS_PO,
+		.text = KTXT_AFTER, .rec = KREC_VALUE,
+		.field = "PFN line",
+		.help = "the migratetype of the page's pageblock" },
+	[K_PFN] = { .short_name = "pfn", .long_name = "pfn", .id = K_PFN, .use = CSF | KEY_BOOT,
+		.type = KT_HEX, .col = KCOL_ROW, .kinds = KINDS_PO,
+		.text = KTXT_AFTER_HEX, .rec = KREC_VALUE,
+		.field = "pfn",
+		.help = "page frame number" },
+	[K_NODE] = { .short_name = "node", .long_name = "node", .id = K_NODE, .use = CSF,
+		.type = KT_INT, .col = KCOL_PFNT, .kinds = KINDS_PO,
+		.text = KTXT_AFTER, .rec = KREC_VALUE,
+		.field = "page flags",
+		.help = "NUMA node (page flags' node=)" },
+	[K_ZONE] = { .short_name = "zone", .long_name = "zone", .id = K_ZONE, .use = CSF,
+		.type = KT_INT, .col = KCOL_PFNT, .kinds = KINDS_PO,
+		.text = KTXT_AFTER, .rec = KREC_VALUE,
+		.field = "page flags",
+		.help = "zone index (page flags' zone=)" },
+	[K_FLAGS] = { .short_name = "flags", .long_name = "flags", .id = K_FLAGS, .use = CSF,
+		.type = KT_MASK, .col = KCOL_PFNT, .kinds = KINDS_PO,
+		.text = KTXT_AFTER, .rec = KREC_VALUE,
+		.field = "page flags",
+		.help = "page flag names (node=, zone= and other fields left out)" },
+	[K_MEMCG] = { .short_name = "memcg", .long_name = "memcg", .id = K_MEMCG, .use = CSF,
+		.type = KT_STR, .col = KCOL_ST, .kinds = KINDS_PO,
+		.text = KTXT_AFTER, .rec = KREC_VALUE,
+		.field = "memcg",
+		.help = "memory cgroup charged" },
+	[K_MR] = { .short_name = "mr", .long_name = "migrate_reason", .id = K_MR, .use = CSF,
+		.type = KT_STR, .col = KCOL_ST, .kinds = KINDS_PO,
+		.text = KTXT_AFTER, .rec = KREC_VALUE,
+		.field = "migrate reason",
+		.help = "last migrate reason" },
+	[K_HANDLE] = { .short_name = "handle", .long_name = "handle", .id = K_HANDLE, .use = CSF | KEY_BOOT,
+		.type = KT_NUM, .col = KCOL_ROW, .kinds = KINDS_ALL,
+		.text = KTXT_AFTER, .rec = KREC_VALUE,
+		.field = "handle",
+		.help = "stack depot handle" },
+	[K_MODULE] = { .short_name = "mod", .long_name = "module", .id = K_MODULE, .use = CSF,
+		.type = KT_STR, .col = KCOL_ST, .kinds = KINDS_ALL,
+		.text = KTXT_OWN, .rec = KREC_VALUE,
+		.field = "module",
+		.help = "module of the innermost frame that has one; vmlinux if none" },
+	[K_CALLSITE] = { .short_name = "cs", .long_name = "callsite", .id = K_CALLSITE, .use = CSF,
+		.type = KT_STR, .col = KCOL_ST, .kinds = KINDS_ALL,
+		.text = KTXT_AFTER, .rec = KREC_VALUE,
+		.field = "callsite",
+		.help = "first frame outside the page allocator" },
+	[K_STACK] = { .short_name = "stack", .long_name = "stack", .id = K_STACK, .use = CSF,
+		.type = KT_STACK, .col = KCOL_ST, .kinds = KINDS_ALL,
+		.text = KTXT_OWN, .rec = KREC_VALUE,
+		.field = "stack",
+		.help = "the frames alone, without trailers (show_stacks' keying)" },
+	[K_FRAME] = { .short_name = "frame", .long_name = "frame", .id = K_FRAME, .use = KEY_FILTER,
+		.type = KT_STACK, .col = KCOL_ROW, .kinds = KINDS_ALL,
+		.text = KTXT_OWN, .rec = KREC_VALUE,
+		.field = "frame",
+		.help = "filters only: true when any frame matches" },
 #undef CSF
 };
 
@@ -65,6 +168,28 @@ const struct key_def *key_lookup(const char *s, size_t len)
 			return k;
 	}
 	return NULL;
+}
+
+keyset key_stacks(void)
+{
+	keyset s = 0;
+	unsigned id;
+
+	for (id = 0; id < K__COUNT; id++)
+		if (key_is_stack(id))
+			s |= KEY_BIT(id);
+	return s;
+}
+
+keyset key_set_col(enum key_col col)
+{
+	keyset s = 0;
+	unsigned id;
+
+	for (id = 0; id < K__COUNT; id++)
+		if (pgs_keys[id].col == col)
+			s |= KEY_BIT(id);
+	return s;
 }
 
 const struct key_def *key_by_id(enum key_id id)

@@ -81,16 +81,16 @@ int each_item(const char *list, int (*fn)(void *, const char *, size_t), void *a
 static int add_cull(void *arg, const char *s, size_t n)
 {
 	const struct key_def *k = key_lookup(s, n);
-	unsigned *cull = arg;
+	keyset *cull = arg;
 
 	RETURN_ERROR_IF(!k || !(k->use & KEY_CULL), PGS_E_KEY);
-	*cull |= 1u << k->id;
+	*cull |= KEY_BIT(k->id);
 	return 0;
 }
 
 PGS_API int pgs_query_set_cull(struct pgs_query *q, const char *keys)
 {
-	unsigned cull = 0;
+	keyset cull = 0;
 
 	RETURN_ERROR_IF(!q, -EINVAL);
 	FORWARD_IF_ERROR(each_item(keys, add_cull, &cull));
@@ -392,22 +392,6 @@ void query_detail_input(const struct pgs_query *q, int input)
 		q->detail->input = input;
 }
 
-/* The page_owner field a key reads, for messages. */
-static const char *key_field(enum key_id id)
-{
-	switch (id) {
-	case K_NAME: return "comm";
-	case K_TXT: case K_ALLOCATOR: return "header";
-	case K_ALLOC_TS: return "ts";
-	case K_FREE: case K_FREE_TS: return "free_ts";
-	case K_GFP: return "mask";
-	case K_MT: case K_BMT: return "PFN line";
-	case K_NODE: case K_ZONE: case K_FLAGS: return "page flags";
-	case K_MR: return "migrate reason";
-	default: return pgs_keys[id].long_name;
-	}
-}
-
 void query_detail(const struct pgs_query *q, int code, const struct pgs_table *t, int input,
 		  const struct key_def *key, enum pgs_origin origin, const char *fmt, ...)
 {
@@ -425,7 +409,7 @@ void query_detail(const struct pgs_query *q, int code, const struct pgs_table *t
 	}
 	if (key) {
 		e.key = key->long_name;
-		e.field = key_field(key->id);
+		e.field = key->field;
 	}
 	e.origin = origin;
 	va_start(ap, fmt);
@@ -614,13 +598,15 @@ static int select_rows(const struct pgs_result *r, const struct pgs_query *q, ui
 
 struct gkey {
 	uint64_t v[K__COUNT];
-	uint32_t n, nulls;
+	uint32_t n;
+	uint64_t nulls;	/* bit i: v[i] is a missing field */
 };
 
 static void row_key(const struct pgs_result *r, size_t i, struct gkey *k)
 {
 	const struct pgs_table *t = r->t;
-	unsigned cull = r->s.cull, id;
+	keyset cull = r->s.cull;
+	unsigned id;
 
 	k->n = 0;
 	k->nulls = 0;
@@ -640,11 +626,11 @@ static void row_key(const struct pgs_result *r, size_t i, struct gkey *k)
 	for (id = 0; id < K__COUNT; id++) {
 		struct kval kv;
 
-		if (!(cull & (1u << id)))
+		if (!(cull & KEY_BIT(id)))
 			continue;
 		key_value(&r->kc, (enum key_id)id, i, &kv);
 		if (kv.type == KV_NULL)
-			k->nulls |= 1u << k->n;
+			k->nulls |= (uint64_t)1 << k->n;
 		k->v[k->n++] = kv.v;
 	}
 }
@@ -859,62 +845,35 @@ static void run_parts(struct part *parts, unsigned n, void *(*fn)(void *))
  * ids (the stacktrace's, the header template's or the PFN template's),
  * each thread sums its block of rows per id, without a key or a hash per
  * row, and only the ids are then grouped by key: for --cull=st the 1.78
- * million rows of the bench dump are 824 stacks.
+ * million rows of the bench dump are 824 stacks. The column a key's value
+ * depends on is its table row's col (keys.c).
  */
-enum column { COL_ROW, COL_ST, COL_HDR, COL_PFNT };
-
-static enum column key_column(enum key_id k)
-{
-	switch (k) {
-	case K_PID:
-	case K_TGID:
-	case K_NAME:
-	case K_ORDER:
-	case K_GFP:
-		return COL_HDR;
-	case K_MT:
-	case K_BMT:
-	case K_NODE:
-	case K_ZONE:
-	case K_FLAGS:
-		return COL_PFNT;
-	case K_STACKTRACE:
-	case K_MEMCG:
-	case K_MR:
-	case K_MODULE:
-	case K_CALLSITE:
-	case K_STACK:
-		return COL_ST;
-	default:
-		return COL_ROW;	/* the row's own: times, pfn, handle... */
-	}
-}
 
 /* The column all cull keys depend on, with its number of ids; or NULL. */
 static const uint32_t *cull_column(const struct pgs_result *r, size_t *nids)
 {
 	const struct pgs_table *t = r->t;
-	enum column col = COL_ROW;
+	enum key_col col = KCOL_ROW;
 	unsigned id;
 
 	for (id = 0; id < K__COUNT; id++) {
-		enum column c;
+		enum key_col c;
 
-		if (!(r->s.cull & (1u << id)))
+		if (!(r->s.cull & KEY_BIT(id)))
 			continue;
-		c = key_column((enum key_id)id);
-		if (c == COL_ROW || (col != COL_ROW && c != col))
+		c = pgs_keys[id].col;
+		if (c == KCOL_ROW || (col != KCOL_ROW && c != col))
 			return NULL;
 		col = c;
 	}
 	switch (col) {
-	case COL_ST:
+	case KCOL_ST:
 		*nids = t->st_n;
 		return t->c_st;
-	case COL_HDR:
+	case KCOL_HDR:
 		*nids = t->hdrs.count;
 		return t->c_hdr;
-	case COL_PFNT:
+	case KCOL_PFNT:
 		*nids = t->pfns.count;
 		return t->c_pfnt;
 	default:
@@ -1149,22 +1108,15 @@ static int cmp_groups(const void *pa, const void *pb, void *arg)
 	return cmp_u64(a->first, b->first);
 }
 
-static unsigned filter_keys_of(const struct pgs_query *q)
+static keyset filter_keys_of(const struct pgs_query *q)
 {
-	unsigned used = 0;
+	keyset used = 0;
 	size_t i;
 
 	for (i = 0; i < q->nfilters; i++)
 		used |= filter_keys(q->filters[i]);
 	return used;
 }
-
-/* Keys that only page_owner dumps have (not the page_owner_stacks files). */
-#define PAGE_OWNER_KEYS ((1u << K_PID) | (1u << K_TGID) | (1u << K_NAME) | \
-	(1u << K_ALLOCATOR) | (1u << K_FREE) | (1u << K_TXT) | (1u << K_ALLOC_TS) | \
-	(1u << K_FREE_TS) | (1u << K_ORDER) | (1u << K_GFP) | (1u << K_MT) | \
-	(1u << K_BMT) | (1u << K_PFN) | (1u << K_NODE) | (1u << K_ZONE) | \
-	(1u << K_FLAGS) | (1u << K_MEMCG) | (1u << K_MR))
 
 /* Keep the groups of at least min_pages, then the first top of them. */
 static void trim(struct pgs_result *r)
@@ -1180,9 +1132,9 @@ static void trim(struct pgs_result *r)
 /* Whether rows of t lack the field of key id. */
 static bool key_missing(const struct pgs_table *t, enum key_id id)
 {
-	if ((id == K_FREE_TS || id == K_FREE) && !(t->features & FEAT_FREE_TS))
-		return true;
-	return t->kind != PGS_KIND_PAGE_OWNER && (PAGE_OWNER_KEYS & (1u << id));
+	const struct key_def *k = &pgs_keys[id];
+
+	return (k->feat & t->features) != k->feat || !(k->kinds & KIND_BIT(t->kind));
 }
 
 /* What the rows of each page_owner_stacks file hold. */
@@ -1201,11 +1153,11 @@ static bool missing_key(const struct pgs_query *q, const struct pgs_table *t,
 {
 	static const enum key_id sel_key[] = { K_PID, K_TGID, K_NAME, K_NODE };
 	const bool sel[] = { q->s.sel_pid, q->s.sel_tgid, q->s.sel_name, q->s.sel_node };
-	unsigned filters = filter_keys_of(q);
+	keyset filters = filter_keys_of(q);
 	size_t i;
 
 	for (i = 0; i < K__COUNT; i++)
-		if ((q->s.cull & (1u << i)) && key_missing(t, (enum key_id)i)) {
+		if ((q->s.cull & KEY_BIT(i)) && key_missing(t, (enum key_id)i)) {
 			*key = (enum key_id)i, *origin = PGS_ORIGIN_CULL;
 			return true;
 		}
@@ -1219,7 +1171,7 @@ static bool missing_key(const struct pgs_query *q, const struct pgs_table *t,
 		return true;
 	}
 	for (i = 0; i < K__COUNT; i++)
-		if ((filters & (1u << i)) && key_missing(t, (enum key_id)i)) {
+		if ((filters & KEY_BIT(i)) && key_missing(t, (enum key_id)i)) {
 			*key = (enum key_id)i, *origin = PGS_ORIGIN_FILTER;
 			return true;
 		}
@@ -1244,7 +1196,7 @@ static int query_check_fields(const struct pgs_query *q, const struct pgs_table 
 	k = key_by_id(id);
 	if (t->kind != PGS_KIND_PAGE_OWNER)
 		query_detail(q, PGS_E_NOFIELD, t, 0, k, origin,
-			     "needs the %s of each block; %s input has only %s", key_field(id),
+			     "needs the %s of each block; %s input has only %s", k->field,
 			     pgs_kind_name(t->kind), stacks_content(t->kind));
 	else
 		query_detail(q, PGS_E_NOFIELD, t, 0, k, origin,

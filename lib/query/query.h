@@ -18,6 +18,11 @@ enum key_id {
 	K__COUNT
 };
 
+/* A set of keys: bit KEY_BIT(id) for each key id in it. */
+typedef uint64_t keyset;
+#define KEY_BIT(id) ((keyset)1 << (id))
+_Static_assert(K__COUNT <= 64, "a keyset holds one bit per key: widen keyset");
+
 #define KEY_CULL 0x1u	/* may group */
 #define KEY_SORT 0x2u	/* may order */
 #define KEY_FILTER 0x4u	/* may be tested by --filter */
@@ -37,13 +42,73 @@ enum key_type {
 	KT_AGG,		/* a group's total: times */
 };
 
+/*
+ * Which column of the table a key's value is a function of: query.c groups
+ * by that column's ids when every cull key reads the same one. 0 is "not
+ * set", which test_keytable refuses.
+ */
+enum key_col {
+	KCOL_ROW = 1,	/* the row's own fields: times, pfn, handle, time stamps... */
+	KCOL_ST,	/* the stacktrace's (frames and trailers) */
+	KCOL_HDR,	/* the header template's */
+	KCOL_PFNT,	/* the PFN line template's */
+};
+
+/* The input kinds a key's field exists in: KIND_BIT(enum pgs_kind) each. */
+#define KIND_BIT(k) (1u << (k))
+#define KINDS_PO KIND_BIT(PGS_KIND_PAGE_OWNER)	/* page_owner blocks only */
+#define KINDS_ALL (~0u)				/* every input */
+
+/*
+ * How the text report prints a key the query culls by. Keys printed after
+ * page_owner_sort's own fields print in table order as ", long_name value".
+ */
+enum key_text {
+	KTXT_OWN = 1,	/* page_owner_sort's own place (header line, stack, counts) */
+	KTXT_AFTER,	/* ", name value" (value as key_text() gives it) */
+	KTXT_AFTER_HEX,	/* ", name 0x..." */
+	KTXT_AFTER_HEX_NAMES,	/* ", name 0x...(flag names)" */
+};
+
+/* The columns of a key in a JSON, ndjson or CSV record. */
+enum key_rec {
+	KREC_VALUE = 1,	/* one column, the long name: the typed value */
+	KREC_VALUE_NAMES,	/* that, then names_col: the value's flag names */
+	KREC_FRAMES,	/* the frames alone, then the trailers' own columns */
+};
+
+/*
+ * One row per key: every property of the key. Adding a key is a row here
+ * (lib/query/keys.c) and a case in key_value() (lib/query/value.c), see
+ * HACKING.md; test_keytable fails when a row lacks a property.
+ */
 struct key_def {
 	const char *short_name, *long_name;
 	enum key_id id;
 	unsigned use;
-	enum key_type type;
+	enum key_type type;	/* KT_STACK: a stack key (folded, flame, diff) */
+	enum key_col col;	/* the column the value depends on */
+	unsigned kinds;		/* the input kinds that have the field */
+	unsigned feat;		/* FEAT_* the table must have (0: none) */
+	enum key_text text;	/* text report */
+	enum key_rec rec;	/* JSON, ndjson, CSV */
+	const char *names_col;	/* KREC_VALUE_NAMES: the names column */
+	const char *field;	/* the input field it reads, for messages */
 	const char *help;
 };
+
+extern const struct key_def pgs_keys[K__COUNT];
+
+/* Whether key id's value is a stack (its frames print as frames). */
+static inline bool key_is_stack(unsigned id)
+{
+	return id < K__COUNT && pgs_keys[id].type == KT_STACK;
+}
+
+/* The stack keys (key_is_stack). */
+keyset key_stacks(void);
+/* The keys whose value depends on column col (the header's: KCOL_HDR). */
+keyset key_set_col(enum key_col col);
 
 /*
  * A key's value for one row. type KV_NULL: the row lacks the field (an
@@ -60,7 +125,6 @@ struct kval {
 /* The key named s[0..len) (short or long name), NULL if none. */
 const struct key_def *key_lookup(const char *s, size_t len);
 const struct key_def *key_by_id(enum key_id id);
-extern const struct key_def pgs_keys[K__COUNT];
 
 struct sort_key {
 	enum key_id id;
@@ -78,7 +142,7 @@ struct keyctx {
 
 /* What a query asks, copied into its result so that output needs only it. */
 struct query_spec {
-	unsigned cull;		/* 1u << enum key_id */
+	keyset cull;		/* KEY_BIT(enum key_id) */
 	struct sort_key *sort;
 	size_t nsort;
 	bool sel_pid, sel_tgid, sel_name, sel_node, sel_module, unreleased;

@@ -50,9 +50,10 @@ static void str(struct kval *v, uint32_t id)
 }
 
 /*
- * query.c's key_column() groups rows by the one id a cull's keys read (the
- * stack's, the header template's, the PFN template's): a key that starts
- * reading another column, or the row's own fields, must move there too.
+ * query.c groups rows by the one id a cull's keys read (the stack's, the
+ * header template's, the PFN template's), the col of each key's row in
+ * keys.c: a key that starts reading another column, or the row's own
+ * fields, must change its col too.
  * test_grouping checks each key both ways.
  */
 void key_value(const struct keyctx *c, enum key_id k, size_t row, struct kval *v)

@@ -429,10 +429,10 @@ static void test_eval(void **state)
 
 /* Parsing ----------------------------------------------------------------- */
 
-#define B(k) (1u << (k))
+#define B(k) KEY_BIT(k)
 static const struct {
 	const char *expr;
-	unsigned keys;
+	keyset keys;
 } accepted[] = {
 	{ "pid=1", B(K_PID) },
 	{ "pid=1 && tgid=1 || !name=x", B(K_PID) | B(K_TGID) | B(K_NAME) },
@@ -480,8 +480,8 @@ static void test_accept(void **state)
 			continue;
 		}
 		if (filter_keys(f) != accepted[i].keys) {
-			print_error("%s: keys %#x, expected %#x\n", accepted[i].expr,
-				    filter_keys(f), accepted[i].keys);
+			print_error("%s: keys %#llx, expected %#llx\n", accepted[i].expr,
+				    (unsigned long long)filter_keys(f), (unsigned long long)accepted[i].keys);
 			bad++;
 		}
 		filter_free(f);
