@@ -169,6 +169,7 @@ struct frames {
 	size_t n, *start;	/* frame i: [start[i], start[i + 1]) */
 	size_t cur;		/* the frame being delivered */
 	unsigned k;		/* workers = slots */
+	unsigned started;	/* threads running, to join */
 	pthread_t thr[PAR_MAX];
 	struct slot slot[PAR_MAX];
 	pthread_mutex_t mu;
@@ -262,8 +263,8 @@ static void frames_stop(struct src *s)
 	f->stop = true;
 	pthread_cond_broadcast(&f->cv);
 	pthread_mutex_unlock(&f->mu);
-	for (i = 0; i < f->k; i++)
-		pthread_join(f->thr[i], NULL);
+	while (f->started)
+		pthread_join(f->thr[--f->started], NULL);
 	for (i = 0; i < f->k; i++)
 		pgs__free(s->al, f->slot[i].buf);
 	pthread_mutex_destroy(&f->mu);
@@ -327,26 +328,12 @@ static int frames_start(struct src *s, unsigned workers)
 		f->slot[i].buf = pgs__malloc(s->al, CHUNK);
 		f->slot[i].err = -EBUSY;	/* not claimed by a worker yet */
 	}
-	for (i = 0; i < f->k; i++)
+	for (i = 0; i < f->k; i++, f->started++)
 		if (pthread_create(&f->thr[i], NULL, frame_worker, f) != 0)
 			break;
-	if (i < f->k) {
-		/* Fewer threads: the frames of the missing ones would never come. */
-		pthread_mutex_lock(&f->mu);
-		f->stop = true;
-		pthread_cond_broadcast(&f->cv);
-		pthread_mutex_unlock(&f->mu);
-		while (i)
-			pthread_join(f->thr[--i], NULL);
-		f->k = 0;
-		for (i = 0; i < PAR_MAX; i++)
-			pgs__free(s->al, f->slot[i].buf);
-		pthread_mutex_destroy(&f->mu);
-		pthread_cond_destroy(&f->cv);
-		pgs__free(s->al, f->start);
-		pgs__free(s->al, f);
-		s->par = NULL;
-	}
+	/* Fewer threads: the frames of the missing ones would never come. */
+	if (i < f->k)
+		frames_stop(s);		/* s->par = NULL: one thread reads them */
 	return 0;
 }
 
