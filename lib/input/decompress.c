@@ -203,12 +203,14 @@ static void *frame_worker(void *arg)
 			ZSTD_outBuffer out;
 			size_t r = 0;
 			int err = 0;
+			bool stop;
 
 			pthread_mutex_lock(&f->mu);
 			while (sl->full && !f->stop)
 				pthread_cond_wait(&f->cv, &f->mu);
+			stop = f->stop;	/* read under the lock: the reader sets it */
 			pthread_mutex_unlock(&f->mu);
-			if (f->stop)
+			if (stop)
 				goto out;
 			out = (ZSTD_outBuffer){ sl->buf, CHUNK, 0 };
 			if (!dc || !sl->buf) {
@@ -363,15 +365,19 @@ static ssize_t frames_read(struct src *s, unsigned char *buf, size_t want)
 	sl->pos += n;
 	s->out_bytes += n;
 	if (sl->pos == sl->len) {
+		/* Once full is false the slot is the worker's again: last first. */
+		bool last;
+
 		pthread_mutex_lock(&f->mu);
-		if (sl->last) {
+		last = sl->last;
+		if (last) {
 			f->cur++;
 			s->in_off = f->start[f->cur];
 		}
 		sl->full = false;
 		pthread_cond_broadcast(&f->cv);
 		pthread_mutex_unlock(&f->mu);
-		if (sl->last && s->release && s->in_off >= MEM_STEP) {
+		if (last && s->release && s->in_off >= MEM_STEP) {
 			/* Whole pages of the frames delivered. */
 			uintptr_t a = (uintptr_t)s->mem & ~(uintptr_t)4095;
 			uintptr_t b = (uintptr_t)(s->mem + s->in_off) & ~(uintptr_t)4095;
