@@ -13,6 +13,13 @@
 # Usage: changed.sh PGSORT PGSORT_GEN FIXTURES_DIR
 set -u
 pgsort=$1 gen=$2 fx=$3
+# Under `meson test --setup valgrind` bash itself runs under valgrind, and
+# its polling of /proc/PID/maps comes after pgsort has read the whole
+# dump: the cut would prove nothing. The same code runs under valgrind in
+# test_changed (the cut made from inside the parse); here: skipped (77),
+# by exec, so that valgrind does not count bash's own parse as a leak.
+[ -z "${VALGRIND:-}" ] ||
+	exec sh -c 'echo "cli_changed: timing-based, not under valgrind (test_changed covers it)"; exit 77'
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0 pass=0
