@@ -394,9 +394,13 @@ static void oracle(const struct pgs_table *t, const struct spec *s, const struct
 		}
 	}
 
-	/* Order: the sort keys (default -times), then first appearance. */
+	/*
+	 * Order: the sort keys (default -times on a page_owner dump, -pages on
+	 * the page_owner_stacks files), then first appearance.
+	 */
 	{
-		struct sorts def = { { K_TIMES }, { -1 }, 1, 0 };
+		struct sorts def = { { info.kind == PGS_KIND_PAGE_OWNER ? K_TIMES : K_PAGES },
+				     { -1 }, 1, 0 };
 		const struct sorts *so = s->sort.n ? &s->sort : &def;
 
 		for (i = 0; i < so->n; i++)
