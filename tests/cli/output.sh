@@ -66,10 +66,16 @@ check "closed stdout: killed by SIGPIPE (141), like cat" [ $rc = 141 ]
 check "closed stdout: nothing on stderr" [ ! -s "$d/err" ]
 
 # Interrupted while writing OUTPUT: the temporary file goes with it.
+# The writer marks when its open of the FIFO returned, i.e. when pgsort has
+# it open: a fixed sleep raced with pgsort's start under valgrind, and a
+# writer whose reader died before opening blocked forever (holding the
+# test's stdout, so meson waited for its timeout).
 mkfifo "$d/in.fifo"
 ("$pgsort" "$d/in.fifo" "$d/interrupted" 2>/dev/null & pid=$!
- { cat "$fx"; sleep 2; } >"$d/in.fifo" &
- sleep 0.5; kill -TERM $pid; wait $pid) ; rc=$?
+ { : >"$d/opened"; cat "$fx"; sleep 2; } >"$d/in.fifo" & writer=$!
+ for _ in $(seq 300); do [ -e "$d/opened" ] && break; sleep 0.1; done
+ sleep 0.2; kill -TERM $pid; wait $pid; kill $writer 2>/dev/null) ; rc=$?
+rm -f "$d/opened"
 check "SIGTERM: no temporary file left" [ -z "$(ls -A "$d" | grep '^\.pgsort-')" ]
 check "SIGTERM: no OUTPUT" [ ! -e "$d/interrupted" ]
 
