@@ -20,7 +20,6 @@
  * rather than offer less. A read that still fails with ENOMEM is tried
  * again with more room.
  */
-#include <poll.h>
 #include <pthread.h>
 #include <unistd.h>	/* read, sysconf */
 
@@ -327,43 +326,19 @@ static int read_job(const struct pgs_allocator *al, struct pool *p, struct src *
 			size_t want = cap - len < r->most ? cap - len : r->most;
 			ssize_t n;
 
-			int e = 0;
-
-			if (!src->sniffed || src->fmt != DEC_NONE) {
-				/* The first read (sniffed for compression), or decompressed text. */
-				src->stop = p ? &p->stop : NULL;
-				n = src_read(src, b + len, want);
-				/* A decompressor's error (-ENOMEM too) is not read()'s. */
-				if (n < 0 && src->fmt != DEC_NONE) {
-					pgs__free(al, b);
-					return (int)n;
-				}
-				if (n < 0) {
-					e = (int)-n;
-					n = -1;
-				}
-			} else {
-				/*
-				 * The reader thread waits for input in poll, not in
-				 * read, so that it can be stopped when merging failed.
-				 */
-				if (p) {
-					struct pollfd pfd = { .fd = src->fd, .events = POLLIN };
-
-					while (!__atomic_load_n(&p->stop, __ATOMIC_RELAXED) &&
-					       poll(&pfd, 1, 100) == 0)
-						;
-					if (__atomic_load_n(&p->stop, __ATOMIC_RELAXED)) {
-						pgs__free(al, b);
-						return -ECANCELED;
-					}
-				}
-				n = read(src->fd, b + len, want);
-				e = n < 0 ? errno : 0;
+			/*
+			 * src_read() waits for a descriptor in poll, not in read,
+			 * so that the reader thread stops when merging failed
+			 * (-ECANCELED), and retries EINTR.
+			 */
+			src->stop = p ? &p->stop : NULL;
+			n = src_read(src, b + len, want);
+			/* A decompressor's error (-ENOMEM too) is not read()'s. */
+			if (n < 0 && src->fmt != DEC_NONE) {
+				pgs__free(al, b);
+				return (int)n;
 			}
-			if (n < 0 && e == EINTR)
-				continue;
-			if (n < 0 && e == ENOMEM && r->room < ROOM_MAX) {
+			if (n == -ENOMEM && r->room < ROOM_MAX) {
 				/* Nothing was consumed: the same record again. */
 				r->room *= 2;
 				r->most = r->room;
@@ -371,7 +346,7 @@ static int read_job(const struct pgs_allocator *al, struct pool *p, struct src *
 			}
 			if (n < 0) {
 				pgs__free(al, b);
-				return e == ENOMEM ? -EMSGSIZE : -e;
+				return n == -ENOMEM ? -EMSGSIZE : (int)n;
 			}
 			eof = n == 0;
 			len += (size_t)n;
