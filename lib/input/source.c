@@ -86,6 +86,16 @@ static int parse_mem(struct parse_ctx *c, const char *buf, size_t len,
 	return parse_finish(c);
 }
 
+/* PGS_E_CHANGED's error: where the mapped file now ends. */
+static void say_changed(struct parse_ctx *c, const struct map_guard *guard)
+{
+	if (guard)
+		pgs__diag(&c->diag, PGS_DIAG_ERROR, 0, guard->fault,
+			  "changed while being read at byte %llu: it shrank (truncated or "
+			  "rewritten meanwhile); copy it, then read the copy",
+			  (unsigned long long)guard->fault);
+}
+
 /*
  * Parse what src yields. A stream is read by a thread of its own and parsed
  * by the workers, even with one worker: the reading (the kernel's copy out
@@ -120,11 +130,8 @@ static int table_from_src(struct pgs_table **out, struct src *src,
 	}
 	if (!err)
 		err = parse_finish(&c);
-	if (err == PGS_E_CHANGED && guard)
-		pgs__diag(&c.diag, PGS_DIAG_ERROR, 0, guard->fault,
-			  "changed while being read at byte %llu: it shrank (truncated or "
-			  "rewritten meanwhile); copy it, then read the copy",
-			  (unsigned long long)guard->fault);
+	if (err == PGS_E_CHANGED)
+		say_changed(&c, guard);
 	if (!err) {
 		*out = c.t;
 		c.t = NULL;
@@ -154,11 +161,8 @@ static int table_from_mem(struct pgs_table **out, const void *buf, size_t len,
 	FORWARD_IF_ERROR(parse_ctx_init(&c, opts, name));
 	c.guard = guard;
 	err = parse_mem(&c, buf, len, opts, release);
-	if (err == PGS_E_CHANGED && guard)
-		pgs__diag(&c.diag, PGS_DIAG_ERROR, 0, guard->fault,
-			  "changed while being read at byte %llu: it shrank (truncated or "
-			  "rewritten meanwhile); copy it, then read the copy",
-			  (unsigned long long)guard->fault);
+	if (err == PGS_E_CHANGED)
+		say_changed(&c, guard);
 	if (!err) {
 		*out = c.t;
 		c.t = NULL;
