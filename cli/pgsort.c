@@ -1237,11 +1237,7 @@ static int run_diff(struct cli *c, struct pgs_parse_opts *po)
 		no_field(c, k ? "diff: AFTER " : "diff: BEFORE ", name[k], t[k]);
 		status = EXIT_USAGE;
 	} else if (err == -EOVERFLOW) {
-		struct pgs_result *r = NULL;
-
-		k = pgs_query_run(c->q, t[0], &r) == -EOVERFLOW ? 0 : 1;
-		pgs_result_free(r);
-		too_many_bytes(name[k]);
+		too_many_bytes(name[c->detail.input == 1 ? 0 : 1]);
 		status = EXIT_INPUT;
 	} else if (err) {
 		fprintf(stderr, "%s: %s\n", prog, pgs_strerror(err));

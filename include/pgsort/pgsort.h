@@ -828,7 +828,7 @@ struct pgs_error_detail {
  * strings are static storage):
  *  - pgs_query_run(): PGS_E_NOFIELD (key, origin, field, kind, era; the
  *    first key at fault in the order cull, sort, unreleased, filters,
- *    selections);
+ *    selections); -EOVERFLOW (kind, era, the message);
  *  - pgs_diff_run(): the same with input 1 or 2; PGS_E_KEY (a
  *    boot-dependent key: key and origin; an unknown diff sort key: the
  *    message names it); -EINVAL for tables of different kinds (kind is

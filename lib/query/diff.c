@@ -412,10 +412,11 @@ PGS_API int pgs_diff_run(const struct pgs_query *q, const struct pgs_table *befo
 			rows_sort[qq.s.nsort++].sign = d->sort[i].sign;
 		}
 		err = pgs_query_run(&qq, before, &d->r[0]);
-		if (err == PGS_E_NOFIELD)
+		if (err == PGS_E_NOFIELD || err == -EOVERFLOW)
 			query_detail_input(q, 1);
 	}
-	if (!err && (err = pgs_query_run(&qq, after, &d->r[1])) == PGS_E_NOFIELD)
+	if (!err && ((err = pgs_query_run(&qq, after, &d->r[1])) == PGS_E_NOFIELD ||
+		     err == -EOVERFLOW))
 		query_detail_input(q, 2);
 	pgs__free(d->al, rows_sort);
 	if (!err)

@@ -1205,6 +1205,30 @@ static int query_check_fields(const struct pgs_query *q, const struct pgs_table 
 	return PGS_E_NOFIELD;
 }
 
+/*
+ * -EOVERFLOW (the detail filled) when the input's pages times the page size
+ * pass 2^64, so that no group's bytes could be told, else 0.
+ */
+static int query_check_bytes(const struct pgs_query *q, const struct pgs_table *t)
+{
+	uint64_t page_size = q->s.page_size ? q->s.page_size : 4096, total = 0, bytes;
+	size_t i;
+
+	if (t->kind == PGS_KIND_PAGE_OWNER)
+		total = t->pages;
+	else
+		for (i = 0; i < t->rows; i++)
+			if (__builtin_add_overflow(total, table_row_pages(t, i), &total))
+				goto overflow;
+	if (!__builtin_mul_overflow(total, page_size, &bytes))
+		return 0;
+overflow:
+	query_detail(q, -EOVERFLOW, t, 0, NULL, PGS_ORIGIN_NONE,
+		     "its pages times the page size (%llu) exceed 2^64 bytes",
+		     (unsigned long long)page_size);
+	return -EOVERFLOW;
+}
+
 PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
 			  struct pgs_result **out)
 {
@@ -1216,21 +1240,7 @@ PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
 
 	RETURN_ERROR_IF(!q || !t || !out, -EINVAL);
 	FORWARD_IF_ERROR(query_check_fields(q, t));
-	/* Every group's bytes (pages x page size) must fit in 64 bits. */
-	{
-		uint64_t total = 0, bytes;
-		size_t i;
-
-		if (t->kind == PGS_KIND_PAGE_OWNER) {
-			total = t->pages;
-		} else {
-			for (i = 0; i < t->rows; i++)
-				if (__builtin_add_overflow(total, table_row_pages(t, i), &total))
-					return -EOVERFLOW;
-		}
-		if (__builtin_mul_overflow(total, q->s.page_size ? q->s.page_size : 4096, &bytes))
-			return -EOVERFLOW;
-	}
+	FORWARD_IF_ERROR(query_check_bytes(q, t));
 	r = pgs__calloc(t->al, 1, sizeof(*r));
 	RETURN_ERROR_IF(!r, -ENOMEM);
 	r->al = pgs__keep(&r->alloc, t->al);
