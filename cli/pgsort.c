@@ -531,17 +531,17 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		case OPT_PAGE_SIZE: {
 			unsigned long long v;
 
-			if (opt == OPT_TOP && parse_count(optarg, false, &v) == 0 && v == 0) {
-				/* head -n 0 prints nothing; "0 means all" would surprise. */
-				fprintf(stderr, "%s: --top takes a number of groups from 1 (leave it "
-					"out for all), not '%s'\n", prog, optarg);
-				return EXIT_USAGE;
-			}
 			if (parse_count(optarg, opt == OPT_PAGE_SIZE, &v) < 0) {
 				fprintf(stderr, "%s: --%s takes a %s, not '%s'\n", prog,
 					opt == OPT_TOP ? "top" : opt == OPT_MIN_PAGES ? "min-pages" : "page-size",
 					opt == OPT_PAGE_SIZE ? "size in bytes (4096, 16K, 64K)" :
 					"number", optarg);
+				return EXIT_USAGE;
+			}
+			if (opt == OPT_TOP && v == 0) {
+				/* head -n 0 prints nothing; "0 means all" would surprise. */
+				fprintf(stderr, "%s: --top takes a number of groups from 1 (leave it "
+					"out for all), not '%s'\n", prog, optarg);
 				return EXIT_USAGE;
 			}
 			/* The page sizes of Linux: 4 KiB base pages to 1 GiB huge pages. */
