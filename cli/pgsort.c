@@ -684,24 +684,6 @@ static void catch_signals(void)
 /* The bytes an existing OUTPUT is judged on: its first records. */
 #define PEEK_BYTES (64u * 1024)
 
-/* Compressed data pgsort never writes (gzip: its pprof is gzip). */
-static const char *compressed_kind(const unsigned char *b, size_t n)
-{
-	static const struct { const char *name; unsigned char magic[6]; size_t len; } m[] = {
-		{ "zstd", { 0x28, 0xb5, 0x2f, 0xfd }, 4 },
-		{ "xz", { 0xfd, '7', 'z', 'X', 'Z', 0 }, 6 },
-		{ "bzip2", { 'B', 'Z', 'h' }, 3 },
-		{ "lz4", { 0x04, 0x22, 0x4d, 0x18 }, 4 },
-		{ "gzip", { 0x1f, 0x8b }, 2 },
-	};
-	size_t i;
-
-	for (i = 0; i < ARRAY_LEN(m); i++)
-		if (n >= m[i].len && memcmp(b, m[i].magic, m[i].len) == 0)
-			return m[i].name;
-	return NULL;
-}
-
 /*
  * A text report of page_owner_sort or pgsort: its first line that is not
  * blank is "N times, M pages..." (or "N times:" before 5.19). Such a
@@ -747,7 +729,8 @@ static const char *input_like(const struct cli *c, const char *path, char *what,
 		return NULL;
 	len = (size_t)n;
 	*diff_hint = false;
-	z = compressed_kind((const unsigned char *)buf, len);
+	/* Compressed data pgsort never writes (gzip: its pprof is gzip). */
+	z = pgs_compression_name(buf, len);
 	if (z && !(strcmp(z, "gzip") == 0 && c->format == PGS_FORMAT_PPROF)) {
 		snprintf(what, whatsz, "%s-compressed data (a compressed dump?%s)", z,
 			 strcmp(z, "gzip") == 0 ? " pgsort writes gzip only with --format=pprof" : "");

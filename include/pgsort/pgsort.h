@@ -344,6 +344,15 @@ PGS_API const char *pgs_kind_name(enum pgs_kind kind);
  */
 PGS_API int pgs_detect_kind(const void *buf, size_t len, enum pgs_kind *kind);
 
+/*
+ * The compressed format the len bytes at buf begin with, told by its magic
+ * bytes: "zstd" (also behind a skippable frame), "gzip", "xz", "lz4" or
+ * "bzip2" (static storage), or NULL when none (buf NULL too). The parse
+ * calls read zstd, gzip and xz themselves and name the others in an error.
+ * (Since libpgsort 0.3, symbol version LIBPGSORT_0.3.)
+ */
+PGS_API const char *pgs_compression_name(const void *buf, size_t len);
+
 struct pgs_table_info {
 	size_t sz;
 	enum pgs_kind kind;

@@ -12,6 +12,19 @@
 
 enum dec_format { DEC_NONE, DEC_ZSTD, DEC_GZIP, DEC_XZ };
 
+/*
+ * Every compressed format pgsort names, told by its first bytes (zstd
+ * skippable frames too): one row each. fmt is DEC_NONE for those it names
+ * but does not read (lz4, bzip2).
+ */
+struct dec_magic {
+	const char *name;	/* "zstd" */
+	const char *tool;	/* "zstd -dc": what reads it */
+	enum dec_format fmt;
+};
+
+/* The row buf begins with, or NULL (needs 6 bytes for xz). */
+const struct dec_magic *dec_magic(const void *buf, size_t len);
 /* The format buf begins with (DEC_NONE: none read here; needs 6 bytes for xz). */
 enum dec_format dec_sniff(const void *buf, size_t len);
 /* "zstd", "gzip", "xz", or NULL for DEC_NONE. */

@@ -9,6 +9,7 @@
 
 #include "../intern/stacktrace.h"
 #include "parse.h"
+#include "../input/decompress.h"
 
 /* Input needed before the kind is decided: the first records suffice. */
 #define DETECT_BYTES (256u * 1024)
@@ -156,28 +157,23 @@ static int check_magic(struct parse_ctx *c, const char *buf, size_t len)
 		const char *magic;
 		size_t len;
 		const char *what, *tool;
-	} m[] = {	/* the compressors first: "decompress" (i < 5) */
-		{ "\x28\xb5\x2f\xfd", 4, "zstd-compressed", "zstd -dc" },
-		{ "\x1f\x8b", 2, "gzip-compressed", "gzip -dc" },
-		{ "\xfd\x37\x7a\x58\x5a\x00", 6, "xz-compressed", "xz -dc" },
-		{ "\x04\x22\x4d\x18", 4, "lz4-compressed", "lz4 -dc" },
-		{ "BZh", 3, "bzip2-compressed", "bzip2 -dc" },
+	} bom[] = {
 		{ "\xff\xfe", 2, "UTF-16 text (little-endian)", "iconv -f UTF-16 -t UTF-8" },
 		{ "\xfe\xff", 2, "UTF-16 text (big-endian)", "iconv -f UTF-16 -t UTF-8" },
 	};
+	const struct dec_magic *z = dec_magic(buf, len);
 	const unsigned char *u = (const unsigned char *)buf;
-	const char *what = NULL, *tool = NULL, *name = c->t->name, *verb = "decompress";
-	char word[160];
+	const char *what = NULL, *tool = NULL, *name = c->t->name, *verb = "convert";
+	char word[160], zwhat[32];
 	size_t i, k;
 
-	for (i = 0; i < sizeof(m) / sizeof(m[0]) && !what; i++)
-		if (len >= m[i].len && memcmp(buf, m[i].magic, m[i].len) == 0 &&
-		    (i != 4 || (len > 3 && u[3] >= '1' && u[3] <= '9')))
-			what = m[i].what, tool = m[i].tool, verb = i < 5 ? verb : "convert";
-	/* A zstd skippable frame (magic 0x184D2A50-5F) before the data. */
-	if (!what && len >= 4 && (u[0] & 0xf0) == 0x50 && u[1] == 0x2a && u[2] == 0x4d &&
-	    u[3] == 0x18)
-		what = "zstd-compressed", tool = "zstd -dc";
+	if (z) {
+		snprintf(zwhat, sizeof(zwhat), "%s-compressed", z->name);
+		what = zwhat, tool = z->tool, verb = "decompress";
+	}
+	for (i = 0; i < sizeof(bom) / sizeof(bom[0]) && !what; i++)
+		if (len >= bom[i].len && memcmp(buf, bom[i].magic, bom[i].len) == 0)
+			what = bom[i].what, tool = bom[i].tool;
 	/* UTF-16 without a byte order mark: every other byte NUL, the others text. */
 	if (!what && len >= 16) {
 		for (k = 0; k < 2 && !what; k++) {

@@ -80,6 +80,34 @@ static void test_detect_not_input(void **state)
 	assert_int_equal(pgs_detect_kind("x", 1, NULL), -EINVAL);
 }
 
+/* The magic bytes of each compressor, as its tool writes them; text is none. */
+static void test_compression_name(void **state)
+{
+	static const struct { const char *bytes; size_t len; const char *name; } cases[] = {
+		{ "\x28\xb5\x2f\xfd\x24\x00", 6, "zstd" },
+		{ "\x50\x2a\x4d\x18\x04\x00", 6, "zstd" },	/* skippable frame */
+		{ "\x1f\x8b\x08\x00\x00\x00", 6, "gzip" },
+		{ "\xfd" "7zXZ\0\x00\x04", 8, "xz" },
+		{ "\x04\x22\x4d\x18\x64\x40", 6, "lz4" },
+		{ "BZh91AY", 7, "bzip2" },
+		{ "BZh is not bzip2", 16, NULL },
+		{ "Page allocated via order 0", 26, NULL },
+		{ "\x1f", 1, NULL },		/* too short to tell */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *got = pgs_compression_name(cases[i].bytes, cases[i].len);
+
+		if (cases[i].name)
+			assert_string_equal(got, cases[i].name);
+		else
+			assert_null(got);
+	}
+	assert_null(pgs_compression_name(NULL, 4));
+}
+
 static struct pgs_table *open_fixture(const char *name)
 {
 	struct pgs_table *t = NULL;
@@ -213,6 +241,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_detect_fixtures),
 		cmocka_unit_test(test_detect_not_input),
+		cmocka_unit_test(test_compression_name),
 		cmocka_unit_test(test_detail_query),
 		cmocka_unit_test(test_detail_diff),
 	};
