@@ -29,9 +29,19 @@ ASAN_OPTIONS=detect_leaks=0 "$gen" "$fx/real/small.txt" 100000000 >"$tmp/full.tx
 full=$(stat -c %s "$tmp/full.txt")
 records=$(grep -c '^Page allocated via order ' "$tmp/full.txt")
 
+# wait_mapped PID: until pgsort PID has the dump mapped (or has ended).
+wait_mapped() {
+	local i
+	for i in $(seq 1 20000); do
+		grep -q "$tmp/dump.txt" "/proc/$1/maps" 2>/dev/null && return
+		kill -0 "$1" 2>/dev/null || return
+		sleep 0.001
+	done
+}
+
 # run_cut CUT STDIN(0/1) ARGS...: one run cut to CUT; sets rc, err.
 run_cut() {
-	local cut=$1 stdin=$2 pid i
+	local cut=$1 stdin=$2 pid
 	shift 2
 	cp "$tmp/full.txt" "$tmp/dump.txt"
 	if [ "$stdin" = 1 ]; then
@@ -40,11 +50,7 @@ run_cut() {
 		"$pgsort" "$@" "$tmp/dump.txt" >/dev/null 2>"$tmp/err" &
 	fi
 	pid=$!
-	for i in $(seq 1 20000); do
-		grep -q "$tmp/dump.txt" "/proc/$pid/maps" 2>/dev/null && break
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.001
-	done
+	wait_mapped "$pid"
 	truncate -s "$cut" "$tmp/dump.txt"
 	wait "$pid"
 	rc=$?
@@ -81,11 +87,7 @@ check_cut $((full / 2)) 1 --cull=st
 cp "$tmp/full.txt" "$tmp/dump.txt"
 "$pgsort" --format=json --cull=st "$tmp/dump.txt" >"$tmp/out" 2>"$tmp/err" &
 pid=$!
-for i in $(seq 1 20000); do
-	grep -q "$tmp/dump.txt" "/proc/$pid/maps" 2>/dev/null && break
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.001
-done
+wait_mapped "$pid"
 head -c 10000000 "$tmp/full.txt" >>"$tmp/dump.txt"
 wait "$pid"
 rc=$?
