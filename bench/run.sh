@@ -199,6 +199,13 @@ if "pipe" in mcpu and "file" in mcpu:
     print("- the pipe's floor on %d cores, its CPU time with every core busy all the"
           " time: %.2f s, %.2fx the file" % (ncpu, mcpu["pipe"] / ncpu,
                                              mcpu["pipe"] / ncpu / med["file"]))
+if "pipe" in mcpu and "file" in mcpu and "drain" in mcpu:
+    # Issue 14's restated pipe target: on 2 cores the pipe's own copies cost
+    # as much CPU as the parse, so the pipe is judged by what it adds, not by
+    # its wall time.
+    budget = (mcpu["file"] + mcpu["drain"]) * 1.10
+    print("- pipe CPU s / (file CPU s + cat | pgsort-drain CPU s, + 10%%) (target <= 1.0):"
+          " %.2fx (%.2f s of %.2f s)" % (mcpu["pipe"] / budget, mcpu["pipe"], budget))
 ratio("file_j1", "file", "-j1 / -jN (speed-up)")
 ratio("zst", "zstd_dc", "pgsort dump.zst / zstd -dc (target <= 1.3)")
 ratio("zst_pipe", "zstd_dc", "cat dump.zst | pgsort - / zstd -dc")
