@@ -17,8 +17,14 @@ set -u
 pgsort=$1
 fx=$(cd "$(dirname "$0")/../fixtures" && pwd)
 d=$(mktemp -d)
-trap 'rm -rf "$d"' EXIT
+vg=$(mktemp -d)
+trap 'rm -rf "$d" "$vg"' EXIT
 chmod 755 "$d"
+# The checks as user nobody write their valgrind reports here too.
+chmod 1777 "$vg"
+# shellcheck source=valgrind.sh
+. "$(dirname "$0")/valgrind.sh"
+[ -n "${VALGRIND:-}" ] && pgsort=$(vg_wrap "$vg" "$pgsort")
 pass=0 fail=0
 check() { # description, condition...
 	local what=$1
@@ -173,6 +179,10 @@ for a in "--cull=%s" "--cull=pid,%s --sort=%s" "--filter %s=swapper --cull=st" "
 	check "comm as name (${a//%s/comm}): same report" same "$d/comm" "$d/name"
 	check "comm as name (${a//%s/comm}): not empty" [ -s "$d/comm" ]
 done
+
+if [ -n "${VALGRIND:-}" ]; then
+	check "valgrind: no memory error, no leak" vg_check "$vg"
+fi
 
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]

@@ -8,6 +8,11 @@ set -u
 pgsort=$1
 fx=$(cd "$(dirname "$0")/../fixtures" && pwd)
 pass=0 fail=0
+vg=$(mktemp -d)
+trap 'rm -rf "$vg"' EXIT
+# shellcheck source=valgrind.sh
+. "$(dirname "$0")/valgrind.sh"
+[ -n "${VALGRIND:-}" ] && pgsort=$(vg_wrap "$vg" "$pgsort")
 for f in "$fx"/real/show_stacks.txt "$fx"/real/handles/show_handles.txt \
 	"$fx"/eras/show_stacks_rc.txt; do
 	got=$("$pgsort" "$f" | sed -En "s/^[0-9]+ stacks?, ([0-9]+) pages(:|, handle [0-9]+)$/\\1/p")
@@ -23,5 +28,8 @@ for f in "$fx"/real/show_stacks.txt "$fx"/real/handles/show_handles.txt \
 		pass=$((pass + 1))
 	fi
 done
+if [ -n "${VALGRIND:-}" ]; then
+	if vg_check "$vg"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: valgrind: a memory error or leak"; fi
+fi
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]

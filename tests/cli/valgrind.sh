@@ -1,4 +1,4 @@
-# Sourced by run.sh and output.sh. VALGRIND (meson test --setup valgrind sets
+# Sourced by the CLI test scripts. VALGRIND (meson test --setup valgrind sets
 # it) is a valgrind command line to put in front of every pgsort they run.
 #
 # vg_wrap DIR PGSORT: prints the path of a wrapper (in DIR) to run instead of
