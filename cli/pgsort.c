@@ -22,6 +22,8 @@
 
 #include <pgsort/pgsort.h>
 
+#include "series.h"
+
 enum {
 	EXIT_USAGE = 1,		/* bad command line (as page_owner_sort) */
 	EXIT_INPUT = 2,		/* unreadable or not page_owner input */
@@ -1253,6 +1255,9 @@ int main(int argc, char **argv)
 	struct pgs_result *r = NULL;
 	int err, status;
 
+	/* pgsort series ...: options of its own, many inputs (cli/series.c). */
+	if (argc > 1 && strcmp(argv[1], "series") == 0)
+		return series_main(argc - 1, argv + 1);
 	if (pgs_query_create(&c.q) < 0) {
 		fprintf(stderr, "%s: out of memory\n", prog);
 		return EXIT_OUTPUT;

@@ -1144,7 +1144,9 @@ struct pgs_series_opts {
 	/*
 	 * Comma-separated sort keys, each with an optional '-' (descending)
 	 * or '+': score, growth (net pages: last - first), first, last, min,
-	 * max. NULL: "-score,-growth". Ties: -growth, then first appearance.
+	 * max. NULL: "-score,-growth". Scores compare to two decimals, as
+	 * printed, so that scores that look equal go by the next key. Ties:
+	 * -growth, then first appearance.
 	 */
 	const char *sort;
 };

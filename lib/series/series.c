@@ -308,7 +308,8 @@ static int cmp_f(double a, double b)
 static int cmp_skey(int id, const struct pgs_series_group *a, const struct pgs_series_group *b)
 {
 	switch (id) {
-	case S_SCORE: return cmp_f(a->score, b->score);
+	/* As printed, to two decimals: scores that look equal go by the next key. */
+	case S_SCORE: return cmp_f(round(a->score * 100), round(b->score * 100));
 	case S_GROWTH: return (a->growth > b->growth) - (a->growth < b->growth);
 	case S_FIRST: return (a->first > b->first) - (a->first < b->first);
 	case S_LAST: return (a->last > b->last) - (a->last < b->last);
