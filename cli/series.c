@@ -432,8 +432,9 @@ int series_main(int argc, char **argv)
 	err = pgs_series_create(&s, c.q, &so);
 	if (err == PGS_E_KEY) {
 		if (c.detail.key)
-			fprintf(stderr, "%s: key '%s' %s (--same-boot allows it when every "
-				"INPUT comes from one boot)\n", prog, c.detail.key, c.detail.message);
+			fprintf(stderr, "%s: key '%s' means something only within one boot; "
+				"--same-boot allows it when every INPUT comes from one boot\n", prog,
+				c.detail.key);
 		else
 			fprintf(stderr, "%s: wrong argument '%s' for --sort: %s\n", prog, c.sort,
 				c.detail.message);
