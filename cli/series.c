@@ -25,7 +25,7 @@ enum { EXIT_USAGE = 1, EXIT_INPUT = 2, EXIT_OUTPUT = 3 };
 
 enum {
 	OPT_CULL = 1, OPT_SORT, OPT_FILTER, OPT_TOP, OPT_MIN_PAGES, OPT_STRIP,
-	OPT_STACKS, OPT_TIMES, OPT_FORMAT, OPT_ASCII, OPT_SAME_BOOT, OPT_PAGE_SIZE,
+	OPT_STACKS, OPT_TIMES, OPT_FORMAT, OPT_ASCII, OPT_SAME_BOOT, OPT_PAGE_SIZE, OPT_TITLE,
 	OPT_HELP,
 };
 
@@ -45,6 +45,7 @@ struct scli {
 	const char **stacks;	/* --stacks FILE..., show_stacks_handles */
 	size_t nstacks;
 	const char *times;	/* --times FILE */
+	const char *title;	/* --title TEXT */
 	enum pgs_format format;
 	unsigned flags;		/* PGS_WRITE_* */
 	bool same_boot, quiet;
@@ -73,7 +74,8 @@ static void usage(FILE *f)
 "                      the order of the INPUTs (the first field; '#' comments)\n"
 "  --page-size BYTES   bytes per base page (default 4096)\n"
 "  --format FMT        text (default), json, ndjson, csv (one row per group and\n"
-"                      sample)\n"
+"                      sample), svg, html (a line chart of the first 12 groups)\n"
+"  --title TEXT        svg/html: the chart's title\n"
 "  --ascii             text: an ASCII sparkline (default when the locale is not\n"
 "                      UTF-8)\n"
 "  --same-boot         allow keys that mean something only within one boot\n"
@@ -209,6 +211,7 @@ static int parse_args(struct scli *c, int argc, char **argv)
 		{ "ascii", no_argument, NULL, OPT_ASCII },
 		{ "same-boot", no_argument, NULL, OPT_SAME_BOOT },
 		{ "page-size", required_argument, NULL, OPT_PAGE_SIZE },
+		{ "title", required_argument, NULL, OPT_TITLE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -272,11 +275,14 @@ static int parse_args(struct scli *c, int argc, char **argv)
 			break;
 		case OPT_FORMAT:
 			if (pgs_format_from_name(optarg, &c->format) < 0 ||
-			    c->format > PGS_FORMAT_CSV || c->format == PGS_FORMAT_FOLDED) {
+			    c->format == PGS_FORMAT_FOLDED || c->format == PGS_FORMAT_PPROF) {
 				fprintf(stderr, "%s: wrong argument '%s' for --format: series "
-					"formats are text, json, ndjson, csv\n", prog, optarg);
+					"formats are text, json, ndjson, csv, svg, html\n", prog, optarg);
 				return EXIT_USAGE;
 			}
+			break;
+		case OPT_TITLE:
+			c->title = optarg;
 			break;
 		case OPT_ASCII:
 			c->flags |= PGS_WRITE_ASCII;
@@ -455,6 +461,7 @@ int series_main(int argc, char **argv)
 	}
 	wo.format = c.format;
 	wo.flags = c.flags;
+	wo.title = c.title;
 	err = pgs_series_write(s, &wo, fd_sink, NULL);
 	if (err) {
 		fprintf(stderr, "%s: writing the report: %s\n", prog, pgs_strerror(err));

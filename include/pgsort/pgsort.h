@@ -1239,9 +1239,13 @@ PGS_API int pgs_series_value(const struct pgs_series *s, size_t i, const char *k
  *  - PGS_FORMAT_NDJSON and PGS_FORMAT_CSV: long rows, one per group and
  *    sample, groups in report order: "group" (its rank from 0), "sample"
  *    (index from 0), "time" (null when unknown), "pages", "bytes", "score",
- *    then the cull keys (a stack's frames joined by ';' in CSV).
+ *    then the cull keys (a stack's frames joined by ';' in CSV);
+ *  - PGS_FORMAT_SVG: a line chart of the first 12 groups, pages over time
+ *    (over samples when a time is unknown), no script: each line and point
+ *    has a <title> (hover text); opts->title;
+ *  - PGS_FORMAT_HTML: that chart and a table of every group shown.
  * Returns 0, PGS_E_STATE (before pgs_series_finish()), PGS_E_WRITE,
- * -ENOMEM, -EINVAL, -ENOTSUP (other formats).
+ * -ENOMEM, -EINVAL, -ENOTSUP (PGS_FORMAT_FOLDED, PGS_FORMAT_PPROF).
  */
 PGS_API int pgs_series_write(const struct pgs_series *s, const struct pgs_write_opts *opts,
 			     pgs_write_fn sink, void *user);

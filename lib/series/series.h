@@ -63,4 +63,8 @@ const char *skey_name(int id);
 bool series_key_value(keyset cull, const char *p, size_t len, enum key_id k,
 		      struct pgs_value *v);
 
+struct writer;
+/* The svg or html line chart of s (chart.c). */
+void series_chart(struct writer *w, const struct pgs_series *s, const struct pgs_write_opts *o);
+
 #endif /* PGS_SERIES_H */

@@ -280,6 +280,8 @@ PGS_API int pgs_series_write(const struct pgs_series *s, const struct pgs_write_
 	case PGS_FORMAT_JSON: series_json(w, s); break;
 	case PGS_FORMAT_NDJSON: series_long(w, s, false); break;
 	case PGS_FORMAT_CSV: series_long(w, s, true); break;
+	case PGS_FORMAT_SVG:
+	case PGS_FORMAT_HTML: series_chart(w, s, &o); break;
 	default:
 		writer_close(w);
 		return -ENOTSUP;

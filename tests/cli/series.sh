@@ -10,8 +10,9 @@
 #  - the long rows' total per sample is the sum of nr_base_pages of the file;
 #  - the leaks (tmpfs writes, shmem_alloc_inode, __d_alloc, alloc_inode's
 #    security_inode_alloc) score >= 0.8 and come first; the anonymous
-#    sawtooth (do_huge_pmd_anonymous_page) scores < 0.1 over the whole
-#    series and < 0.35 over a series cut at its last peak (awk's);
+#    sawtooth (do_huge_pmd_anonymous_page, __handle_mm_fault, do_wp_page)
+#    scores < 0.1 over the whole series and < 0.35 over a series cut at its
+#    last peak (awk's);
 #  - --times orders the inputs; bad input says which file and line.
 # Usage: series.sh PGSORT [SERIES_DIR]  (SERIES_DIR/samples/*.zst + index.tsv)
 set -u
@@ -95,9 +96,12 @@ anon='vma_alloc_folio_noprof[^\n]*\n[^\n]*do_huge_pmd_anonymous_page'
 anon4k='vma_alloc_folio_noprof[^\n]*\n[^\n]*__handle_mm_fault'
 check "anonymous sawtooth (THP)" "$anon" -0.1
 check "anonymous sawtooth (4 KiB pages)" "$anon4k" -0.1
+# stress-ng's children write to what they share with their parent: copies.
+anonwp='vma_alloc_folio_noprof[^\n]*\n[^\n]*do_wp_page'
+check "anonymous sawtooth (copy on write)" "$anonwp" -0.1
 
 # Cut at the sawtooth's last peak (awk's): it ends high, and still is no leak.
-for pat in "$anon" "$anon4k"; do
+for pat in "$anon" "$anon4k" "$anonwp"; do
 	peak=$(awk_pages "$pat" | awk '$1 >= m { m = $1; i = NR } END { print i }')
 	head -n "$peak" times > times.cut
 	"$pgsort" series --stacks "$dict" --times times.cut --format json "${samples[@]:0:$peak}" > cut.json ||
