@@ -49,6 +49,7 @@ struct scli {
 	enum pgs_format format;
 	unsigned flags;		/* PGS_WRITE_* */
 	bool same_boot, quiet;
+	bool per_row;		/* --filter or --cull: join each sample's handles */
 	struct sample *in;
 	size_t nin;
 	bool error_shown;
@@ -223,6 +224,7 @@ static int parse_args(struct scli *c, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_CULL:
+			c->per_row = true;
 			if ((err = pgs_query_set_cull(c->q, optarg)) < 0) {
 				fprintf(stderr, "%s: wrong argument '%s' for --cull: %s (pgsort "
 					"--help-keys lists the keys)\n", prog, optarg,
@@ -236,6 +238,7 @@ static int parse_args(struct scli *c, int argc, char **argv)
 		case OPT_FILTER: {
 			struct pgs_filter_error fe = { .sz = sizeof(fe) };
 
+			c->per_row = true;
 			if (pgs_query_add_filter(c->q, optarg, &fe) < 0) {
 				fprintf(stderr, "%s: --filter: %s\n  %s\n  %*s^\n", prog, fe.message,
 					optarg, (int)fe.offset, "");
@@ -372,8 +375,10 @@ static int add_samples(struct scli *c, struct pgs_series *s, struct pgs_table **
 		if ((status = open_table(c, c->in[i].path, &t)))
 			return status;
 		pgs_table_info(t, &ti);
+		/* show_handles: the series looks each handle up once (see series_main). */
 		for (k = 0; !err && k < c->nstacks; k++)
-			if (ti.kind == PGS_KIND_PAGE_OWNER || ti.kind == PGS_KIND_SHOW_HANDLES)
+			if (ti.kind == PGS_KIND_PAGE_OWNER ||
+			    (ti.kind == PGS_KIND_SHOW_HANDLES && c->per_row))
 				err = pgs_table_join_stacks(t, maps[k], &unresolved);
 		if (!err && unresolved && !c->quiet)
 			fprintf(stderr, "pgsort: %s: warning: %llu handle%s not found in --stacks; "
@@ -452,7 +457,19 @@ int series_main(int argc, char **argv)
 		status = EXIT_OUTPUT;
 		goto out;
 	}
-	if ((status = open_maps(&c, maps)) || (status = add_samples(&c, s, maps)))
+	if ((status = open_maps(&c, maps)))
+		goto out;
+	/*
+	 * Grouping by stack alone, show_handles' handles need their stacks only
+	 * once for the whole series; --cull and --filter read every row's stack.
+	 */
+	for (i = 0; !c.per_row && i < c.nstacks; i++)
+		if ((err = pgs_series_add_stacks(s, maps[i]))) {
+			fprintf(stderr, "%s: %s\n", prog, pgs_strerror(err));
+			status = EXIT_OUTPUT;
+			goto out;
+		}
+	if ((status = add_samples(&c, s, maps)))
 		goto out;
 	if ((err = pgs_series_finish(s))) {
 		fprintf(stderr, "%s: %s\n", prog, pgs_strerror(err));

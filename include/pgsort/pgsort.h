@@ -1165,11 +1165,27 @@ PGS_API void pgs_series_free(struct pgs_series *s);
  * Add t as the next sample, captured at time seconds (any epoch, the same
  * for every sample; NAN when unknown). Samples are kept in the order they
  * are added. Returns 0, -EINVAL (t of another kind than the first sample's:
- * blocks and stacks do not count the same things), PGS_E_NOFIELD (a key
+ * blocks and stacks do not count the same things), -ENOTSUP (see
+ * pgs_series_add_stacks()), PGS_E_NOFIELD (a key
  * needs a field t lacks), PGS_E_STATE (after pgs_series_finish()),
  * -EOVERFLOW, -ENOMEM. Nothing of t is kept.
  */
 PGS_API int pgs_series_add(struct pgs_series *s, const struct pgs_table *t, double time);
+
+/*
+ * Give the handles of show_handles samples added from now on their frames
+ * from map, a show_stacks_handles file (call it again for more maps: a
+ * handle is looked up in each, in order), as pgs_table_join_stacks() would,
+ * but once per handle for the whole series instead of once per row of each
+ * sample: a series of a thousand show_handles reads each stack once. map is
+ * borrowed until the last pgs_series_add(). It applies when the series
+ * groups by stacktrace alone (pgs_query_set_strip_offsets() allowed) without
+ * filters or selections, which need each row's stack: pgs_series_add() of a
+ * show_handles table otherwise returns -ENOTSUP (join the table instead).
+ * Returns 0, -EINVAL (map NULL or not show_stacks_handles), PGS_E_STATE
+ * (after the first sample), -ENOMEM.
+ */
+PGS_API int pgs_series_add_stacks(struct pgs_series *s, const struct pgs_table *map);
 
 /*
  * Work out every group's figures, sort them and apply top and min_pages.

@@ -4,6 +4,7 @@
  * their cull-key values, and each group's shape (growth, leak score).
  */
 #include <math.h>
+#include <stdio.h>	/* snprintf */
 #include <stdlib.h>	/* qsort_r */
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -106,6 +107,8 @@ PGS_API void pgs_series_free(struct pgs_series *s)
 	pgs__free(s->al, s->totals);
 	pgs__free(s->al, s->order);
 	pgs__free(s->al, s->sort);
+	pgs__free(s->al, s->maps);
+	pgs__free(s->al, s->hslots);
 	pgs__free(s->al, s);
 }
 
@@ -211,6 +214,139 @@ static int add_groups(struct pgs_series *s, const struct pgs_result *r)
 	return err;
 }
 
+PGS_API int pgs_series_add_stacks(struct pgs_series *s, const struct pgs_table *map)
+{
+	const struct pgs_table **m;
+
+	RETURN_ERROR_IF(!s || !map || map->kind != PGS_KIND_SHOW_STACKS_HANDLES, -EINVAL);
+	RETURN_ERROR_IF(s->finished || s->ns, PGS_E_STATE);
+	m = pgs__realloc(s->al, s->maps, (s->nmaps + 1) * sizeof(*m));
+	RETURN_ERROR_IF(!m, -ENOMEM);
+	s->maps = m;
+	s->maps[s->nmaps++] = map;
+	return 0;
+}
+
+/* What the fast path needs: a stacktrace cull alone, nothing that reads rows. */
+static bool handles_fast(const struct pgs_series *s, const struct pgs_table *t)
+{
+	const struct pgs_query *q = s->q;
+
+	return t->kind == PGS_KIND_SHOW_HANDLES && t->c_handle && t->c_pages &&
+	       s->cull == KEY_BIT(K_STACKTRACE) && !q->nfilters && !q->s.sel_pid &&
+	       !q->s.sel_tgid && !q->s.sel_name && !q->s.sel_node && !q->s.sel_module &&
+	       !q->s.unreleased;
+}
+
+/* The map's stacktrace text for handle, as pgs_table_join_stacks() gives it; false: none. */
+static bool map_text(const struct pgs_series *s, uint32_t handle, const char **p, size_t *len)
+{
+	size_t k, r;
+
+	for (k = 0; k < s->nmaps; k++) {
+		const struct pgs_table *m = s->maps[k];
+
+		/* The first record of handle with frames, as the join takes it. */
+		for (r = 0; r < m->rows; r++) {
+			const struct st_meta *e = &m->st[m->c_st[r]];
+			uint32_t id;
+
+			if (m->c_handle[r] != handle || !e->nframes)
+				continue;
+			id = s->q->s.strip && e->text_strip ? e->text_strip : e->text;
+			*p = strpool_str(&m->strings, id);
+			*len = strpool_len(&m->strings, id);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The group of handle: from the cache, else made from the maps' text. */
+static int handle_group(struct pgs_series *s, uint32_t handle, struct buf *kb, uint32_t *gi)
+{
+	size_t k;
+	struct sgroup *g;
+	const char *p;
+	char line[32];
+	uint64_t len;
+	uint8_t type = KV_STR;
+	size_t n;
+
+	for (k = (handle * 2654435761u) & s->hmask; s->hmask && s->hslots[2 * k + 1];
+	     k = (k + 1) & s->hmask)
+		if (s->hslots[2 * k] == handle) {
+			*gi = s->hslots[2 * k + 1] - 1;
+			return 0;
+		}
+	if ((s->nh + 1) * 2 > s->hmask) {
+		size_t mask = s->hmask ? s->hmask * 2 + 1 : 1023, i, j;
+		uint32_t *slots = pgs__calloc(s->al, 2 * (mask + 1), sizeof(*slots));
+
+		RETURN_ERROR_IF(!slots, -ENOMEM);
+		for (i = 0; s->hmask && i <= s->hmask; i++) {
+			if (!s->hslots[2 * i + 1])
+				continue;
+			for (j = (s->hslots[2 * i] * 2654435761u) & mask; slots[2 * j + 1];
+			     j = (j + 1) & mask)
+				;
+			slots[2 * j] = s->hslots[2 * i];
+			slots[2 * j + 1] = s->hslots[2 * i + 1];
+		}
+		pgs__free(s->al, s->hslots);
+		s->hslots = slots;
+		s->hmask = mask;
+	}
+	if (!map_text(s, handle, &p, &n)) {
+		/* As the join leaves it: "handle: N" as the stacktrace. */
+		n = (size_t)snprintf(line, sizeof(line), "handle: %u\n", handle);
+		p = line;
+	}
+	len = n;
+	kb->len = 0;
+	FORWARD_IF_ERROR(buf_put(s->al, kb, &type, 1));
+	FORWARD_IF_ERROR(buf_put(s->al, kb, &len, sizeof(len)));
+	FORWARD_IF_ERROR(buf_put(s->al, kb, p, n));
+	FORWARD_IF_ERROR(find_or_add(s, kb, &g));
+	*gi = (uint32_t)(g - s->g);
+	for (k = (handle * 2654435761u) & s->hmask; s->hslots[2 * k + 1]; k = (k + 1) & s->hmask)
+		;
+	s->hslots[2 * k] = handle;
+	s->hslots[2 * k + 1] = *gi + 1;
+	s->nh++;
+	return 0;
+}
+
+/* A show_handles sample through the maps: per row, its handle's group. */
+static int add_handles(struct pgs_series *s, const struct pgs_table *t)
+{
+	struct buf kb = { 0 };
+	uint64_t total = 0;
+	size_t r;
+	int err = grow_samples(s);
+
+	for (r = 0; !err && r < t->rows; r++) {
+		uint64_t pages = table_row_pages(t, r);
+		uint32_t gi;
+
+		err = handle_group(s, t->c_handle[r], &kb, &gi);
+		if (!err) {
+			s->g[gi].pages[s->ns] += pages;
+			total += pages;
+		}
+	}
+	pgs__free(s->al, kb.p);
+	if (err) {
+		for (r = 0; r < s->ng && s->ns < s->scap; r++)
+			s->g[r].pages[s->ns] = 0;
+		return err;
+	}
+	s->kind = t->kind;
+	s->page_size = s->q->s.page_size ? s->q->s.page_size : 4096;
+	s->totals[s->ns] = total;
+	return 0;
+}
+
 PGS_API int pgs_series_add(struct pgs_series *s, const struct pgs_table *t, double time)
 {
 	struct pgs_result *r = NULL;
@@ -225,6 +361,12 @@ PGS_API int pgs_series_add(struct pgs_series *s, const struct pgs_table *t, doub
 			     "count the same things", s->ns, pgs_kind_name(t->kind),
 			     pgs_kind_name(s->kind));
 		return -EINVAL;
+	}
+	if (s->nmaps && t->kind == PGS_KIND_SHOW_HANDLES) {
+		RETURN_ERROR_IF(!handles_fast(s, t), -ENOTSUP);
+		FORWARD_IF_ERROR(add_handles(s, t));
+		s->times[s->ns++] = time;
+		return 0;
 	}
 	qq = *s->q;
 	qq.s.cull = s->cull;

@@ -42,6 +42,11 @@ struct pgs_series {
 	double *times;			/* by sample */
 	uint64_t *totals;		/* by sample: pages the query selected */
 	size_t ns, scap;
+	/* pgs_series_add_stacks(): the maps, and by handle its group + 1. */
+	const struct pgs_table **maps;
+	size_t nmaps;
+	uint32_t *hslots;		/* (handle, group + 1) pairs, open addressing */
+	size_t hmask, nh;
 	uint32_t *order;		/* groups in sort order */
 	size_t n;			/* shown */
 	bool finished;

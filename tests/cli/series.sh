@@ -112,6 +112,13 @@ for pat in "$anon" "$anon4k" "$anonwp"; do
 	echo "sawtooth /$pat/ cut at sample $peak (its peak): score $score"
 done
 
+# Handles looked up once for the series (the default) or joined per sample
+# (--cull stacktrace reads each row's stack): the same report, also stripped.
+run --cull stacktrace --format json > rows.json
+cmp -s rows.json s.json && ok || bad "handles once per series and joined per sample differ"
+cmp -s <(run --strip-offsets --format json) <(run --strip-offsets --cull stacktrace --format json) &&
+	ok || bad "--strip-offsets: handles once per series and joined per sample differ"
+
 # --times orders the inputs: given backwards, the same report.
 tac times > times.rev
 mapfile -t rev < <(printf '%s\n' "${samples[@]}" | tac)

@@ -280,6 +280,13 @@ static void test_model(void **state)
 	assert_true(t == 180.0);
 	assert_int_equal(tot, 40);
 	assert_int_equal(pgs_series_add(s, NULL, 0), -EINVAL);
+	{
+		/* A map must be show_stacks_handles, and come before the samples. */
+		struct pgs_table *tb = table_of(1, 2);
+
+		assert_int_equal(pgs_series_add_stacks(s, tb), -EINVAL);
+		pgs_table_free(tb);
+	}
 	pgs_series_free(s);
 
 	/* Sort by max, top 1: the cache. min_pages 60: the leak (max 50) goes. */
