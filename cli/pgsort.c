@@ -104,6 +104,8 @@ static void usage(FILE *f)
 	fprintf(f,
 "Usage: pgsort [OPTIONS] [INPUT [OUTPUT]]\n"
 "       pgsort diff [OPTIONS] BEFORE AFTER [OUTPUT]\n"
+"       pgsort series [OPTIONS] INPUT...   (leak suspects over many snapshots;\n"
+"                                          pgsort series --help)\n"
 "Group and sort Linux page_owner output (a drop-in for page_owner_sort).\n"
 "INPUT is /sys/kernel/debug/page_owner text, a page_owner_stacks file, or\n"
 "'-' (the default) for standard input. OUTPUT defaults to standard output.\n"
