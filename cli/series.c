@@ -25,7 +25,7 @@ enum { EXIT_USAGE = 1, EXIT_INPUT = 2, EXIT_OUTPUT = 3 };
 
 enum {
 	OPT_CULL = 1, OPT_SORT, OPT_FILTER, OPT_TOP, OPT_MIN_PAGES, OPT_STRIP,
-	OPT_STACKS, OPT_TIMES, OPT_FORMAT, OPT_ASCII, OPT_SAME_BOOT, OPT_PAGE_SIZE, OPT_TITLE,
+	OPT_STACKS, OPT_TIMES, OPT_FORMAT, OPT_ASCII, OPT_SAME_BOOT, OPT_PAGE_SIZE, OPT_TITLE, OPT_STACKED,
 	OPT_HELP,
 };
 
@@ -77,6 +77,7 @@ static void usage(FILE *f)
 "  --format FMT        text (default), json, ndjson, csv (one row per group and\n"
 "                      sample), svg, html (a line chart of the first 12 groups)\n"
 "  --title TEXT        svg/html: the chart's title\n"
+"  --stacked           svg/html: stacked areas instead of lines\n"
 "  --ascii             text: an ASCII sparkline (default when the locale is not\n"
 "                      UTF-8)\n"
 "  --same-boot         allow keys that mean something only within one boot\n"
@@ -213,6 +214,7 @@ static int parse_args(struct scli *c, int argc, char **argv)
 		{ "same-boot", no_argument, NULL, OPT_SAME_BOOT },
 		{ "page-size", required_argument, NULL, OPT_PAGE_SIZE },
 		{ "title", required_argument, NULL, OPT_TITLE },
+		{ "stacked", no_argument, NULL, OPT_STACKED },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -283,6 +285,9 @@ static int parse_args(struct scli *c, int argc, char **argv)
 					"formats are text, json, ndjson, csv, svg, html\n", prog, optarg);
 				return EXIT_USAGE;
 			}
+			break;
+		case OPT_STACKED:
+			c->flags |= PGS_WRITE_STACKED;
 			break;
 		case OPT_TITLE:
 			c->title = optarg;

@@ -1240,6 +1240,8 @@ PGS_API int pgs_series_value(const struct pgs_series *s, size_t i, const char *k
 
 /* pgs_write_opts.flags for a series: the text's sparkline in ASCII */
 #define PGS_WRITE_ASCII		(1u << 4)
+/* pgs_write_opts.flags for a series: svg/html as stacked areas, not lines */
+#define PGS_WRITE_STACKED	(1u << 5)
 
 /*
  * Write the series through sink:
@@ -1258,7 +1260,8 @@ PGS_API int pgs_series_value(const struct pgs_series *s, size_t i, const char *k
  *    then the cull keys (a stack's frames joined by ';' in CSV);
  *  - PGS_FORMAT_SVG: a line chart of the first 12 groups, pages over time
  *    (over samples when a time is unknown), no script: each line and point
- *    has a <title> (hover text); opts->title;
+ *    has a <title> (hover text); opts->title; PGS_WRITE_STACKED: stacked
+ *    areas, group 1 at the bottom, each point at the top of its band;
  *  - PGS_FORMAT_HTML: that chart and a table of every group shown.
  * Returns 0, PGS_E_STATE (before pgs_series_finish()), PGS_E_WRITE,
  * -ENOMEM, -EINVAL, -ENOTSUP (PGS_FORMAT_FOLDED, PGS_FORMAT_PPROF).

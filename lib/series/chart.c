@@ -117,8 +117,21 @@ static void w_group_title(struct writer *w, const struct pgs_series *s, size_t i
 	w_label(w, s, g);
 }
 
+/* The top of group k's band at sample j: the pages of groups 0..k (stacked) or k's. */
+static uint64_t band_top(const struct pgs_series *s, size_t k, size_t j, bool stacked)
+{
+	uint64_t sum = 0;
+	size_t i;
+
+	if (!stacked)
+		return series_group(s, k)->pages[j];
+	for (i = 0; i <= k; i++)
+		sum += series_group(s, i)->pages[j];
+	return sum;
+}
+
 static void chart_svg(struct writer *w, const struct pgs_series *s, const char *title,
-		      bool inline_svg)
+		      bool inline_svg, bool stacked)
 {
 	size_t lines = s->n < CHART_LINES ? s->n : CHART_LINES, i, j, k;
 	size_t legend_rows = (lines + 1) / 2;
@@ -126,9 +139,17 @@ static void chart_svg(struct writer *w, const struct pgs_series *s, const char *
 	uint64_t ymax = 1;
 	bool t = timed(s);
 
-	for (i = 0; i < lines; i++)
+	for (i = 0; !stacked && i < lines; i++)
 		if (series_group(s, i)->st.max > ymax)
 			ymax = series_group(s, i)->st.max;
+	for (j = 0; stacked && j < s->ns; j++) {
+		uint64_t sum = 0;
+
+		for (i = 0; i < lines; i++)
+			sum += series_group(s, i)->pages[j];
+		if (sum > ymax)
+			ymax = sum;
+	}
 	if (!inline_svg)
 		w_str(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	w_printf(w, "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"pgs-series-chart\" "
@@ -165,17 +186,36 @@ static void chart_svg(struct writer *w, const struct pgs_series *s, const char *
 	for (k = lines; k-- > 0;) {
 		const struct sgroup *g = series_group(s, k);
 
-		w_printf(w, "<g class=\"pgs-line\" data-rank=\"%zu\">\n<polyline fill=\"none\" "
-			 "stroke=\"%s\" stroke-width=\"2\" points=\"", k + 1, palette[k]);
-		for (j = 0; j < s->ns; j++)
-			w_printf(w, "%s%.1f,%.1f", j ? " " : "", xpos(s, t, j),
-				 PY1 - (PY1 - PY0) * (double)g->pages[j] / (double)ymax);
-		w_str(w, "\"><title>");
-		w_group_title(w, s, k, g);
-		w_str(w, "</title></polyline>\n");
+		w_printf(w, "<g class=\"pgs-line\" data-rank=\"%zu\">\n", k + 1);
+		if (stacked) {
+			/* The band from the groups below (k - 1's top, or 0) up to k's top. */
+			w_printf(w, "<polygon fill=\"%s\" fill-opacity=\"0.85\" stroke=\"%s\" "
+				 "points=\"", palette[k], palette[k]);
+			for (j = 0; j < s->ns; j++)
+				w_printf(w, "%s%.1f,%.1f", j ? " " : "", xpos(s, t, j),
+					 PY1 - (PY1 - PY0) * (double)band_top(s, k, j, true) /
+					 (double)ymax);
+			for (j = s->ns; j-- > 0;)
+				w_printf(w, " %.1f,%.1f", xpos(s, t, j),
+					 PY1 - (PY1 - PY0) * (double)(k ? band_top(s, k - 1, j, true) : 0) /
+					 (double)ymax);
+			w_str(w, "\"><title>");
+			w_group_title(w, s, k, g);
+			w_str(w, "</title></polygon>\n");
+		} else {
+			w_printf(w, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" "
+				 "points=\"", palette[k]);
+			for (j = 0; j < s->ns; j++)
+				w_printf(w, "%s%.1f,%.1f", j ? " " : "", xpos(s, t, j),
+					 PY1 - (PY1 - PY0) * (double)g->pages[j] / (double)ymax);
+			w_str(w, "\"><title>");
+			w_group_title(w, s, k, g);
+			w_str(w, "</title></polyline>\n");
+		}
 		for (j = 0; s->ns <= CHART_POINTS && j < s->ns; j++) {
 			w_printf(w, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>#%zu ",
-				 xpos(s, t, j), PY1 - (PY1 - PY0) * (double)g->pages[j] / (double)ymax,
+				 xpos(s, t, j),
+				 PY1 - (PY1 - PY0) * (double)band_top(s, k, j, stacked) / (double)ymax,
 				 palette[k], k + 1);
 			w_label(w, s, g);
 			w_printf(w, ": sample %zu", j);
@@ -199,7 +239,8 @@ static void chart_svg(struct writer *w, const struct pgs_series *s, const char *
 	w_str(w, "</svg>\n");
 }
 
-static void chart_html(struct writer *w, const struct pgs_series *s, const char *title)
+static void chart_html(struct writer *w, const struct pgs_series *s, const char *title,
+		       bool stacked)
 {
 	size_t i;
 
@@ -209,7 +250,7 @@ static void chart_html(struct writer *w, const struct pgs_series *s, const char 
 		 "table{border-collapse:collapse}td,th{padding:2px 8px;text-align:right;"
 		 "border-bottom:1px solid #ddd}td.k{text-align:left}pre{margin:0}"
 		 "span.sw{display:inline-block;width:12px;height:12px}</style></head><body>\n");
-	chart_svg(w, s, title, true);
+	chart_svg(w, s, title, true, stacked);
 	w_str(w, "<table id=\"pgs-series\"><thead><tr><th>#</th><th>score</th>"
 		 "<th>monotonicity</th><th>spread</th><th>growth</th><th>pages/h</th>"
 		 "<th>first</th><th>last</th><th>min</th><th>max</th><th>group</th></tr></thead>"
@@ -251,8 +292,10 @@ void series_chart(struct writer *w, const struct pgs_series *s, const struct pgs
 {
 	const char *title = o->title ? o->title : "pgsort series: pages per group";
 
+	bool stacked = o->flags & PGS_WRITE_STACKED;
+
 	if (o->format == PGS_FORMAT_HTML)
-		chart_html(w, s, title);
+		chart_html(w, s, title, stacked);
 	else
-		chart_svg(w, s, title, false);
+		chart_svg(w, s, title, false, stacked);
 }

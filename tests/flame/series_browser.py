@@ -65,12 +65,13 @@ def main():
             for line in list(f)[1:]:
                 o.write(line.split("\t")[2].strip() + "\n")
         out = {}
-        for fmt in ("svg", "html"):
+        for fmt, extra in (("svg", []), ("html", []), ("stacked.svg", ["--stacked"])):
             out[fmt] = os.path.join(tmp, "s." + fmt)
             with open(out[fmt], "w") as o:
                 subprocess.run([pgsort, "series", "--stacks",
                                 os.path.join(d, "show_stacks_handles.059.txt"), "--times", times,
-                                "--top", "20", "--format=" + fmt] + files, check=True, stdout=o)
+                                "--top", "20", "--format=" + fmt.split(".")[-1]] + extra + files,
+                               check=True, stdout=o)
         c = Chrome(exe, os.path.join(tmp, "profile"))
         c.blocked = []
         c.send("Target.setDiscoverTargets", {"discover": True}, session=False)
@@ -109,6 +110,17 @@ def main():
                "%s: line 1 runs left to right and rises on screen" % fmt)
         rows = js(c, "document.querySelectorAll('#pgs-series tbody tr').length")
         ok(rows == 20, "html: the table lists the 20 groups: %d" % rows)
+        # Stacked: 12 bands; at each sample every band's top is at or above
+        # the one below it, and the sum of the 12 groups (from the files)
+        # at its largest reaches the top of the axis.
+        open_page(c, out["stacked.svg"])
+        bands = js(c, "document.querySelectorAll('g.pgs-line polygon').length")
+        ok(bands == 12, "stacked: 12 bands: %d" % bands)
+        ys = js(c, "[...Array(12).keys()].map(k => [...document.querySelectorAll("
+                   "'g.pgs-line[data-rank=\"' + (k + 1) + '\"] circle')].map(e => +e.getAttribute('cy')))")
+        ok(all(ys[k + 1][j] <= ys[k][j] for k in range(11) for j in range(len(files))),
+           "stacked: each band's top at or above the one below, at every sample")
+        ok(min(ys[11]) == 48.0, "stacked: the largest sum reaches the top of the axis (y %s)" % min(ys[11]))
         urls = {m["params"]["request"]["url"] for m in c.events
                 if m["method"] == "Network.requestWillBeSent"}
         bad = {u for u in urls | set(c.blocked) if not u.startswith(("file:", "data:", "about:"))}
