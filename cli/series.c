@@ -26,7 +26,7 @@ enum { EXIT_USAGE = 1, EXIT_INPUT = 2, EXIT_OUTPUT = 3 };
 enum {
 	OPT_CULL = 1, OPT_SORT, OPT_FILTER, OPT_TOP, OPT_MIN_PAGES, OPT_STRIP,
 	OPT_STACKS, OPT_TIMES, OPT_FORMAT, OPT_ASCII, OPT_SAME_BOOT, OPT_PAGE_SIZE, OPT_TITLE, OPT_STACKED,
-	OPT_HELP,
+	OPT_HELP, OPT_LIST,
 };
 
 static const char *prog = "pgsort series";
@@ -198,6 +198,42 @@ static int expand_input(struct scli *c, const char *path)
 	return 0;
 }
 
+/*
+ * pgsort series --list WHAT: the words an option takes, one a line, for the
+ * shell completions (as pgsort --list does for the other modes).
+ */
+static int list_words(const char *what, const struct option *longopts)
+{
+	static const char *const sorts[] = { "score", "growth", "first", "last", "min", "max" };
+	static const char *const formats[] = { "text", "json", "ndjson", "csv", "svg", "html" };
+	struct pgs_key_info k = { .sz = sizeof(k) };
+	size_t i;
+
+	if (strcmp(what, "options") == 0) {
+		printf("-q\n");
+		for (i = 0; longopts[i].name; i++)
+			if (longopts[i].val != OPT_LIST)
+				printf("--%s%s\n", longopts[i].name,
+				       longopts[i].has_arg == required_argument ? "=" : "");
+	} else if (strcmp(what, "cull") == 0 || strcmp(what, "filter") == 0) {
+		unsigned use = what[0] == 'c' ? PGS_KEY_CULL : PGS_KEY_FILTER;
+
+		for (i = 0; pgs_key_info(i, &k) == 0; i++)
+			if (k.use & use)
+				printf("%s\n", k.long_name);
+	} else if (strcmp(what, "sort") == 0 || strcmp(what, "format") == 0) {
+		const char *const *w = what[0] == 's' ? sorts : formats;
+
+		for (i = 0; i < 6; i++)
+			printf("%s\n", w[i]);
+	} else {
+		fprintf(stderr, "%s: --list takes options, cull, sort, filter or format, not '%s'\n",
+			prog, what);
+		return EXIT_USAGE;
+	}
+	return fflush(stdout) == 0 ? 0 : EXIT_OUTPUT;
+}
+
 static int parse_args(struct scli *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -217,6 +253,7 @@ static int parse_args(struct scli *c, int argc, char **argv)
 		{ "stacked", no_argument, NULL, OPT_STACKED },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, OPT_HELP },
+		{ "list", required_argument, NULL, OPT_LIST },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long long v;
@@ -304,6 +341,8 @@ static int parse_args(struct scli *c, int argc, char **argv)
 		case OPT_HELP:
 			usage(stdout);
 			exit(0);
+		case OPT_LIST:
+			exit(list_words(optarg, longopts));
 		default:
 			fprintf(stderr, "%s: unknown option '%s'\nTry 'pgsort series --help'.\n",
 				prog, argv[optind - 1]);
