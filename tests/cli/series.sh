@@ -144,6 +144,17 @@ LC_ALL=C.UTF-8 run --top 3 --ascii | cmp -s - a.txt && ok || bad "--ascii differ
 got=$(run --sort=-max --format json | jq '[.groups[].max]')
 [ "$got" = "$(jq 'sort | reverse' <<<"$got")" ] && ok || bad "--sort=-max not by max"
 
+# The whole capture only: its three page_owner dumps (stack_handle mode),
+# read compressed as they are: the tmpfs writes grow most and come first.
+if [ $# -ge 2 ]; then
+	"$pgsort" series --format json "$2"/samples/page_owner.stack_handle.{000,030,059}.txt.zst > po.json ||
+		bad "page_owner dumps: exit $?"
+	jq -e '.groups[0].stacktrace | join("\n") | test("shmem_alloc_folio(.|\n)*shmem_write_begin")' po.json \
+		>/dev/null && ok || bad "page_owner dumps: the tmpfs writes are not first"
+	jq -e '(.groups[0].growth) == ([.groups[].growth] | max)' po.json >/dev/null && ok ||
+		bad "page_owner dumps: the first group is not the one that grew most"
+fi
+
 # Bad input: named, nonzero, no report.
 expect() {	# status, message pattern, command...
 	local st=$1 pat=$2 out
