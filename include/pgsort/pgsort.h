@@ -1245,14 +1245,16 @@ PGS_API int pgs_series_value(const struct pgs_series *s, size_t i, const char *k
 
 /*
  * Write the series through sink:
- *  - PGS_FORMAT_TEXT: per group "score S, growth +G pages (+P/h), first F,
+ *  - PGS_FORMAT_TEXT: per group "score S (M x P), growth +G pages (+B),
+ *    +R pages/h (+B/h)" (or pages/sample without times), "first F,
  *    last L, min m, max M", its sparkline (one character per sample, or per
  *    bucket of samples past 60; "▁▂▃▄▅▆▇█" from the group's min to its max,
  *    " .:-=+*#" with PGS_WRITE_ASCII), then its cull keys, stack frames
  *    one a line;
  *  - PGS_FORMAT_JSON: {"pgsort", "samples": [{"index", "time", "pages"}],
  *    "cull", "groups": [{"score", "monotonicity", "spread", "growth",
- *    "growth_per_hour", "growth_per_sample", "first", "last", "min",
+ *    "growth_per_hour", "growth_bytes_per_hour", "growth_per_sample", "first",
+ *    "last", "min",
  *    "max", the cull keys, "pages": [...]}]};
  *  - PGS_FORMAT_NDJSON and PGS_FORMAT_CSV: long rows, one per group and
  *    sample, groups in report order: "group" (its rank from 0), "sample"

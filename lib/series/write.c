@@ -108,8 +108,11 @@ static void series_text(struct writer *w, const struct pgs_series *s, bool ascii
 		w_printf(w, "score %.2f (%.2f x %.2f), growth %+lld pages (%s%s)", st->score,
 			 st->monotonicity, st->spread, (long long)st->growth,
 			 st->growth < 0 ? "-" : "+", iec);
-		if (!isnan(st->growth_per_hour))
-			w_printf(w, ", %+.0f pages/h", st->growth_per_hour);
+		if (!isnan(st->growth_per_hour)) {
+			fmt_iec(iec, (uint64_t)(fabs(st->growth_per_hour) * (double)s->page_size));
+			w_printf(w, ", %+.0f pages/h (%s%s/h)", st->growth_per_hour,
+				 st->growth_per_hour < 0 ? "-" : "+", iec);
+		}
 		else
 			w_printf(w, ", %+.1f pages/sample", st->growth_per_sample);
 		w_printf(w, "\nfirst %llu, last %llu, min %llu, max %llu pages\n",
@@ -181,12 +184,16 @@ static void w_key_csv(struct writer *w, const struct pgs_series *s, const struct
 	}
 }
 
-static void w_stats_json(struct writer *w, const struct pgs_series_group *st)
+static void w_stats_json(struct writer *w, const struct pgs_series_group *st,
+			 uint64_t page_size)
 {
 	w_printf(w, "\"score\":%.4f,\"monotonicity\":%.4f,\"spread\":%.4f,\"growth\":%lld,"
 		 "\"growth_per_hour\":", st->score, st->monotonicity, st->spread,
 		 (long long)st->growth);
 	w_num(w, st->growth_per_hour, false);
+	w_str(w, ",\"growth_bytes_per_hour\":");
+	w_num(w, isnan(st->growth_per_hour) ? NAN : round(st->growth_per_hour * (double)page_size),
+	      false);
 	w_printf(w, ",\"growth_per_sample\":%.3f,\"first\":%llu,\"last\":%llu,\"min\":%llu,"
 		 "\"max\":%llu", st->growth_per_sample, (unsigned long long)st->first,
 		 (unsigned long long)st->last, (unsigned long long)st->min,
@@ -219,7 +226,7 @@ static void series_json(struct writer *w, const struct pgs_series *s)
 		const struct sgroup *g = series_group(s, i);
 
 		w_str(w, i ? ",\n{" : "\n{");
-		w_stats_json(w, &g->st);
+		w_stats_json(w, &g->st, s->page_size);
 		w_key_json(w, s, g);
 		w_str(w, ",\"pages\":[");
 		for (j = 0; j < s->ns; j++) {
