@@ -22,6 +22,8 @@
 
 #include <pgsort/pgsort.h>
 
+#include "series.h"
+
 enum {
 	EXIT_USAGE = 1,		/* bad command line (as page_owner_sort) */
 	EXIT_INPUT = 2,		/* unreadable or not page_owner input */
@@ -102,6 +104,8 @@ static void usage(FILE *f)
 	fprintf(f,
 "Usage: pgsort [OPTIONS] [INPUT [OUTPUT]]\n"
 "       pgsort diff [OPTIONS] BEFORE AFTER [OUTPUT]\n"
+"       pgsort series [OPTIONS] INPUT...   (leak suspects over many snapshots;\n"
+"                                          pgsort series --help)\n"
 "Group and sort Linux page_owner output (a drop-in for page_owner_sort).\n"
 "INPUT is /sys/kernel/debug/page_owner text, a page_owner_stacks file, or\n"
 "'-' (the default) for standard input. OUTPUT defaults to standard output.\n"
@@ -1253,6 +1257,9 @@ int main(int argc, char **argv)
 	struct pgs_result *r = NULL;
 	int err, status;
 
+	/* pgsort series ...: options of its own, many inputs (cli/series.c). */
+	if (argc > 1 && strcmp(argv[1], "series") == 0)
+		return series_main(argc - 1, argv + 1);
 	if (pgs_query_create(&c.q) < 0) {
 		fprintf(stderr, "%s: out of memory\n", prog);
 		return EXIT_OUTPUT;

@@ -2,13 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # The options, keys, formats, weights and colours come from the pgsort being
-# completed (pgsort [diff] --list WHAT), so they are always that pgsort's.
+# completed (pgsort [diff|series] --list WHAT), so they are always that pgsort's.
 
 # pgsort [diff] --list WHAT, for the pgsort on the command line.
 function __pgsort_list
     set -l cmd (commandline -opc)
-    if test (count $cmd) -gt 1; and test "$cmd[2]" = diff
-        $cmd[1] diff --list $argv 2>/dev/null
+    if test (count $cmd) -gt 1; and contains -- "$cmd[2]" diff series
+        $cmd[1] $cmd[2] --list $argv 2>/dev/null
     else
         $cmd[1] --list $argv 2>/dev/null
     end
@@ -68,6 +68,7 @@ function __pgsort_complete
         __pgsort_list options
     else if test (count (commandline -opc)) -eq 1
         printf '%s\t%s\n' diff 'compare two snapshots'
+        printf '%s\t%s\n' series 'leak suspects over many snapshots'
     end
 end
 
@@ -75,7 +76,7 @@ end
 function __pgsort_no_files
     set -l opt (__pgsort_value_of)
     if test -n "$opt"
-        test "$opt" != --stacks
+        not contains -- "$opt" --stacks --times
         return
     end
     string match -q -- '-*' (commandline -ct)

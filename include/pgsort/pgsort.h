@@ -1092,6 +1092,185 @@ PGS_API int pgs_diff_value(const struct pgs_diff *d, size_t i, const char *key,
 PGS_API int pgs_diff_write(const struct pgs_diff *d, const struct pgs_write_opts *opts,
 			   pgs_write_fn sink, void *user);
 
+/* ------------------------------------------------------------------------ */
+/* Time series                                                               */
+
+/*
+ * Many snapshots in order: the same query run on each, groups matched
+ * across all of them by the values of their cull keys (as pgs_diff_run()
+ * matches two), and per group its pages at every sample, first, last, min,
+ * max, growth and a leak score. (Since libpgsort 0.4, LIBPGSORT_0.4.)
+ *
+ *	struct pgs_series *s = NULL;
+ *	struct pgs_series_group g = PGS_INIT(pgs_series_group);
+ *
+ *	pgs_series_create(&s, q, NULL);
+ *	for (i = 0; i < n; i++)			// tables in capture order
+ *		pgs_series_add(s, table[i], epoch_seconds[i]);
+ *	if (pgs_series_finish(s) == 0 && pgs_series_group(s, 0, &g) == 0)
+ *		printf("score %.2f, %+.0f pages/h\n", g.score, g.growth_per_hour);
+ *	pgs_series_free(s);
+ *
+ * The series keeps what it needs of each table (the groups' key values and
+ * pages): a table may be freed as soon as pgs_series_add() returns, so a
+ * series of a thousand dumps holds one dump at a time.
+ *
+ * A query without cull keys groups by stacktrace, as a diff does; boot-only
+ * keys (handle, pfn, alloc_ts, free_ts) are refused unless
+ * PGS_SERIES_SAME_BOOT. Selections and filters apply to each table; top and
+ * min_pages (groups whose max over the samples reaches min_pages) to the
+ * series' groups. A group absent from a sample has 0 pages there.
+ *
+ * The leak score (pgs_series_shape()) is, for a group whose pages rose from
+ * the first sample to the last (net = last - first > 0) over at least 3
+ * samples, monotonicity x spread, else 0:
+ *  - monotonicity = net / (rises + falls), the sums of the sample-to-sample
+ *    increases and decreases: 1 when the pages never went down, 0.5 when a
+ *    third of what rose came back down; a cache, a burst or a sawtooth that
+ *    keeps giving back what it takes scores near 0;
+ *  - spread = 1 - (largest single rise / rises): 0 when all the growth came
+ *    in one step, 1 - 1/k for k equal steps: a leak grows in many steps.
+ * So a steady leak over 60 samples scores about 0.98, one that grew in 4
+ * equal steps 0.75, a step 0, anything that ends no higher than it began 0.
+ */
+struct pgs_series;
+
+/* pgs_series_opts.flags */
+#define PGS_SERIES_SAME_BOOT	(1u << 0)	/* allow PGS_KEY_BOOT cull keys */
+
+struct pgs_series_opts {
+	size_t sz;
+	unsigned flags;		/* PGS_SERIES_* */
+	/*
+	 * Comma-separated sort keys, each with an optional '-' (descending)
+	 * or '+': score, growth (net pages: last - first), first, last, min,
+	 * max. NULL: "-score,-growth". Scores compare to two decimals, as
+	 * printed, so that scores that look equal go by the next key. Ties:
+	 * -growth, then first appearance.
+	 */
+	const char *sort;
+};
+
+/*
+ * A new, empty series of q's groups in *out. q is borrowed: it must
+ * outlive the series and not change while samples are added. Returns 0, -EINVAL (NULL q or out, opts->sz too
+ * small), PGS_E_KEY (a boot-only cull key without PGS_SERIES_SAME_BOOT, an
+ * unknown sort key), -ENOMEM.
+ */
+PGS_API int pgs_series_create(struct pgs_series **out, const struct pgs_query *q,
+			      const struct pgs_series_opts *opts);
+PGS_API void pgs_series_free(struct pgs_series *s);
+
+/*
+ * Add t as the next sample, captured at time seconds (any epoch, the same
+ * for every sample; NAN when unknown). Samples are kept in the order they
+ * are added. Returns 0, -EINVAL (t of another kind than the first sample's:
+ * blocks and stacks do not count the same things), -ENOTSUP (see
+ * pgs_series_add_stacks()), PGS_E_NOFIELD (a key
+ * needs a field t lacks), PGS_E_STATE (after pgs_series_finish()),
+ * -EOVERFLOW, -ENOMEM. Nothing of t is kept.
+ */
+PGS_API int pgs_series_add(struct pgs_series *s, const struct pgs_table *t, double time);
+
+/*
+ * Give the handles of show_handles samples added from now on their frames
+ * from map, a show_stacks_handles file (call it again for more maps: a
+ * handle is looked up in each, in order), as pgs_table_join_stacks() would,
+ * but once per handle for the whole series instead of once per row of each
+ * sample: a series of a thousand show_handles reads each stack once. map is
+ * borrowed until the last pgs_series_add(). It applies when the series
+ * groups by stacktrace alone (pgs_query_set_strip_offsets() allowed) without
+ * filters or selections, which need each row's stack: pgs_series_add() of a
+ * show_handles table otherwise returns -ENOTSUP (join the table instead).
+ * Returns 0, -EINVAL (map NULL or not show_stacks_handles), PGS_E_STATE
+ * (after the first sample), -ENOMEM.
+ */
+PGS_API int pgs_series_add_stacks(struct pgs_series *s, const struct pgs_table *map);
+
+/*
+ * Work out every group's figures, sort them and apply top and min_pages.
+ * Returns 0, PGS_E_EMPTY (no sample), -ENOMEM. Later calls do nothing.
+ */
+PGS_API int pgs_series_finish(struct pgs_series *s);
+
+/* Samples added, and groups shown after pgs_series_finish() (0 before). */
+PGS_API size_t pgs_series_samples(const struct pgs_series *s);
+PGS_API size_t pgs_series_count(const struct pgs_series *s);
+
+/* The shape of one series of pages, as pgs_series_shape() tells it. */
+struct pgs_series_group {
+	size_t sz;
+	uint64_t first, last, min, max;
+	int64_t growth;			/* last - first */
+	uint64_t rises, falls;		/* sums of the increases and decreases */
+	uint64_t max_rise;		/* largest increase from one sample to the next */
+	double monotonicity, spread;	/* see above; 0 when growth <= 0 */
+	double score;			/* monotonicity x spread, 0 .. 1 */
+	/* growth per hour from the first and last samples' times; NAN: unknown */
+	double growth_per_hour;
+	double growth_per_sample;	/* growth / (samples - 1); 0 for one sample */
+};
+
+/*
+ * The shape of pages[0..n) (times[0..n) in seconds, or NULL / any NAN:
+ * unknown) into *g: the score of a series that does not come from tables.
+ * Returns 0 or -EINVAL (NULL pages or g).
+ */
+PGS_API int pgs_series_shape(const uint64_t *pages, const double *times, size_t n,
+			     struct pgs_series_group *g);
+
+/* Group i in sort order (0 <= i < pgs_series_count()). Returns 0 or -ERANGE. */
+PGS_API int pgs_series_group(const struct pgs_series *s, size_t i, struct pgs_series_group *g);
+
+/* Group i's pages at each sample: pgs_series_samples() values. NULL: no group i. */
+PGS_API const uint64_t *pgs_series_pages(const struct pgs_series *s, size_t i);
+
+/* Sample j's time as added (NAN: unknown) and its pages over every group. */
+PGS_API int pgs_series_sample(const struct pgs_series *s, size_t j, double *time,
+			      uint64_t *pages);
+
+/*
+ * The value of cull key (short or long name) for group i: numbers as
+ * PGS_VALUE_UINT or PGS_VALUE_INT, strings (stacks with their frames one a
+ * line, names) as PGS_VALUE_STRING pointing into the series. Returns 0,
+ * -ERANGE, PGS_E_KEY (not one of the series' cull keys).
+ */
+PGS_API int pgs_series_value(const struct pgs_series *s, size_t i, const char *key,
+			     struct pgs_value *v);
+
+/* pgs_write_opts.flags for a series: the text's sparkline in ASCII */
+#define PGS_WRITE_ASCII		(1u << 4)
+/* pgs_write_opts.flags for a series: svg/html as stacked areas, not lines */
+#define PGS_WRITE_STACKED	(1u << 5)
+
+/*
+ * Write the series through sink:
+ *  - PGS_FORMAT_TEXT: per group "score S (M x P), growth +G pages (+B),
+ *    +R pages/h (+B/h)" (or pages/sample without times), "first F,
+ *    last L, min m, max M", its sparkline (one character per sample, or per
+ *    bucket of samples past 60; "▁▂▃▄▅▆▇█" from the group's min to its max,
+ *    " .:-=+*#" with PGS_WRITE_ASCII), then its cull keys, stack frames
+ *    one a line;
+ *  - PGS_FORMAT_JSON: {"pgsort", "samples": [{"index", "time", "pages"}],
+ *    "cull", "groups": [{"score", "monotonicity", "spread", "growth",
+ *    "growth_per_hour", "growth_bytes_per_hour", "growth_per_sample", "first",
+ *    "last", "min",
+ *    "max", the cull keys, "pages": [...]}]};
+ *  - PGS_FORMAT_NDJSON and PGS_FORMAT_CSV: long rows, one per group and
+ *    sample, groups in report order: "group" (its rank from 0), "sample"
+ *    (index from 0), "time" (null when unknown), "pages", "bytes", "score",
+ *    then the cull keys (a stack's frames joined by ';' in CSV);
+ *  - PGS_FORMAT_SVG: a line chart of the first 12 groups, pages over time
+ *    (over samples when a time is unknown), no script: each line and point
+ *    has a <title> (hover text); opts->title; PGS_WRITE_STACKED: stacked
+ *    areas, group 1 at the bottom, each point at the top of its band;
+ *  - PGS_FORMAT_HTML: that chart and a table of every group shown.
+ * Returns 0, PGS_E_STATE (before pgs_series_finish()), PGS_E_WRITE,
+ * -ENOMEM, -EINVAL, -ENOTSUP (PGS_FORMAT_FOLDED, PGS_FORMAT_PPROF).
+ */
+PGS_API int pgs_series_write(const struct pgs_series *s, const struct pgs_write_opts *opts,
+			     pgs_write_fn sink, void *user);
+
 #ifdef __cplusplus
 }
 #endif

@@ -101,8 +101,8 @@ static int set_sort(struct pgs_diff *d, const struct pgs_query *q, const char *l
 }
 
 /* The bytes that name a group across tables: its cull-key values, texts for strings. */
-static int match_key(const struct pgs_allocator *al, const struct pgs_result *r, keyset cull,
-		     size_t row, struct buf *kb)
+int match_key(const struct pgs_allocator *al, const struct pgs_result *r, keyset cull,
+	      size_t row, struct buf *kb)
 {
 	unsigned id;
 

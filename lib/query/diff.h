@@ -64,6 +64,14 @@ static inline const struct group *dgroup_rep(const struct pgs_diff *d, const str
 	return &d->r[s]->g[x->g[s]];
 }
 
+/*
+ * Append to kb the bytes that name row's group across tables: for each cull
+ * key in id order its kv_type byte, then a number's 8 bytes or a string's
+ * length (8 bytes) and text. The series (lib/series) matches groups by it too.
+ */
+int match_key(const struct pgs_allocator *al, const struct pgs_result *r, keyset cull,
+	      size_t row, struct buf *kb);
+
 /* The name of a diff sort key ("pages_delta", or a query key's long name). */
 const char *dkey_name(int id);
 

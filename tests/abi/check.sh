@@ -52,7 +52,11 @@ while read -r sym; do
 done <"$tmp/listed"
 
 # The CLI is a user like any other: system headers and pgsort.h, nothing of lib/.
-check "cli/ includes nothing from lib/" [ -z "$(grep -h '^#include' "$src"/cli/*.c | grep -v -e '^#include <[a-z/]*\.h>' -e '^#include <pgsort/pgsort.h>')" ]
+# (cli/'s own headers, "name.h" beside the sources, are the CLI's.)
+check "cli/ includes nothing from lib/" [ -z "$(grep -h '^#include' "$src"/cli/*.c | grep -v -e '^#include <[a-z/]*\.h>' -e '^#include <pgsort/pgsort.h>' -e '^#include "[a-z_]*\.h"')" ]
+for h in $(grep -ho '^#include "[a-z_]*\.h"' "$src"/cli/*.c | sed 's/.*"\(.*\)"/\1/' | sort -u); do
+	check "cli/ includes its own $h" [ -f "$src/cli/$h" ]
+done
 
 echo '#include <pgsort/pgsort.h>' >"$tmp/h.c"
 check "pgsort.h: strict C99" cc -std=c99 -pedantic -Wall -Wextra -Werror -fsyntax-only -I "$src/include" "$tmp/h.c"

@@ -46,7 +46,7 @@ check "fish's vendor completion folders have ${fishc#"$root"}'s folder" \
 export PKG_CONFIG_PATH=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR=$root
 cflags=$(pkg-config --cflags libpgsort) libs=$(pkg-config --libs libpgsort)
 fx=$src/tests/fixtures/real/small.txt
-for ex in top_stacks stream diff; do
+for ex in top_stacks stream diff leaks; do
 	# shellcheck disable=SC2086
 	check "$ex builds against the installed library" \
 		cc -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror $cflags \
@@ -63,6 +63,18 @@ LD_LIBRARY_PATH=$libdir "$root/diff" "$src/tests/fixtures/diff/before.txt" \
 	"$src/tests/fixtures/diff/after.txt" >"$root/out4" 2>&1
 check "diff: awk's top growth first (+83 pages, new)" [ "$(head -1 "$root/out4")" = "+83 pages (0 -> 83) new:" ]
 check "diff: awk's totals" grep -q '^total: -13 pages (163 -> 150)$' "$root/out4"
+# leaks on the series excerpt: the tmpfs writes first. awk: their stacks'
+# pages in the first and last sample (the other tmpfs write stacks hold
+# still, so the difference is the top group's growth).
+sx=$src/tests/fixtures/series
+tmpfs() { awk 'NR == FNR { if ($1 == "handle:") { if (st ~ /shmem_alloc_folio/ && st ~ /shmem_write_begin/) m[$2] = 1; st = "" }
+	else st = st $0 "\n"; next } $1 == "handle:" { h = $2 } $1 == "nr_base_pages:" && (h in m) { s += $2 }
+	END { print s + 0 }' "$sx/show_stacks_handles.059.txt" "$1"; }
+grew=$(( $(tmpfs "$sx/show_handles.057.txt") - $(tmpfs "$sx/show_handles.000.txt") ))
+LD_LIBRARY_PATH=$libdir "$root/leaks" -s "$sx/show_stacks_handles.059.txt" "$sx"/show_handles.*.txt \
+	>"$root/out6" 2>&1
+check "leaks: the tmpfs leak first, awk's +$grew pages" grep -q "^score 0\.[89][0-9]: +$grew pages" <(head -1 "$root/out6")
+check "leaks: its stack is the tmpfs write" grep -q shmem_write_begin <(sed -n '2,/^$/p' "$root/out6")
 
 # Static: pkg-config --static, its -lpgsort made the archive (-l:libpgsort.a,
 # as the shared library sits beside it).

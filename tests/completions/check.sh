@@ -111,5 +111,19 @@ for sh in bash zsh fish; do
 		"--stacks=tests/fixtures/real/handles/show_stacks_handles.txt"
 	check "$sh: --pid takes no file" \
 		same "$(cd "$src" && complete_with $sh "pgsort --pid=tests/fix")" ""
+
+	# pgsort series: its own sort keys, formats and options (pgsort series --list).
+	check "$sh: the first word offers series" grep -qx series <<<"$(complete_with $sh "pgsort ser")"
+	check "$sh: series --sort=- offers the series sort keys" \
+		same "$(complete_with $sh "pgsort series --sort=-")" \
+		"--sort=-score --sort=-growth --sort=-first --sort=-last --sort=-min --sort=-max"
+	check "$sh: series --format= offers its formats" \
+		same "$(complete_with $sh "pgsort series --format=")" \
+		"--format=text --format=json --format=ndjson --format=csv --format=svg --format=html"
+	check "$sh: series --sta offers --stacks and --stacked" \
+		same "$(complete_with $sh "pgsort series --sta" | sed 's/=$//' | sort)" "--stacked --stacks"
+	check "$sh: series --times=FILE is a file" \
+		same "$(cd "$src" && complete_with $sh "pgsort series --times=tests/fixtures/series/ind")" \
+		"--times=tests/fixtures/series/index.tsv"
 done
 finish
