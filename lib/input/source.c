@@ -96,6 +96,62 @@ static void say_changed(struct parse_ctx *c, const struct map_guard *guard)
 			  (unsigned long long)guard->fault);
 }
 
+static int table_from_mem(struct pgs_table **out, const void *buf, size_t len,
+			  const struct pgs_parse_opts *opts, const char *name,
+			  bool release, struct map_guard *guard);
+
+/*
+ * A snapshot (snapshot.h): its metadata goes to the table (and, one line
+ * each, to the diagnostics at PGS_DIAG_INFO); its show_stacks_handles
+ * dictionary resolves the table's handles, as --stacks FILE would.
+ */
+static int take_snapshot(struct parse_ctx *c, struct src *src,
+			 const struct pgs_parse_opts *opts, const char *name)
+{
+	struct snap_parts *sp = &src->snap;
+	const char *p, *end;
+
+	if (sp->meta.len) {
+		c->t->snapshot = pgs__strndup(c->t->al, sp->meta.p, sp->meta.len);
+		RETURN_ERROR_IF(!c->t->snapshot, -ENOMEM);
+		for (p = sp->meta.p, end = p + sp->meta.len; p < end;) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+			if (l)
+				pgs__diag(&c->diag, PGS_DIAG_INFO, 0, 0, "snapshot: %.*s", (int)l, p);
+			p += l + 1;
+		}
+	}
+	if (sp->dict.len && (c->t->kind == PGS_KIND_PAGE_OWNER ||
+			     c->t->kind == PGS_KIND_SHOW_HANDLES)) {
+		struct pgs_parse_opts o = PGS_INIT(pgs_parse_opts);
+		struct pgs_table *map = NULL;
+		uint64_t unresolved = 0;
+		int err;
+
+		o.allocator = OPTS_GET(opts, allocator, NULL);
+		o.threads = 1;
+		err = table_from_mem(&map, sp->dict.p, sp->dict.len, &o, name, false, NULL);
+		if (!err && map->kind != PGS_KIND_SHOW_STACKS_HANDLES)
+			err = PGS_E_FORMAT;
+		if (!err)
+			err = pgs_table_join_stacks(c->t, map, &unresolved);
+		pgs_table_free(map);
+		if (err) {
+			pgs__diag(&c->diag, PGS_DIAG_ERROR, 0, 0,
+				  "the snapshot's show_stacks_handles part is damaged: %s",
+				  pgs_strerror(err));
+			return err == -ENOMEM ? err : PGS_E_CORRUPT;
+		}
+		pgs__diag(&c->diag, unresolved ? PGS_DIAG_WARN : PGS_DIAG_INFO, 0, 0,
+			  "snapshot: handles resolved by its show_stacks_handles part%s%llu%s",
+			  unresolved ? " (" : "", (unsigned long long)unresolved,
+			  unresolved ? " not listed there)" : " unresolved");
+	}
+	return 0;
+}
+
 /*
  * Parse what src yields. A stream is read by a thread of its own and parsed
  * by the workers, even with one worker: the reading (the kernel's copy out
@@ -130,6 +186,8 @@ static int table_from_src(struct pgs_table **out, struct src *src,
 	}
 	if (!err)
 		err = parse_finish(&c);
+	if (!err)
+		err = take_snapshot(&c, src, opts, name);
 	if (err == PGS_E_CHANGED)
 		say_changed(&c, guard);
 	if (!err) {

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# pgsort record on fake debugfs trees (copies of the real captures in
+# tests/fixtures/real): the error paths, the user-space selection
+# (compared with awk's selection of the same text), the snapshot file
+# (zstd -dc gives the text read; pgsort reads it back, its metadata, its
+# handles resolved as --stacks resolves them).
+# tests/record/host.sh PGSORT FIXTURES_DIR (tests/fixtures)
+set -uo pipefail
+pgsort=${1:?usage: host.sh PGSORT FIXTURES}
+fx=$(cd "${2:?usage: host.sh PGSORT FIXTURES}" && pwd)
+pgsort=$(cd "$(dirname "$pgsort")" && pwd)/$(basename "$pgsort")
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/pgsort-record.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+bad=0
+no() { echo "record: FAIL: $*" >&2; bad=1; }
+# run NAME ARGS...: exit status in NAME.rc, stderr in NAME.err
+run() { local n=$1; shift; "$pgsort" record "$@" >"$n.out" 2>"$n.err"; echo $? >"$n.rc"; }
+want() { # NAME RC PATTERN ('' for none)
+	[ "$(cat "$1.rc")" = "$2" ] && { [ -z "$3" ] || grep -q -- "$3" "$1.err"; } ||
+		no "$1: want exit $2 and '$3', got exit $(cat "$1.rc"): $(cat "$1.err")"
+}
+
+F=$fx/real
+[ -f "$F/small.txt" ] || { echo "record: FAIL: no fixtures in $F" >&2; exit 1; }
+mkdir -p dbg/page_owner_stacks
+cp "$F/small.txt" dbg/page_owner
+cp "$F/show_stacks.txt" dbg/page_owner_stacks/show_stacks
+for f in show_handles show_stacks_handles; do
+	cp "$F/handles/$f.txt" dbg/page_owner_stacks/$f
+done
+
+# -- errors, each with its cause
+run nomount --debugfs "$tmp/none" -o x.zst
+want nomount 2 'debugfs is not mounted'
+mkdir empty
+run empty --debugfs "$tmp/empty" -o x.zst
+want empty 2 'is empty: debugfs is not mounted there'
+mkdir -p nopo/tracing
+run nopo --debugfs "$tmp/nopo" -o x.zst
+want nopo 2 'page_owner is not enabled; boot with page_owner=on'
+mkdir -p perm && cp dbg/page_owner perm/ && chmod 600 perm/page_owner && chmod 755 perm "$tmp"
+if [ "$(id -u)" = 0 ]; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$pgsort" record --debugfs "$tmp/perm" -o - \
+		>perm.out 2>perm.err </dev/null
+	echo $? >perm.rc
+	want perm 2 'permission denied: reading page_owner needs root'
+else
+	run perm --debugfs "$tmp/perm" -o x.zst
+	want perm 2 'permission denied: reading page_owner needs root'
+fi
+run badnode --debugfs dbg --node 1-0 -o x.zst
+want badnode 1 'bad --node'
+run manypids --debugfs dbg --pid 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17 -o x.zst
+want manypids 1 'at most 16'
+run badmode --debugfs dbg --mode frames -o x.zst
+want badmode 1 "want stack, handle or stack_handle"
+run srcfilter --debugfs dbg --source show_handles --node 0 -o x.zst
+want srcfilter 1 'not with --source'
+run noout --debugfs dbg
+want noout 1 'where to'
+# A failed record leaves the output file as it was.
+echo precious >keep.zst
+run keep --debugfs "$tmp/none" -o keep.zst
+[ "$(cat keep.zst)" = precious ] && [ -z "$(ls keep.zst.* 2>/dev/null)" ] ||
+	no "keep: a failed record changed keep.zst or left a temporary file"
+
+# -- fallbacks of --source show_handles
+mkdir -p old1/page_owner_stacks old2
+cp dbg/page_owner old1/ && cp dbg/page_owner_stacks/show_stacks old1/page_owner_stacks/
+cp dbg/page_owner old2/
+run old1 --debugfs "$tmp/old1" --source show_handles -o old1.zst
+want old1 0 'show_handles: none on this kernel.*reading show_stacks instead'
+zstd -dcq old1.zst | cmp -s - old1/page_owner_stacks/show_stacks || no "old1: the snapshot is not show_stacks"
+run old2 --debugfs "$tmp/old2" --source show_handles -o old2.zst
+want old2 0 'reading the full page_owner dump instead, which costs much more'
+zstd -dcq old2.zst | cmp -s - old2/page_owner || no "old2: the snapshot is not page_owner"
+
+# -- the whole dump: zstd -dc gives the text; pgsort reads it as the text
+run full --debugfs dbg -o full.zst
+want full 0 ''
+zstd -dcq full.zst | cmp -s - dbg/page_owner || no "full: zstd -dc is not the text read"
+"$pgsort" dbg/page_owner --cull=st >a.txt
+for j in 1 2; do
+	"$pgsort" -j$j full.zst --cull=st | cmp -s - a.txt || no "full: pgsort -j$j on the snapshot differs from the text"
+	"$pgsort" -j$j - --cull=st <full.zst | cmp -s - a.txt || no "full: pgsort -j$j on a pipe of it differs"
+done
+
+# -- selection in user space (not debugfs: nothing is written to it) = awk's
+sel() { # NODE PIDS TGIDS (- for none) < text
+	awk -v node="$1" -v pids=",$2," -v tgids=",$3," 'BEGIN { RS = ""; ORS = "\n\n" }
+	{
+		split($0, L, "\n")
+		match(L[1], /, pid [0-9]+,/); pid = substr(L[1], RSTART + 6, RLENGTH - 7)
+		match(L[1], /, tgid [0-9]+ /); tgid = substr(L[1], RSTART + 7, RLENGTH - 8)
+		match(L[2], /node=[0-9]+/); n = substr(L[2], RSTART + 5, RLENGTH - 5)
+		if (node != "-" && index("," node ",", "," n ",") == 0) next
+		if (pids != ",-," && index(pids, "," pid ",") == 0) next
+		if (tgids != ",-," && index(tgids, "," tgid ",") == 0) next
+		print
+	}'
+}
+i=0
+while read -r node pids tgids; do
+	i=$((i + 1))
+	args=()
+	[ "$node" = - ] || args+=(--node "$node")
+	[ "$pids" = - ] || args+=(--pid "$pids")
+	[ "$tgids" = - ] || args+=(--tgid "$tgids")
+	run sel$i --debugfs dbg "${args[@]}" -o sel$i.zst
+	want sel$i 0 'the selection is applied here to the full dump'
+	sel "${node/0-1/0,1}" "$pids" "$tgids" <dbg/page_owner >sel$i.awk
+	n=$(grep -c '^Page allocated' sel$i.awk)
+	[ "$n" -gt 0 ] || no "sel$i: awk selects nothing: a useless case"
+	zstd -dcq sel$i.zst | cmp -s - sel$i.awk ||
+		no "sel$i (${args[*]}): $(zstd -dcq sel$i.zst | grep -c '^Page allocated') records, awk $n"
+	"$pgsort" sel$i.zst --format=json >sel$i.json
+	grep -q "\"filtered_by\": \"user space\", .*\"records\": \"$n\"" sel$i.json ||
+		no "sel$i: the snapshot's metadata lacks filtered_by user space and $n records"
+done <<'EOT'
+1 - -
+0 - -
+0-1 1,0 -
+- - 1
+1 - 0,2
+EOT
+# --no-kernel-filter says so
+run nokf --debugfs dbg --node 1 --no-kernel-filter -o nokf.zst
+want nokf 0 "the kernel's filters not used (asked)"
+cmp -s <(zstd -dcq nokf.zst) sel1.awk || no "nokf: not the records of --node 1"
+
+# -- show_handles with its dictionary: resolved as --stacks resolves it
+run sh --debugfs dbg --source show_handles -o sh.zst
+want sh 0 ''
+zstd -dcq sh.zst | cmp -s - dbg/page_owner_stacks/show_handles || no "sh: zstd -dc is not show_handles"
+"$pgsort" dbg/page_owner_stacks/show_handles --stacks dbg/page_owner_stacks/show_stacks_handles --cull=st >b.txt
+for j in 1 2; do
+	"$pgsort" -j$j sh.zst --cull=st | cmp -s - b.txt || no "sh: -j$j: not the --stacks join"
+	"$pgsort" -j$j - --cull=st <sh.zst | cmp -s - b.txt || no "sh: -j$j pipe: not the --stacks join"
+done
+"$pgsort" -d sh.zst >/dev/null 2>sh.d
+grep -q 'snapshot: source: page_owner_stacks/show_handles' sh.d &&
+	grep -q 'snapshot: stacks_handles: [0-9]* bytes' sh.d &&
+	grep -q "snapshot: boot_id: $(cat /proc/sys/kernel/random/boot_id)" sh.d ||
+	no "sh: -d does not show the metadata: $(cat sh.d)"
+
+# -- -o - streams
+"$pgsort" record --debugfs dbg --node 1 -q -o - | zstd -dcq | cmp -s - sel1.awk || no "stdout: not the records of --node 1"
+
+[ $bad -eq 0 ] || exit 1
+echo "record: ok"
