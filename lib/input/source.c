@@ -144,10 +144,14 @@ static int take_snapshot(struct parse_ctx *c, struct src *src,
 				  pgs_strerror(err));
 			return err == -ENOMEM ? err : PGS_E_CORRUPT;
 		}
-		pgs__diag(&c->diag, unresolved ? PGS_DIAG_WARN : PGS_DIAG_INFO, 0, 0,
-			  "snapshot: handles resolved by its show_stacks_handles part%s%llu%s",
-			  unresolved ? " (" : "", (unsigned long long)unresolved,
-			  unresolved ? " not listed there)" : " unresolved");
+		if (unresolved)
+			pgs__diag(&c->diag, PGS_DIAG_WARN, 0, 0,
+				  "snapshot: handles resolved by its show_stacks_handles part "
+				  "(%llu not listed there: their records stay without frames)",
+				  (unsigned long long)unresolved);
+		else
+			pgs__diag(&c->diag, PGS_DIAG_INFO, 0, 0,
+				  "snapshot: handles resolved by its show_stacks_handles part");
 	}
 	return 0;
 }

@@ -46,7 +46,7 @@ check "fish's vendor completion folders have ${fishc#"$root"}'s folder" \
 export PKG_CONFIG_PATH=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR=$root
 cflags=$(pkg-config --cflags libpgsort) libs=$(pkg-config --libs libpgsort)
 fx=$src/tests/fixtures/real/small.txt
-for ex in top_stacks stream diff; do
+for ex in top_stacks stream diff record; do
 	# shellcheck disable=SC2086
 	check "$ex builds against the installed library" \
 		cc -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror $cflags \
@@ -63,6 +63,13 @@ LD_LIBRARY_PATH=$libdir "$root/diff" "$src/tests/fixtures/diff/before.txt" \
 	"$src/tests/fixtures/diff/after.txt" >"$root/out4" 2>&1
 check "diff: awk's top growth first (+83 pages, new)" [ "$(head -1 "$root/out4")" = "+83 pages (0 -> 83) new:" ]
 check "diff: awk's totals" grep -q '^total: -13 pages (163 -> 150)$' "$root/out4"
+# record on a copied tree (never written to: selected in user space): the
+# records of node 1, 34 in small.txt (grep -c 'node=1'), and its metadata.
+mkdir -p "$root/dbg" && cp "$fx" "$root/dbg/page_owner"
+LD_LIBRARY_PATH=$libdir "$root/record" "$root/snap.zst" 1 "$root/dbg" >"$root/out6" 2>&1
+check "record: the 34 records of node 1, selected in user space" \
+	grep -q "^page_owner: $(grep -c 'node=1' "$fx") records, .* selected in user space$" "$root/out6"
+check "record: the snapshot's metadata read back" grep -q '^asked: mode=stack nid=1$' "$root/out6"
 
 # Static: pkg-config --static, its -lpgsort made the archive (-l:libpgsort.a,
 # as the shared library sits beside it).
