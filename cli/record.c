@@ -9,6 +9,8 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,11 @@ static const char usage[] =
 "                        and select here (the same records)\n"
 "  --source WHAT         page_owner (default), show_handles (falls back to\n"
 "                        show_stacks, then page_owner) or show_stacks\n"
+"  --every D             sample every D (10s, 500ms, 1m, 1h) into one series\n"
+"                        file, valid after every sample (default source:\n"
+"                        show_handles); until SIGINT, or:\n"
+"  --count N             N samples\n"
+"  --for D               for D\n"
 "  -l, --level N         zstd level (default 3)\n"
 "  -q, --quiet           no warnings\n"
 "  -d, --verbose         say what was read and how\n"
@@ -53,9 +60,39 @@ static void on_diag(const struct pgs_diag *d, void *user)
 	fprintf(stderr, "%s: record: %s: %s\n", c->prog, lvl[d->level], d->message);
 }
 
+static volatile int stop_flag;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+/* "10s", "500ms", "5m", "1h", "2" (seconds) into milliseconds. */
+static int parse_duration(const char *s, uint64_t *ms)
+{
+	char *e;
+	double v = strtod(s, &e);
+
+	if (e == s || v <= 0 || v > 1e9)
+		return -1;
+	if (!strcmp(e, "ms"))
+		*ms = (uint64_t)v;
+	else if (!*e || !strcmp(e, "s"))
+		*ms = (uint64_t)(v * 1000);
+	else if (!strcmp(e, "m"))
+		*ms = (uint64_t)(v * 60000);
+	else if (!strcmp(e, "h"))
+		*ms = (uint64_t)(v * 3600000);
+	else
+		return -1;
+	return *ms ? 0 : -1;
+}
+
 int record_main(const char *prog, int argc, char **argv)
 {
-	enum { O_DEBUGFS = 256, O_MODE, O_NODE, O_PID, O_TGID, O_NOKF, O_SOURCE };
+	enum { O_DEBUGFS = 256, O_MODE, O_NODE, O_PID, O_TGID, O_NOKF, O_SOURCE, O_EVERY,
+	       O_COUNT, O_FOR };
 	static const struct option longs[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "debugfs", required_argument, NULL, O_DEBUGFS },
@@ -65,6 +102,9 @@ int record_main(const char *prog, int argc, char **argv)
 		{ "tgid", required_argument, NULL, O_TGID },
 		{ "no-kernel-filter", no_argument, NULL, O_NOKF },
 		{ "source", required_argument, NULL, O_SOURCE },
+		{ "every", required_argument, NULL, O_EVERY },
+		{ "count", required_argument, NULL, O_COUNT },
+		{ "for", required_argument, NULL, O_FOR },
 		{ "level", required_argument, NULL, 'l' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'd' },
@@ -76,7 +116,7 @@ int record_main(const char *prog, int argc, char **argv)
 	struct rctx c = { .prog = prog };
 	const char *out = NULL;
 	char tmp[PATH_MAX];
-	bool quiet = false, verbose = false;
+	bool quiet = false, verbose = false, source_set = false;
 	int opt, fd, err;
 
 	optind = 1;
@@ -97,7 +137,28 @@ int record_main(const char *prog, int argc, char **argv)
 		case O_PID: o.pids = optarg; break;
 		case O_TGID: o.tgids = optarg; break;
 		case O_NOKF: o.flags |= PGS_RECORD_NO_KERNEL_FILTER; break;
+		case O_EVERY:
+		case O_FOR:
+			if (parse_duration(optarg, opt == O_EVERY ? &o.every_ms : &o.for_ms) < 0) {
+				fprintf(stderr, "%s: record: --%s: '%s': want a duration such as 10s, "
+					"500ms, 5m or 1h\n", prog, opt == O_EVERY ? "every" : "for", optarg);
+				return 1;
+			}
+			break;
+		case O_COUNT: {
+			char *e;
+			unsigned long long v = strtoull(optarg, &e, 10);
+
+			if (*e || e == optarg || v == 0 || optarg[0] == '-') {
+				fprintf(stderr, "%s: record: --count: '%s': want a number of samples, "
+					"1 or more\n", prog, optarg);
+				return 1;
+			}
+			o.count = v;
+			break;
+		}
 		case O_SOURCE:
+			source_set = true;
 			if (!strcmp(optarg, "page_owner")) {
 				o.source = PGS_RECORD_PAGE_OWNER;
 			} else if (!strcmp(optarg, "show_handles")) {
@@ -138,6 +199,12 @@ int record_main(const char *prog, int argc, char **argv)
 		fprintf(stderr, "%s: record: where to? -o FILE, or -o - for standard output\n", prog);
 		return 1;
 	}
+	if ((o.count || o.for_ms) && !o.every_ms) {
+		fprintf(stderr, "%s: record: --count and --for go with --every\n", prog);
+		return 1;
+	}
+	if (o.every_ms && !source_set && !o.mode && !o.nodes && !o.pids && !o.tgids)
+		o.source = PGS_RECORD_SHOW_HANDLES;
 	if (o.source != PGS_RECORD_PAGE_OWNER && (o.mode || o.nodes || o.pids || o.tgids)) {
 		fprintf(stderr, "%s: record: --mode, --node, --pid and --tgid select page_owner's "
 			"records: not with --source show_handles or show_stacks\n", prog);
@@ -151,6 +218,34 @@ int record_main(const char *prog, int argc, char **argv)
 	o.diag_user = &c;
 	o.diag_level = verbose ? PGS_DIAG_INFO : PGS_DIAG_WARN;
 
+	if (o.every_ms) {
+		struct sigaction sa = { 0 };
+
+		/* Written in place, sample by sample: never over a file there. */
+		fd = !strcmp(out, "-") ? 1 : open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd < 0) {
+			fprintf(stderr, "%s: record: %s: %s%s\n", prog, out, strerror(errno),
+				errno == EEXIST ? " (a series is never written over a file)" : "");
+			return 3;
+		}
+		sa.sa_handler = on_stop;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+		o.stop = &stop_flag;
+		err = pgs_record_series(fd, &o, &info);
+		if (fd != 1 && close(fd) < 0 && !err)
+			err = -errno;
+		if (err && !c.error_shown)
+			fprintf(stderr, "%s: record: %s\n", prog, pgs_strerror(err));
+		if (verbose || info.errors)
+			fprintf(stderr, "%s: record: %llu samples of %s, %llu lost to read errors; "
+				"%llu bytes written\n", prog, (unsigned long long)info.samples,
+				info.source ? info.source : "-", (unsigned long long)info.errors,
+				(unsigned long long)info.written);
+		return !err ? 0 : err == -EINVAL ? 1 : err == -EPIPE || err == -ENOSPC ||
+		       err == -EIO || err == -ENOMEM ? 3 : 2;
+	}
 	if (!strcmp(out, "-")) {
 		fd = 1;
 	} else {

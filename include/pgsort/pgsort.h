@@ -1144,6 +1144,13 @@ struct pgs_record_opts {
 	int diag_level;		/* as pgs_parse_opts.diag_level */
 	const struct pgs_allocator *allocator;
 	int level;		/* zstd level; 0: 3 */
+	/* pgs_record_series() only: a sample every every_ms milliseconds,
+	 * count samples (0: no limit), for for_ms milliseconds (0: no limit),
+	 * until *stop is set (a signal handler may set it; NULL: never). */
+	uint64_t every_ms;
+	uint64_t count;
+	uint64_t for_ms;
+	const volatile int *stop;
 };
 
 struct pgs_record_info {
@@ -1158,6 +1165,8 @@ struct pgs_record_info {
 	uint64_t records;	/* records in the snapshot */
 	uint64_t dict_bytes;	/* show_stacks_handles text kept (0: none) */
 	uint64_t written;	/* bytes written to fd */
+	uint64_t samples;	/* pgs_record_series(): samples written */
+	uint64_t errors;	/* pgs_record_series(): samples lost to read errors */
 };
 
 /*
@@ -1176,6 +1185,24 @@ struct pgs_record_info {
  */
 PGS_API int pgs_record(int fd, const struct pgs_record_opts *opts,
 		       struct pgs_record_info *info);
+
+/*
+ * Sample opts->source (say PGS_RECORD_SHOW_HANDLES: a few KB each) every
+ * opts->every_ms into one series file on fd: a skippable header frame
+ * ("pgsort-series 1\n" then host, kernel, boot_id, time, uptime,
+ * every_ms), then one snapshot per sample, as pgs_record() writes them
+ * (its metadata has "sample: N"), each in one write(), so that the file is
+ * valid after every sample (a crash loses at most the sample being
+ * written). show_stacks_handles goes into a sample only when the sample
+ * names handles no earlier one resolved. A sample that fails to read
+ * (after the first) is counted in info->errors, reported as a
+ * PGS_DIAG_WARN diagnostic, and the next one is taken. Returns 0 when
+ * count, for_ms or *stop ended it, else as pgs_record(); -EINVAL without
+ * every_ms. pgs_table_open_file() reads a series file as its last whole
+ * sample, and "FILE@N" as sample N (from 1).
+ */
+PGS_API int pgs_record_series(int fd, const struct pgs_record_opts *opts,
+			      struct pgs_record_info *info);
 
 /*
  * A snapshot's metadata ("key: value\n" lines, those of pgs_record()),

@@ -59,6 +59,15 @@ struct rec {
 	struct pgs_record_info info;
 	struct buf meta;
 	char refused[160];	/* tokens the kernel refused */
+	/* A series (pgs_record_series()): each sample goes out in one write. */
+	struct buf *pending;	/* non-NULL: output collects here */
+	bool series;
+	struct buf text;	/* a sample's text (series: its handles are looked at) */
+	uint32_t *seen;		/* handles whose frames the file already has, sorted */
+	size_t nseen, seen_cap;
+	bool want_dict;		/* show_stacks_handles to be read for this sample */
+	int fixed_src;		/* series: the source the first sample settled on, or -1 */
+	uint64_t sample;	/* series: this sample's number, from 1 */
 };
 
 /* ---- parsing the selection ---- */
@@ -170,6 +179,9 @@ static int write_all(struct rec *r, const void *p, size_t n)
 {
 	const char *c = p;
 
+	if (r->pending)
+		return buf_put(r->al, r->pending, p, n);
+
 	while (n) {
 		ssize_t w = write(r->out, c, n);
 
@@ -222,6 +234,8 @@ static int keep(struct rec *r, const char *p, size_t n)
 	}
 	r->prev = p[n - 1];
 	r->info.bytes += n;
+	if (r->series)
+		FORWARD_IF_ERROR(buf_put(r->al, &r->text, p, n));
 	return compress(r, p, n, ZSTD_e_continue);
 }
 
@@ -399,6 +413,16 @@ static int meta_start(struct rec *r, const char *source)
 
 /* ---- the capture ---- */
 
+static void *zalloc(void *al, size_t n)
+{
+	return pgs__malloc(al, n);
+}
+
+static void zfree(void *al, void *p)
+{
+	pgs__free(al, p);
+}
+
 static const char *const source_files[] = {
 	[PGS_RECORD_PAGE_OWNER] = "page_owner",
 	[PGS_RECORD_SHOW_HANDLES] = "page_owner_stacks/show_handles",
@@ -424,10 +448,66 @@ static bool push(struct rec *r, int fd, const char *key, const char *val)
 	return false;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Each "handle: N" line of text[0..len) into r->seen (sorted, unique). */
+static int note_handles(struct rec *r, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+	size_t i, n;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		uint64_t v;
+
+		if (HAS_PREFIX(p, l, "handle: ") && pgs__parse_u64(p + 8, l - 8, &v)) {
+			FORWARD_IF_ERROR(pgs__grow(r->al, (void **)&r->seen, &r->seen_cap,
+						   r->nseen + 1, sizeof(*r->seen)));
+			r->seen[r->nseen++] = (uint32_t)v;
+		}
+		p += l + 1;
+	}
+	if (r->nseen)
+		qsort(r->seen, r->nseen, sizeof(*r->seen), cmp_u32);
+	for (i = n = 0; i < r->nseen; i++)
+		if (!n || r->seen[i] != r->seen[n - 1])
+			r->seen[n++] = r->seen[i];
+	r->nseen = n;
+	return 0;
+}
+
+/* Whether the sample's text names a handle the file has no frames for. */
+static bool unseen_handles(struct rec *r)
+{
+	const char *p = r->text.p, *end = p + r->text.len;
+
+	while (p && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		uint64_t v;
+
+		if (HAS_PREFIX(p, l, "handle: ") && pgs__parse_u64(p + 8, l - 8, &v)) {
+			uint32_t h = (uint32_t)v;
+
+			if (!r->nseen || !bsearch(&h, r->seen, r->nseen, sizeof(h), cmp_u32))
+				return true;
+		}
+		p += l + 1;
+	}
+	return false;
+}
+
 static int record(struct rec *r, const char *dir)
 {
 	const struct pgs_record_opts *o = r->o;
-	enum pgs_record_source src = OPTS_GET(o, source, PGS_RECORD_PAGE_OWNER);
+	enum pgs_record_source src = r->fixed_src >= 0 ? (enum pgs_record_source)r->fixed_src :
+				     OPTS_GET(o, source, PGS_RECORD_PAGE_OWNER);
 	const char *mode = OPTS_GET(o, mode, NULL);
 	const char *nodes = OPTS_GET(o, nodes, NULL), *pids = OPTS_GET(o, pids, NULL);
 	const char *tgids = OPTS_GET(o, tgids, NULL);
@@ -517,11 +597,15 @@ static int record(struct rec *r, const char *dir)
 		dict = src == PGS_RECORD_SHOW_HANDLES;
 		mode = "-";
 	}
+	if (r->series)
+		r->fixed_src = (int)src;
 	r->info.source = source_files[src];
 	r->info.mode = mode;
 	r->info.kernel_filtered = !want ? -1 : !strcmp(how, "kernel");
 
 	FORWARD_IF_ERROR(meta_start(r, source_files[src]));
+	if (r->series)
+		FORWARD_IF_ERROR(meta(r, "sample", "%llu", (unsigned long long)r->sample));
 	FORWARD_IF_ERROR(meta(r, "mode", "%s", mode));
 	if (src == PGS_RECORD_PAGE_OWNER)
 		FORWARD_IF_ERROR(meta(r, "asked", "mode=%s%s%s%s%s%s%s",
@@ -559,6 +643,8 @@ static int record(struct rec *r, const char *dir)
 	FORWARD_IF_ERROR(meta(r, "bytes", "%llu", (unsigned long long)r->info.bytes));
 	FORWARD_IF_ERROR(meta(r, "read_bytes", "%llu", (unsigned long long)r->info.read_bytes));
 
+	if (dict && r->series)
+		dict = r->want_dict = unseen_handles(r);
 	if (dict) {
 		/* After the dump: the depot only grows, so every handle read is there. */
 		struct buf text = { 0 }, part = { 0 };
@@ -574,14 +660,23 @@ static int record(struct rec *r, const char *dir)
 		} else {
 			err = read_all(r, fd, "show_stacks_handles", NULL, &text);
 			close(fd);
+			if (!err && r->series)
+				err = note_handles(r, text.p, text.len);
 			if (!err) {
 				size_t cap = ZSTD_compressBound(text.len);
 
 				err = buf_reserve(r->al, &part, cap + 1);
 				if (!err) {
-					size_t z = ZSTD_compressCCtx(r->cc, part.p, cap, text.p, text.len,
-								     OPTS_GET(o, level, 0) ?
-								     OPTS_GET(o, level, 0) : 3);
+					/* A context of its own: a one-shot frame on r->cc
+					 * would leave its size pledged to the next stream. */
+					ZSTD_customMem cm = { zalloc, zfree, (void *)(uintptr_t)r->al };
+					ZSTD_CCtx *one = ZSTD_createCCtx_advanced(cm);
+					size_t z = one ? ZSTD_compressCCtx(one, part.p, cap, text.p, text.len,
+									   OPTS_GET(o, level, 0) ?
+									   OPTS_GET(o, level, 0) : 3) :
+							 (size_t)-1;
+
+					ZSTD_freeCCtx(one);
 
 					if (ZSTD_isError(z))
 						err = -ENOMEM;
@@ -616,55 +711,148 @@ static int record(struct rec *r, const char *dir)
 	return err;
 }
 
-static void *zalloc(void *al, size_t n)
+
+
+static int rec_init(struct rec *r, int fd, const struct pgs_record_opts *opts, const char **dir)
 {
-	return pgs__malloc(al, n);
+	memset(r, 0, sizeof(*r));
+	RETURN_ERROR_IF(fd < 0, -EINVAL);
+	FORWARD_IF_ERROR(opts_valid(opts, sizeof(*opts)));
+	r->o = opts;
+	r->al = OPTS_GET(opts, allocator, NULL);
+	r->out = fd;
+	r->fixed_src = -1;
+	r->diag.fn = OPTS_GET(opts, diag, NULL);
+	r->diag.user = OPTS_GET(opts, diag_user, NULL);
+	r->diag.level = OPTS_GET(opts, diag_level, 0) ? OPTS_GET(opts, diag_level, 0) : PGS_DIAG_WARN;
+	*dir = OPTS_GET(opts, debugfs, NULL) ? OPTS_GET(opts, debugfs, NULL) : "/sys/kernel/debug";
+	r->diag.source = *dir;
+	{
+		ZSTD_customMem cm = { zalloc, zfree, (void *)(uintptr_t)r->al };
+
+		r->cc = ZSTD_createCCtx_advanced(cm);
+	}
+	r->obuf = pgs__malloc(r->al, OUT_BUF);
+	RETURN_ERROR_IF(!r->cc || !r->obuf, -ENOMEM);
+	ZSTD_CCtx_setParameter(r->cc, ZSTD_c_compressionLevel,
+			       OPTS_GET(opts, level, 0) ? OPTS_GET(opts, level, 0) : 3);
+	ZSTD_CCtx_setParameter(r->cc, ZSTD_c_checksumFlag, 1);
+	return 0;
 }
 
-static void zfree(void *al, void *p)
+static void rec_fini(struct rec *r, int err, struct pgs_record_info *info)
 {
-	pgs__free(al, p);
+	if ((!err || r->series) && info) {
+		size_t sz = info->sz < sizeof(*info) ? info->sz : sizeof(*info);
+
+		r->info.sz = info->sz;
+		memcpy(info, &r->info, sz);
+	}
+	ZSTD_freeCCtx(r->cc);
+	pgs__free(r->al, r->obuf);
+	pgs__free(r->al, r->blk.p);
+	pgs__free(r->al, r->meta.p);
+	pgs__free(r->al, r->text.p);
+	pgs__free(r->al, r->seen);
 }
 
 PGS_API int pgs_record(int fd, const struct pgs_record_opts *opts, struct pgs_record_info *info)
 {
-	struct rec r = { 0 };
+	struct rec r;
 	const char *dir;
-	int err;
+	int err = rec_init(&r, fd, opts, &dir);
 
-	RETURN_ERROR_IF(fd < 0, -EINVAL);
-	FORWARD_IF_ERROR(opts_valid(opts, sizeof(*opts)));
-	r.o = opts;
-	r.al = OPTS_GET(opts, allocator, NULL);
-	r.out = fd;
-	r.diag.fn = OPTS_GET(opts, diag, NULL);
-	r.diag.user = OPTS_GET(opts, diag_user, NULL);
-	r.diag.level = OPTS_GET(opts, diag_level, 0) ? OPTS_GET(opts, diag_level, 0) : PGS_DIAG_WARN;
-	dir = OPTS_GET(opts, debugfs, NULL) ? OPTS_GET(opts, debugfs, NULL) : "/sys/kernel/debug";
-	r.diag.source = dir;
-	{
-		ZSTD_customMem cm = { zalloc, zfree, (void *)(uintptr_t)r.al };
-
-		r.cc = ZSTD_createCCtx_advanced(cm);
-	}
-	r.obuf = pgs__malloc(r.al, OUT_BUF);
-	if (!r.cc || !r.obuf) {
-		err = -ENOMEM;
-	} else {
-		ZSTD_CCtx_setParameter(r.cc, ZSTD_c_compressionLevel,
-				       OPTS_GET(opts, level, 0) ? OPTS_GET(opts, level, 0) : 3);
-		ZSTD_CCtx_setParameter(r.cc, ZSTD_c_checksumFlag, 1);
+	if (!err)
 		err = record(&r, dir);
-	}
-	if (!err && info) {
-		size_t sz = info->sz < sizeof(*info) ? info->sz : sizeof(*info);
+	rec_fini(&r, err, info);
+	return err;
+}
 
-		r.info.sz = info->sz;
-		memcpy(info, &r.info, sz);
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+static bool stopped(const struct rec *r)
+{
+	const volatile int *stop = OPTS_GET(r->o, stop, NULL);
+
+	return stop && *stop;
+}
+
+PGS_API int pgs_record_series(int fd, const struct pgs_record_opts *opts,
+			      struct pgs_record_info *info)
+{
+	struct rec r;
+	const char *dir;
+	uint64_t every, count, limit, t0, n;
+	int err = rec_init(&r, fd, opts, &dir);
+
+	every = OPTS_GET(opts, every_ms, 0);
+	count = OPTS_GET(opts, count, 0);
+	limit = OPTS_GET(opts, for_ms, 0);
+	if (!err && !every)
+		err = -EINVAL;
+	r.series = true;
+	if (!err) {
+		/* The series' own header: what it samples, where, how often. */
+		struct buf head = { 0 };
+
+		err = meta_start(&r, "series");
+		if (!err)
+			err = meta(&r, "every_ms", "%llu", (unsigned long long)every);
+		if (!err)
+			err = snap_frame(r.al, &head, SNAP_SERIES_SIG, r.meta.p, r.meta.len);
+		if (!err)
+			err = write_all(&r, head.p, head.len);
+		pgs__free(r.al, head.p);
 	}
-	ZSTD_freeCCtx(r.cc);
-	pgs__free(r.al, r.obuf);
-	pgs__free(r.al, r.blk.p);
-	pgs__free(r.al, r.meta.p);
+	t0 = now_ms();
+	for (n = 1; !err && !stopped(&r); n++) {
+		struct buf pend = { 0 };
+		int e;
+
+		r.pending = &pend;
+		r.sample = n;
+		r.info.records = r.info.bytes = r.info.read_bytes = r.info.dict_bytes = 0;
+		r.meta.len = r.blk.len = r.text.len = 0;
+		r.prev = 0;
+		r.refused[0] = '\0';
+		r.sel_node = r.sel_pid = r.sel_tgid = false;
+		r.want_dict = false;
+		e = record(&r, dir);
+		r.pending = NULL;
+		if (!e) {
+			/* The whole sample in one write: the file is valid after each. */
+			e = write_all(&r, pend.p, pend.len);
+			if (e)
+				err = e;
+			else
+				r.info.samples++;
+		} else if (e == -ENOMEM || n == 1) {
+			err = e;
+		} else {
+			r.info.errors++;
+			pgs__diag(&r.diag, PGS_DIAG_WARN, 0, 0, "sample %llu: %s: not kept (%llu so far)",
+				  (unsigned long long)n, pgs_strerror(e),
+				  (unsigned long long)r.info.errors);
+		}
+		pgs__free(r.al, pend.p);
+		if (err || (count && n >= count) || (limit && now_ms() - t0 >= limit))
+			break;
+		/* Until the next tick (t0 + n * every), waking to see *stop. */
+		while (!stopped(&r) && now_ms() < t0 + n * every) {
+			uint64_t left = t0 + n * every - now_ms();
+			struct timespec ts = { 0, (long)(left < 100 ? left : 100) * 1000000L };
+
+			nanosleep(&ts, NULL);
+		}
+		if (limit && now_ms() - t0 >= limit)
+			break;
+	}
+	rec_fini(&r, err, info);
 	return err;
 }

@@ -32,6 +32,8 @@ int snap_collect(const struct pgs_allocator *al, struct snap_parts *sp,
 	if (HAS_PREFIX(s, len, SNAP_META_SIG))
 		return buf_put(al, &sp->meta, s + sizeof(SNAP_META_SIG) - 1,
 			       len - (sizeof(SNAP_META_SIG) - 1));
+	if (HAS_PREFIX(s, len, SNAP_SERIES_SIG))
+		sp->series = true;
 	if (HAS_PREFIX(s, len, SNAP_END_SIG))
 		return buf_put(al, &sp->meta, s + sizeof(SNAP_END_SIG) - 1,
 			       len - (sizeof(SNAP_END_SIG) - 1));

@@ -21,6 +21,8 @@
 #define SNAP_META_SIG "pgsort-snapshot 1\n"
 #define SNAP_END_SIG "pgsort-snapshot-end 1\n"
 #define SNAP_DICT_SIG "pgsort-stacks-handles 1\n"
+/* A series file (pgs_record_series()): this header, then one snapshot per sample. */
+#define SNAP_SERIES_SIG "pgsort-series 1\n"
 /* Skippable frames larger than this are not pgsort's: skipped unread. */
 #define SNAP_PART_MAX ((size_t)256 << 20)
 
@@ -28,6 +30,7 @@
 struct snap_parts {
 	struct buf meta;	/* "key: value\n" lines of every meta frame */
 	struct buf dict;	/* the dictionary's zstd frame (compressed) */
+	bool series;		/* a series file's header was seen */
 };
 
 /* One skippable frame's payload: kept when it is one of pgsort's parts. */

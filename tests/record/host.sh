@@ -147,5 +147,66 @@ grep -q 'snapshot: source: page_owner_stacks/show_handles' sh.d &&
 # -- -o - streams
 "$pgsort" record --debugfs dbg --node 1 -q -o - | zstd -dcq | cmp -s - sel1.awk || no "stdout: not the records of --node 1"
 
+# -- series: --every, --count, a new handle, SIGINT, a cut file, -o -
+parts() { grep -ao "$1" "$2" | wc -l; }
+run ser1 --debugfs dbg --every 100ms --count 3 -o ser1.series
+want ser1 0 ''
+[ "$(parts 'pgsort-snapshot-end 1' ser1.series)" = 3 ] && [ "$(parts 'pgsort-stacks-handles 1' ser1.series)" = 1 ] ||
+	no "ser1: want 3 samples, show_stacks_handles once (no new handle): $(parts 'pgsort-snapshot-end 1' ser1.series), $(parts 'pgsort-stacks-handles 1' ser1.series)"
+for n in 1 2 3; do
+	"$pgsort" ser1.series@$n --cull=st | cmp -s - b.txt || no "ser1@$n: not show_handles joined with --stacks"
+done
+"$pgsort" ser1.series --cull=st | cmp -s - b.txt || no "ser1: the last sample is not show_handles joined"
+"$pgsort" -d ser1.series >/dev/null 2>ser1.d
+grep -q 'snapshot: series_sample: 3 of 3' ser1.d || no "ser1: -d does not say the sample: $(cat ser1.d)"
+run ser1x --debugfs dbg --every 100ms --count 1 -o ser1.series
+want ser1x 3 'a series is never written over a file'
+"$pgsort" ser1.series@4 >/dev/null 2>ser1.at4
+grep -q '@4: the series has 3 samples' ser1.at4 || no "ser1@4: $(cat ser1.at4)"
+cat ser1.series | "$pgsort" - >/dev/null 2>ser1.pipe
+grep -q 'read it from a file, not a pipe' ser1.pipe || no "a series on a pipe: $(cat ser1.pipe)"
+
+# A handle no sample has seen: show_stacks_handles again, in that sample only.
+cp -r dbg dbg2
+"$pgsort" record --debugfs dbg2 --every 1s --count 3 -o ser2.series 2>ser2.err &
+pid=$!
+for _ in $(seq 100); do
+	[ "$(parts 'pgsort-snapshot-end 1' ser2.series 2>/dev/null)" -ge 1 ] && break
+	sleep 0.05
+done
+printf 'handle: 999999\nnr_base_pages: 5\n\n' >>dbg2/page_owner_stacks/show_handles
+printf ' leak_here+0x1/0x2\n do_leak+0x3/0x4\nhandle: 999999\n\n' >>dbg2/page_owner_stacks/show_stacks_handles
+wait $pid
+[ $? = 0 ] || no "ser2: exit status: $(cat ser2.err)"
+[ "$(parts 'pgsort-stacks-handles 1' ser2.series)" = 2 ] ||
+	no "ser2: show_stacks_handles $(parts 'pgsort-stacks-handles 1' ser2.series) times, want 2 (first sample, the new handle's)"
+"$pgsort" ser2.series@1 --cull=st >ser2.1
+"$pgsort" ser2.series@3 --cull=st >ser2.3
+! grep -q leak_here ser2.1 && grep -A1 '^1 stack, 5 pages:' ser2.3 | grep -q ' leak_here+0x1/0x2' ||
+	no "ser2: the new handle's 5 pages and frames only in the later samples"
+"$pgsort" diff ser2.series@1 ser2.series@3 --cull=st >ser2.diff
+grep -q '^+5 pages' ser2.diff || no "ser2: diff @1 @3: want +5 pages: $(head -3 ser2.diff)"
+
+# SIGINT: the samples taken are whole; a file cut mid-sample reads as its last whole one.
+"$pgsort" record --debugfs dbg --every 100ms -o ser3.series 2>ser3.err &
+pid=$!
+sleep 0.7
+kill -INT $pid
+wait $pid
+rc=$?
+n=$(parts 'pgsort-snapshot-end 1' ser3.series)
+[ $rc = 0 ] && [ "$n" -ge 2 ] || no "ser3: SIGINT: exit $rc, $n samples: $(cat ser3.err)"
+"$pgsort" ser3.series --cull=st | cmp -s - b.txt || no "ser3: after SIGINT the last sample is not whole"
+size=$(stat -c %s ser3.series)
+head -c $((size - 100)) ser3.series >cut.series
+"$pgsort" -d cut.series@$((n - 1)) --cull=st >cut.out 2>cut.err
+cmp -s cut.out b.txt && grep -q 'last sample is cut short' cut.err || no "cut: $(cat cut.err)"
+"$pgsort" -d cut.series --cull=st 2>cut2.err | cmp -s - b.txt && grep -q "series_sample: $((n - 1)) of $((n - 1))" cut2.err ||
+	no "cut: the last whole sample is not read: $(grep -i series cut2.err)"
+
+# -o - streams samples.
+"$pgsort" record --debugfs dbg --every 50ms --count 2 -o - >ser4.series 2>ser4.err &&
+	[ "$(parts 'pgsort-snapshot-end 1' ser4.series)" = 2 ] || no "ser4: -o -: $(cat ser4.err)"
+
 [ $bad -eq 0 ] || exit 1
 echo "record: ok"
