@@ -23,6 +23,7 @@
 #include <pgsort/pgsort.h>
 
 #include "record.h"
+#include "top.h"
 
 enum {
 	EXIT_USAGE = 1,		/* bad command line (as page_owner_sort) */
@@ -105,6 +106,7 @@ static void usage(FILE *f)
 "Usage: pgsort [OPTIONS] [INPUT [OUTPUT]]\n"
 "       pgsort diff [OPTIONS] BEFORE AFTER [OUTPUT]\n"
 "       pgsort record [OPTIONS] -o FILE|-   (a snapshot of the live kernel: record --help)\n"
+"       pgsort top [OPTIONS]   (the live kernel's top stacks, refreshed: top --help)\n"
 "Group and sort Linux page_owner output (a drop-in for page_owner_sort).\n"
 "INPUT is /sys/kernel/debug/page_owner text, a page_owner_stacks file, or\n"
 "'-' (the default) for standard input. OUTPUT defaults to standard output.\n"
@@ -1266,6 +1268,11 @@ int main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "record") == 0) {
 		pgs_query_free(c.q);
 		return record_main(prog, argc - 1, argv + 1);
+	}
+	/* pgsort top ...: the live view (cli/top.c). */
+	if (argc > 1 && strcmp(argv[1], "top") == 0) {
+		pgs_query_free(c.q);
+		return top_main(prog, argc - 1, argv + 1);
 	}
 	/* pgsort diff ...: the same options, two inputs. */
 	if (argc > 1 && strcmp(argv[1], "diff") == 0) {

@@ -22,7 +22,11 @@
 #    but for those show_stacks_handles lacks (the early-boot stack of
 #    register_early_stack() is in no stack list): exactly those, by comm;
 #  - a node without memory (nid=5): the kernel refuses it, pgsort says so
-#    and selects itself (no record); -o - through a pipe.
+#    and selects itself (no record); -o - through a pipe;
+#  - sampling show_handles every second while a leaker grows a tmpfs file
+#    by 10240 pages, stopped by SIGINT: the series is whole, and pgsort diff
+#    of its first and last samples finds the 10240 pages in the shmem
+#    stacks; a series through a pipe (-o -).
 # Fails (never skips) when the kernel or QEMU is missing.
 # PGSORT_GUEST_FILES=DIR checks again the files a run left in DIR.
 set -uo pipefail
@@ -188,6 +192,27 @@ grep -aq '^kernel_refused: nid=5 (Invalid argument)$' refused.zst || no "refused
 [ "$(cat pipe.rc)" = 0 ] && [ "$(zstd -dcq pipe.zst | recs | awk '$4 != 1' | wc -l)" -eq 0 ] &&
 	[ "$(zstd -dcq pipe.zst | recs | wc -l)" -gt 0 ] ||
 	no "pipe: -o - through a pipe: exit $(cat pipe.rc), $(cat pipe.err)"
+# Sampling: the series is whole after SIGINT; the leaker's 10240 pages
+# (20 dd of 2 MiB into tmpfs) are the growth of the shmem stacks between the
+# first sample and the last (+ at most 512 pages of other shmem use).
+parts() { grep -ao "$1" "$2" | wc -l; }
+n=$(parts 'pgsort-snapshot-end 1' leak.series)
+[ "$(cat leak.rc)" = 0 ] && [ "$n" -ge 4 ] || no "leak: exit $(cat leak.rc), $n samples: $(cat leak.err)"
+grep -q ' 41943040 ' leak.size || no "leak: the leaker wrote $(cat leak.size)"
+"$pgsort" diff leak.series@1 leak.series --cull=st --format=json >leak.diff 2>leak.diff.err ||
+	no "leak: pgsort diff of the first and last samples: $(cat leak.diff.err)"
+grew=$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(sum(g["pages_delta"] for g in d["groups"]
+          if any("shmem_alloc_folio" in f for f in g["stacktrace"]) and g["pages_delta"] > 0))
+' leak.diff)
+echo "guest-record: leak: $n samples; shmem stacks grew by $grew pages (the leaker: 10240)"
+[ "${grew:-0}" -ge 10240 ] && [ "${grew:-0}" -le $((10240 + 512)) ] ||
+	no "leak: the shmem stacks grew by ${grew:-?} pages, want 10240 (+ at most 512)"
+[ "$(cat spipe.rc)" = 0 ] && [ "$(parts 'pgsort-snapshot-end 1' spipe.series)" = 2 ] &&
+	"$pgsort" spipe.series@2 >/dev/null 2>&1 ||
+	no "series through a pipe: exit $(cat spipe.rc), $(parts 'pgsort-snapshot-end 1' spipe.series) samples: $(cat spipe.err)"
 echo "guest-record: guest time $(cat uptime.txt) (uptime at start and end of the script)"
 [ $bad -eq 0 ] || fail "see above; the guest's files are in $work"
 [ -n "${PGSORT_GUEST_FILES:-}" ] || rm -rf "$work"

@@ -50,6 +50,25 @@ echo $? >refused.rc
 # -o - through a pipe.
 "$PGSORT" record --node=1 -o - 2>pipe.err | cat >pipe.zst
 echo $? >pipe.rc
+# Sampling show_handles every second while a leaker grows a tmpfs file by
+# 40 MiB (10240 pages), from the third second; stopped by SIGINT.
+"$PGSORT" record --every 1s -o leak.series 2>leak.err &
+rpid=$!
+sleep 3
+i=0
+while [ $i -lt 20 ]; do
+	dd if=/dev/zero bs=1M count=2 >>/tmp/leak 2>/dev/null
+	sleep 0.2
+	i=$((i + 1))
+done
+sleep 2
+kill -INT $rpid
+wait $rpid
+echo $? >leak.rc
+ls -l /tmp/leak >leak.size
+# -o - through a pipe.
+"$PGSORT" record --every 1s --count 2 -o - 2>spipe.err | cat >spipe.series
+echo $? >spipe.rc
 end=$(cut -d' ' -f1 /proc/uptime)
 echo "$start $end" >uptime.txt
 exit 0

@@ -208,5 +208,43 @@ cmp -s cut.out b.txt && grep -q 'last sample is cut short' cut.err || no "cut: $
 "$pgsort" record --debugfs dbg --every 50ms --count 2 -o - >ser4.series 2>ser4.err &&
 	[ "$(parts 'pgsort-snapshot-end 1' ser4.series)" = 2 ] || no "ser4: -o -: $(cat ser4.err)"
 
+# -- pgsort top --batch: awk's totals and biggest stack; a change seen
+hs=dbg/page_owner_stacks
+total=$(awk '/^nr_base_pages: / { s += $2 } END { print s }' $hs/show_handles)
+# Pages per stack (the frames of each handle, from show_stacks_handles).
+big=$(awk 'FNR == 1 { f++ }
+	f == 1 && /^ / { st = st $0 "\n"; next }
+	f == 1 && /^handle: / { fr[$2] = st; st = ""; next }
+	f == 2 && /^handle: / { h = $2 }
+	f == 2 && /^nr_base_pages: / { p[fr[h]] += $2 }
+	END { for (k in p) if (p[k] > m) m = p[k]; print m }' $hs/show_stacks_handles $hs/show_handles)
+"$pgsort" top --batch --debugfs dbg --every 100ms --count 2 --top 5 >top1.out 2>top1.err
+head -1 top1.out | grep -q "^refresh 1 at .*: $total pages (+0 since start, +0 since last), by pages$" &&
+	[ "$(sed -n 3p top1.out | awk '{ print $1, $2, $3 }')" = "$big +0 +0" ] &&
+	[ "$(grep -c '^refresh ' top1.out)" = 2 ] ||
+	no "top: want $total pages, the biggest stack $big: $(head -3 top1.out) $(cat top1.err)"
+rm -rf dbg3 && cp -r dbg dbg3
+"$pgsort" top --batch --debugfs dbg3 --every 1s --count 2 --top 3 --sort last >top2.out 2>top2.err &
+pid=$!
+for _ in $(seq 100); do
+	grep -q '^refresh 1' top2.out && break
+	sleep 0.05
+done
+printf 'handle: 999999\nnr_base_pages: 5\n\n' >>dbg3/page_owner_stacks/show_handles
+printf ' leak_here+0x1/0x2\n do_leak+0x3/0x4\nhandle: 999999\n\n' >>dbg3/page_owner_stacks/show_stacks_handles
+wait $pid
+grep -q "^refresh 2 at .*: $((total + 5)) pages (+5 since start, +5 since last), by change since last$" top2.out &&
+	grep -A2 '^refresh 2' top2.out | tail -1 | grep -q '^ *5 *+5 *+5  leak_here+0x1/0x2 < do_leak+0x3/0x4$' ||
+	no "top: the new stack's 5 pages: $(cat top2.out top2.err)"
+"$pgsort" top --debugfs dbg </dev/null >topx.out 2>topx.err
+[ $? = 1 ] && grep -q 'not a terminal: use --batch' topx.err || no "top without a terminal: $(cat topx.err)"
+# The interactive view through a pty (script): q quits, the terminal restored.
+if command -v script >/dev/null; then
+	{ sleep 1; printf q; sleep 1; } | COLUMNS=100 LINES=10 script -qec "$pgsort top --debugfs dbg --every 200ms" /dev/null >pty.out 2>&1
+	rc=$?
+	[ $rc = 0 ] && grep -q 'refresh 1 at' pty.out && grep -q $'\e\\[?25h' pty.out ||
+		no "top in a pty: exit $rc: $(tr -d '\033' <pty.out | head -5)"
+fi
+
 [ $bad -eq 0 ] || exit 1
 echo "record: ok"
