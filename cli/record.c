@@ -68,6 +68,17 @@ static void on_stop(int sig)
 	stop_flag = 1;
 }
 
+/* A one-snapshot record's temporary file: removed when a signal ends it. */
+static char tmp[PATH_MAX];
+
+static void on_kill(int sig)
+{
+	if (*tmp)
+		unlink(tmp);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 /* "10s", "500ms", "5m", "1h", "2" (seconds) into milliseconds. */
 static int parse_duration(const char *s, uint64_t *ms)
 {
@@ -115,7 +126,6 @@ int record_main(const char *prog, int argc, char **argv)
 	struct pgs_record_info info = PGS_INIT(pgs_record_info);
 	struct rctx c = { .prog = prog };
 	const char *out = NULL;
-	char tmp[PATH_MAX];
 	bool quiet = false, verbose = false, source_set = false;
 	int opt, fd, err;
 
@@ -253,7 +263,21 @@ int record_main(const char *prog, int argc, char **argv)
 			fprintf(stderr, "%s: record: %s: name too long\n", prog, out);
 			return 3;
 		}
-		fd = mkstemp(tmp);
+		{
+			struct sigaction sa = { 0 };
+			sigset_t all, old;
+
+			/* No signal between the file's creation and its handler. */
+			sigfillset(&all);
+			sigprocmask(SIG_BLOCK, &all, &old);
+			fd = mkstemp(tmp);
+			sa.sa_handler = on_kill;
+			sigaction(SIGINT, &sa, NULL);
+			sigaction(SIGTERM, &sa, NULL);
+			sigaction(SIGHUP, &sa, NULL);
+			sigaction(SIGPIPE, &sa, NULL);
+			sigprocmask(SIG_SETMASK, &old, NULL);
+		}
 		if (fd < 0) {
 			fprintf(stderr, "%s: record: %s: %s\n", prog, out, strerror(errno));
 			return 3;
@@ -276,6 +300,7 @@ int record_main(const char *prog, int argc, char **argv)
 			err = -errno;
 		if (err)
 			unlink(tmp);
+		*tmp = '\0';
 	}
 	if (err) {
 		if (!c.error_shown)

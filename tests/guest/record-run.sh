@@ -26,7 +26,9 @@
 #  - sampling show_handles every second while a leaker grows a tmpfs file
 #    by 10240 pages, stopped by SIGINT: the series is whole, and pgsort diff
 #    of its first and last samples finds the 10240 pages in the shmem
-#    stacks; a series through a pipe (-o -).
+#    stacks; a series through a pipe (-o -);
+#  - pgsort top --batch: three refreshes, the first one's total that of a
+#    show_handles copy just before (within what changed, + 256 pages).
 # Fails (never skips) when the kernel or QEMU is missing.
 # PGSORT_GUEST_FILES=DIR checks again the files a run left in DIR.
 set -uo pipefail
@@ -213,6 +215,17 @@ echo "guest-record: leak: $n samples; shmem stacks grew by $grew pages (the leak
 [ "$(cat spipe.rc)" = 0 ] && [ "$(parts 'pgsort-snapshot-end 1' spipe.series)" = 2 ] &&
 	"$pgsort" spipe.series@2 >/dev/null 2>&1 ||
 	no "series through a pipe: exit $(cat spipe.rc), $(parts 'pgsort-snapshot-end 1' spipe.series) samples: $(cat spipe.err)"
+# top --batch: three refreshes; the first one's total pages is show_handles'
+# (awk's sum) within what changed between the copies around it, + 256 pages
+# for the readers (as the guest suite allows for show_handles).
+pa=$(awk '/^nr_base_pages: / { s += $2 } END { print s + 0 }' top.A)
+pb=$(awk '/^nr_base_pages: / { s += $2 } END { print s + 0 }' top.B)
+pt=$(sed -n 's/^refresh 1 at [^ ]*: \([0-9]*\) pages .*/\1/p' top.out)
+tol=$(( (pa > pb ? pa - pb : pb - pa) + 256 ))
+echo "guest-record: top: show_handles before $pa, after $pb pages; top's first refresh ${pt:-?}"
+[ "$(cat top.rc)" = 0 ] && [ "$(grep -c '^refresh ' top.out)" = 3 ] && [ -n "$pt" ] &&
+	[ $(( pt > pa ? pt - pa : pa - pt )) -le "$tol" ] ||
+	no "top --batch: exit $(cat top.rc), $(grep -c '^refresh ' top.out) refreshes, ${pt:-?} pages (show_handles $pa, tolerance $tol): $(cat top.err)"
 echo "guest-record: guest time $(cat uptime.txt) (uptime at start and end of the script)"
 [ $bad -eq 0 ] || fail "see above; the guest's files are in $work"
 [ -n "${PGSORT_GUEST_FILES:-}" ] || rm -rf "$work"

@@ -69,6 +69,12 @@ ls -l /tmp/leak >leak.size
 # -o - through a pipe.
 "$PGSORT" record --every 1s --count 2 -o - 2>spipe.err | cat >spipe.series
 echo $? >spipe.rc
+# pgsort top --batch, three refreshes, with show_handles copied just before
+# and just after.
+dd if=$D/page_owner_stacks/show_handles of=top.A ibs=4096 obs=1048576 2>/dev/null
+"$PGSORT" top --batch --every 1s --count 3 --top 5 >top.out 2>top.err
+echo $? >top.rc
+dd if=$D/page_owner_stacks/show_handles of=top.B ibs=4096 obs=1048576 2>/dev/null
 end=$(cut -d' ' -f1 /proc/uptime)
 echo "$start $end" >uptime.txt
 exit 0

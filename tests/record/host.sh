@@ -64,6 +64,16 @@ echo precious >keep.zst
 run keep --debugfs "$tmp/none" -o keep.zst
 [ "$(cat keep.zst)" = precious ] && [ -z "$(ls keep.zst.* 2>/dev/null)" ] ||
 	no "keep: a failed record changed keep.zst or left a temporary file"
+# SIGINT while reading (page_owner a FIFO nobody writes): no file, no temporary.
+mkdir slow && mkfifo slow/page_owner
+"$pgsort" record --debugfs "$tmp/slow" -o slow.zst 2>slow.err &
+pid=$!
+sleep 0.5
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc = 130 ] && [ ! -e slow.zst ] && [ -z "$(ls slow.zst.* 2>/dev/null)" ] ||
+	no "SIGINT: exit $rc (want 130), left $(ls slow.zst* 2>/dev/null)"
 
 # -- fallbacks of --source show_handles
 mkdir -p old1/page_owner_stacks old2
