@@ -23,6 +23,8 @@
 #include <pgsort/pgsort.h>
 
 #include "series.h"
+#include "record.h"
+#include "top.h"
 
 enum {
 	EXIT_USAGE = 1,		/* bad command line (as page_owner_sort) */
@@ -106,6 +108,8 @@ static void usage(FILE *f)
 "       pgsort diff [OPTIONS] BEFORE AFTER [OUTPUT]\n"
 "       pgsort series [OPTIONS] INPUT...   (leak suspects over many snapshots;\n"
 "                                          pgsort series --help)\n"
+"       pgsort record [OPTIONS] -o FILE|-   (a snapshot of the live kernel: record --help)\n"
+"       pgsort top [OPTIONS]   (the live kernel's top stacks, refreshed: top --help)\n"
 "Group and sort Linux page_owner output (a drop-in for page_owner_sort).\n"
 "INPUT is /sys/kernel/debug/page_owner text, a page_owner_stacks file, or\n"
 "'-' (the default) for standard input. OUTPUT defaults to standard output.\n"
@@ -1266,6 +1270,16 @@ int main(int argc, char **argv)
 	}
 	c.detail = PGS_INIT(pgs_error_detail);
 	pgs_query_set_error_detail(c.q, &c.detail);
+	/* pgsort record ...: a snapshot of the live kernel (cli/record.c). */
+	if (argc > 1 && strcmp(argv[1], "record") == 0) {
+		pgs_query_free(c.q);
+		return record_main(prog, argc - 1, argv + 1);
+	}
+	/* pgsort top ...: the live view (cli/top.c). */
+	if (argc > 1 && strcmp(argv[1], "top") == 0) {
+		pgs_query_free(c.q);
+		return top_main(prog, argc - 1, argv + 1);
+	}
 	/* pgsort diff ...: the same options, two inputs. */
 	if (argc > 1 && strcmp(argv[1], "diff") == 0) {
 		c.diff = true;

@@ -1270,6 +1270,122 @@ PGS_API int pgs_series_value(const struct pgs_series *s, size_t i, const char *k
  */
 PGS_API int pgs_series_write(const struct pgs_series *s, const struct pgs_write_opts *opts,
 			     pgs_write_fn sink, void *user);
+/*
+ * Live capture (0.4, symbol version LIBPGSORT_0.4): a snapshot of the
+ * running kernel's page_owner files, as `pgsort record` takes it.
+ *
+ * A snapshot file is zstd: `zstd -dc FILE` gives the kernel's text exactly
+ * as it was read (the selected records, in the kernel's order). pgsort's
+ * own parts are zstd skippable frames, which zstd -dc skips: the metadata
+ * ("pgsort-snapshot 1\n" then "key: value\n" lines: host, kernel,
+ * boot_id, time, uptime, source, mode, asked, filtered_by, kernel_refused)
+ * before the data; after it, in handle modes, the show_stacks_handles text
+ * read just after the dump ("pgsort-stacks-handles 1\n" then that text as
+ * a zstd frame of its own), then more metadata ("pgsort-snapshot-end 1\n":
+ * end_time, end_uptime, records, bytes, read_bytes, stacks_handles). Every
+ * pgs_table_open_*() call reads a snapshot as the dump it holds, gives its
+ * handles their frames from its show_stacks_handles part (as
+ * pgs_table_join_stacks()), and keeps its metadata (pgs_table_snapshot()).
+ */
+enum pgs_record_source {
+	PGS_RECORD_PAGE_OWNER = 0,	/* /sys/kernel/debug/page_owner */
+	/* page_owner_stacks/show_handles (and show_stacks_handles): a few KB;
+	 * without it show_stacks, without that page_owner (warnings say so). */
+	PGS_RECORD_SHOW_HANDLES = 1,
+	PGS_RECORD_SHOW_STACKS = 2,	/* page_owner_stacks/show_stacks, else page_owner */
+};
+
+/*
+ * pgs_record_opts.flags: never write the selection to the kernel; read the
+ * full dump and select its records here (the records are the same).
+ */
+#define PGS_RECORD_NO_KERNEL_FILTER 0x1u
+
+struct pgs_record_opts {
+	size_t sz;
+	const char *debugfs;	/* where debugfs is mounted; NULL: /sys/kernel/debug */
+	enum pgs_record_source source;
+	/* page_owner only: "stack" (NULL), "handle", "stack_handle" */
+	const char *mode;
+	/* page_owner only, NULL for all: a node list ("0", "0,2-3"), pid and
+	 * tgid lists ("1,42", at most 16 each). A record is selected when its
+	 * page's node (its flags' node=) is in the node list, its pid in the pid
+	 * list and its tgid in the tgid list, for each list given: the rule of
+	 * the kernel's per-fd filters. */
+	const char *nodes;
+	const char *pids;
+	const char *tgids;
+	unsigned flags;		/* PGS_RECORD_* */
+	pgs_diag_fn diag;	/* what was read and how, errors with their cause */
+	void *diag_user;
+	int diag_level;		/* as pgs_parse_opts.diag_level */
+	const struct pgs_allocator *allocator;
+	int level;		/* zstd level; 0: 3 */
+	/* pgs_record_series() only: a sample every every_ms milliseconds,
+	 * count samples (0: no limit), for for_ms milliseconds (0: no limit),
+	 * until *stop is set (a signal handler may set it; NULL: never). */
+	uint64_t every_ms;
+	uint64_t count;
+	uint64_t for_ms;
+	const volatile int *stop;
+};
+
+struct pgs_record_info {
+	size_t sz;
+	const char *source;	/* the file read ("page_owner", "page_owner_stacks/show_handles", ...) */
+	const char *mode;	/* mode of its records ("stack" when the kernel refused another); "-" */
+	/* 1: the kernel applied the whole selection; 0: some or all of it was
+	 * applied here (the diagnostics and the metadata say which); -1: none asked. */
+	int kernel_filtered;
+	uint64_t bytes;		/* kernel text in the snapshot */
+	uint64_t read_bytes;	/* kernel text read */
+	uint64_t records;	/* records in the snapshot */
+	uint64_t dict_bytes;	/* show_stacks_handles text kept (0: none) */
+	uint64_t written;	/* bytes written to fd */
+	uint64_t samples;	/* pgs_record_series(): samples written */
+	uint64_t errors;	/* pgs_record_series(): samples lost to read errors */
+};
+
+/*
+ * Take one snapshot and write it to fd (a file, a pipe). The selection is
+ * written to page_owner (opened read-write, one token per write: mode=,
+ * nid=, pid=, tgid=); what the kernel refuses (the open for writing with
+ * EACCES or EPERM: a kernel without per-fd filters; a token with EINVAL)
+ * is applied here to the full dump, and a PGS_DIAG_WARN diagnostic and the
+ * metadata (filtered_by, kernel_refused) say so. A file not on debugfs (a
+ * copied tree) is never written to. Returns 0, -EINVAL (bad options or
+ * lists, filters with a stacks source), -ENOENT (debugfs not mounted,
+ * page_owner not enabled: a PGS_DIAG_ERROR diagnostic says which and how
+ * to enable it), -EACCES (not root), another -errno of a read or of the
+ * write to fd, -ENOMEM. On failure part of the snapshot may have been
+ * written.
+ */
+PGS_API int pgs_record(int fd, const struct pgs_record_opts *opts,
+		       struct pgs_record_info *info);
+
+/*
+ * Sample opts->source (say PGS_RECORD_SHOW_HANDLES: a few KB each) every
+ * opts->every_ms into one series file on fd: a skippable header frame
+ * ("pgsort-series 1\n" then host, kernel, boot_id, time, uptime,
+ * every_ms), then one snapshot per sample, as pgs_record() writes them
+ * (its metadata has "sample: N"), each in one write(), so that the file is
+ * valid after every sample (a crash loses at most the sample being
+ * written). show_stacks_handles goes into a sample only when the sample
+ * names handles no earlier one resolved. A sample that fails to read
+ * (after the first) is counted in info->errors, reported as a
+ * PGS_DIAG_WARN diagnostic, and the next one is taken. Returns 0 when
+ * count, for_ms or *stop ended it, else as pgs_record(); -EINVAL without
+ * every_ms. pgs_table_open_file() reads a series file as its last whole
+ * sample, and "FILE@N" as sample N (from 1).
+ */
+PGS_API int pgs_record_series(int fd, const struct pgs_record_opts *opts,
+			      struct pgs_record_info *info);
+
+/*
+ * A snapshot's metadata ("key: value\n" lines, those of pgs_record()),
+ * or NULL when t was not read from a snapshot. Valid while t is.
+ */
+PGS_API const char *pgs_table_snapshot(const struct pgs_table *t);
 
 #ifdef __cplusplus
 }

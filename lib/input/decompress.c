@@ -342,6 +342,19 @@ static int frames_start(struct src *s, unsigned workers)
 		pgs__free(s->al, start);
 		return 0;
 	}
+	for (i = 0; i < n; i++) {
+		const unsigned char *fr = s->mem + start[i];
+		size_t flen = start[i + 1] - start[i];
+		int err = 0;
+
+		if (flen >= 8 && (fr[0] & 0xf0) == 0x50 && fr[1] == 0x2a && fr[2] == 0x4d &&
+		    fr[3] == 0x18 && flen - 8 <= SNAP_PART_MAX)
+			err = snap_collect(s->al, &s->snap, fr + 8, flen - 8);
+		if (err) {
+			pgs__free(s->al, start);
+			return err;
+		}
+	}
 	f = pgs__calloc(s->al, 1, sizeof(*f));
 	if (!f) {
 		pgs__free(s->al, start);
@@ -500,6 +513,66 @@ static int fill(struct src *s)
 	return 0;
 }
 
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/*
+ * At a zstd frame boundary: a skippable frame is read here rather than by
+ * libzstd, and pgsort's parts of a snapshot (snapshot.h) are kept. Returns
+ * 1 when it consumed input, 0 when a data frame (or the end) comes next.
+ */
+static int take_skippable(struct src *s)
+{
+	size_t n;
+
+	if (s->skip_left) {
+		if (s->avail == 0 && !s->in_eof)
+			FORWARD_IF_ERROR(fill(s));
+		if (s->avail == 0)
+			return damaged(s, s->in_off, "%s data cut short (truncated file or stream)",
+				       "zstd");
+		n = s->avail < s->skip_left ? s->avail : (size_t)s->skip_left;
+		if (s->skip_keep)
+			FORWARD_IF_ERROR(buf_put(s->al, &s->skip, s->next, n));
+		s->next += n;
+		s->avail -= n;
+		s->in_off += n;
+		s->skip_left -= n;
+		if (!s->skip_left && s->skip_keep) {
+			s->skip_keep = false;
+			FORWARD_IF_ERROR(snap_collect(s->al, &s->snap, (unsigned char *)s->skip.p,
+						      s->skip.len));
+			s->skip.len = 0;
+		}
+		return 1;
+	}
+	/* Its 8-byte header, whole (a descriptor's read may have cut it). */
+	while (s->fd >= 0 && s->avail < 8 && !s->in_eof) {
+		ssize_t r;
+
+		memmove(s->in, s->next, s->avail);
+		s->next = s->in;
+		r = read_some(s, s->in + s->avail, s->in_cap - s->avail);
+		FORWARD_IF_ERROR((int)r);
+		s->avail += (size_t)r;
+		s->in_eof = r == 0;
+	}
+	/* (Memory is whole: its header may lie past the step fill() gave.) */
+	n = s->fd < 0 ? s->mem_len - (size_t)s->in_off : s->avail;
+	if (n < 8 || (s->next[0] & 0xf0) != 0x50 || s->next[1] != 0x2a ||
+	    s->next[2] != 0x4d || s->next[3] != 0x18)
+		return 0;
+	s->skip_left = le32(s->next + 4);
+	s->skip_keep = s->skip_left <= SNAP_PART_MAX && s->skip_left > 0;
+	s->skip.len = 0;
+	s->next += 8;
+	s->avail = s->avail >= 8 ? s->avail - 8 : 0;
+	s->in_off += 8;
+	return 1;
+}
+
 /* Decompress into buf; returns bytes made (0 only at the end), or an error. */
 static ssize_t dec_step(struct src *s, unsigned char *buf, size_t want)
 {
@@ -510,6 +583,13 @@ static ssize_t dec_step(struct src *s, unsigned char *buf, size_t want)
 
 		if (s->avail == 0 && !s->in_eof)
 			FORWARD_IF_ERROR(fill(s));
+		if (s->fmt == DEC_ZSTD && !s->mid) {
+			int took = take_skippable(s);
+
+			FORWARD_IF_ERROR(took);
+			if (took)
+				continue;
+		}
 		switch (s->fmt) {
 		case DEC_ZSTD: {
 			ZSTD_inBuffer in = { s->next, s->avail, 0 };
@@ -676,6 +756,9 @@ void src_fini(struct src *s)
 		break;
 	}
 	pgs__free(s->al, s->in);
+	pgs__free(s->al, s->skip.p);
+	snap_parts_fini(s->al, &s->snap);
 	s->z = NULL;
 	s->in = NULL;
+	s->skip.p = NULL;
 }

@@ -9,6 +9,7 @@
 #define PGS_DECOMPRESS_H
 
 #include "../common.h"
+#include "snapshot.h"
 
 enum dec_format { DEC_NONE, DEC_ZSTD, DEC_GZIP, DEC_XZ };
 
@@ -51,6 +52,11 @@ struct src {
 	bool done;
 	const bool *stop;	/* read in poll and give up when *stop (or NULL) */
 	struct frames *par;	/* several zstd frames in memory, decompressed in parallel */
+	/* zstd skippable frames: pgsort's snapshot parts (snapshot.h). */
+	struct snap_parts snap;
+	struct buf skip;	/* the skippable frame being read */
+	uint64_t skip_left;	/* its payload bytes still to come */
+	bool skip_keep;
 	/* Damage: what and where (compressed byte offset). */
 	char why[160];
 	uint64_t bad_off;

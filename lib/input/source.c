@@ -9,12 +9,15 @@
  * buffers in flight.
  */
 #include <fcntl.h>	/* open */
+#include <stdio.h>	/* snprintf */
+#include <stdlib.h>	/* strtoul */
 #include <sys/mman.h>	/* mmap, madvise */
 #include <sys/stat.h>	/* fstat */
 #include <unistd.h>	/* read, close */
 
 #include "../parse/parse.h"
 #include "decompress.h"
+#include <zstd.h>	/* ZSTD_findFrameCompressedSize */
 
 #define SLICE ((size_t)64 * 1024 * 1024)
 
@@ -96,6 +99,72 @@ static void say_changed(struct parse_ctx *c, const struct map_guard *guard)
 			  (unsigned long long)guard->fault);
 }
 
+static int table_from_mem(struct pgs_table **out, const void *buf, size_t len,
+			  const struct pgs_parse_opts *opts, const char *name,
+			  bool release, struct map_guard *guard);
+
+/*
+ * A snapshot (snapshot.h): its metadata goes to the table (and, one line
+ * each, to the diagnostics at PGS_DIAG_INFO); its show_stacks_handles
+ * dictionary resolves the table's handles, as --stacks FILE would.
+ */
+static int take_snapshot(struct parse_ctx *c, struct src *src,
+			 const struct pgs_parse_opts *opts, const char *name)
+{
+	struct snap_parts *sp = &src->snap;
+	const char *p, *end;
+
+	if (sp->series) {
+		pgs__diag(&c->diag, PGS_DIAG_ERROR, 0, 0,
+			  "a series file (pgsort record --every): read it from a file, not a "
+			  "pipe (its samples are chosen by their place in the file)");
+		return PGS_E_FORMAT;
+	}
+	if (sp->meta.len) {
+		c->t->snapshot = pgs__strndup(c->t->al, sp->meta.p, sp->meta.len);
+		RETURN_ERROR_IF(!c->t->snapshot, -ENOMEM);
+		for (p = sp->meta.p, end = p + sp->meta.len; p < end;) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+			if (l)
+				pgs__diag(&c->diag, PGS_DIAG_INFO, 0, 0, "snapshot: %.*s", (int)l, p);
+			p += l + 1;
+		}
+	}
+	if (sp->dict.len && (c->t->kind == PGS_KIND_PAGE_OWNER ||
+			     c->t->kind == PGS_KIND_SHOW_HANDLES)) {
+		struct pgs_parse_opts o = PGS_INIT(pgs_parse_opts);
+		struct pgs_table *map = NULL;
+		uint64_t unresolved = 0;
+		int err;
+
+		o.allocator = OPTS_GET(opts, allocator, NULL);
+		o.threads = 1;
+		err = table_from_mem(&map, sp->dict.p, sp->dict.len, &o, name, false, NULL);
+		if (!err && map->kind != PGS_KIND_SHOW_STACKS_HANDLES)
+			err = PGS_E_FORMAT;
+		if (!err)
+			err = pgs_table_join_stacks(c->t, map, &unresolved);
+		pgs_table_free(map);
+		if (err) {
+			pgs__diag(&c->diag, PGS_DIAG_ERROR, 0, 0,
+				  "the snapshot's show_stacks_handles part is damaged: %s",
+				  pgs_strerror(err));
+			return err == -ENOMEM ? err : PGS_E_CORRUPT;
+		}
+		if (unresolved)
+			pgs__diag(&c->diag, PGS_DIAG_WARN, 0, 0,
+				  "snapshot: handles resolved by its show_stacks_handles part "
+				  "(%llu not listed there: their records stay without frames)",
+				  (unsigned long long)unresolved);
+		else
+			pgs__diag(&c->diag, PGS_DIAG_INFO, 0, 0,
+				  "snapshot: handles resolved by its show_stacks_handles part");
+	}
+	return 0;
+}
+
 /*
  * Parse what src yields. A stream is read by a thread of its own and parsed
  * by the workers, even with one worker: the reading (the kernel's copy out
@@ -130,6 +199,8 @@ static int table_from_src(struct pgs_table **out, struct src *src,
 	}
 	if (!err)
 		err = parse_finish(&c);
+	if (!err)
+		err = take_snapshot(&c, src, opts, name);
 	if (err == PGS_E_CHANGED)
 		say_changed(&c, guard);
 	if (!err) {
@@ -138,6 +209,30 @@ static int table_from_src(struct pgs_table **out, struct src *src,
 	}
 	parse_ctx_fini(&c);
 	return err;
+}
+
+static int table_from_series(struct pgs_table **out, const unsigned char *buf, size_t len,
+			     const struct pgs_parse_opts *opts, const char *name, unsigned long sample);
+
+static int table_from_mem_at(struct pgs_table **out, const void *buf, size_t len,
+			     const struct pgs_parse_opts *opts, const char *name,
+			     bool release, struct map_guard *guard, unsigned long sample)
+{
+	if (len >= 8 + sizeof(SNAP_SERIES_SIG) - 1 &&
+	    memcmp((const char *)buf + 8, SNAP_SERIES_SIG, sizeof(SNAP_SERIES_SIG) - 1) == 0 &&
+	    dec_sniff(buf, 4) == DEC_ZSTD)
+		return table_from_series(out, buf, len, opts, name, sample);
+	if (sample) {
+		struct parse_ctx c;
+
+		FORWARD_IF_ERROR(parse_ctx_init(&c, opts, name));
+		pgs__diag(&c.diag, PGS_DIAG_ERROR, 0, 0,
+			  "@%lu: not a series file (pgsort record --every): no samples to choose from",
+			  sample);
+		parse_ctx_fini(&c);
+		return PGS_E_FORMAT;
+	}
+	return table_from_mem(out, buf, len, opts, name, release, guard);
 }
 
 static int table_from_mem(struct pgs_table **out, const void *buf, size_t len,
@@ -171,6 +266,99 @@ static int table_from_mem(struct pgs_table **out, const void *buf, size_t len,
 	return err;
 }
 
+static uint32_t get_le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/*
+ * A series file: its header frame, then snapshots (snapshot.h), one per
+ * sample, each whole once its end frame is there. Sample `sample` (from 1;
+ * 0: the last whole one) is read as a snapshot of its own, given the last
+ * show_stacks_handles part written up to it when it has none.
+ */
+static int table_from_series(struct pgs_table **out, const unsigned char *buf, size_t len,
+			     const struct pgs_parse_opts *opts, const char *name, unsigned long sample)
+{
+	const struct pgs_allocator *al = OPTS_GET(opts, allocator, NULL);
+	size_t pos = 0, start = 0, dict = 0, dict_len = 0, pick_start = 0, pick_end = 0;
+	size_t pick_dict = 0, pick_dict_len = 0;
+	unsigned long n = 0;
+	bool in = false, own = false, cut = false;
+	struct buf comp = { 0 };
+	struct parse_ctx c;
+	char line[96];
+	int err;
+
+	while (pos < len) {
+		if (len - pos < 8) {
+			cut = true;
+			break;
+		}
+		if ((buf[pos] & 0xf0) == 0x50 && get_le32(buf + pos) >> 4 == 0x184D2A5) {
+			size_t sz = get_le32(buf + pos + 4);
+			const char *p = (const char *)buf + pos + 8;
+
+			if (sz > len - pos - 8) {
+				cut = true;
+				break;
+			}
+			if (HAS_PREFIX(p, sz, SNAP_META_SIG)) {
+				in = true;
+				own = false;
+				start = pos;
+			} else if (HAS_PREFIX(p, sz, SNAP_DICT_SIG)) {
+				dict = pos;
+				dict_len = 8 + sz;
+				own = true;
+			} else if (HAS_PREFIX(p, sz, SNAP_END_SIG) && in) {
+				in = false;
+				n++;
+				if (!sample || n == sample) {
+					pick_start = start;
+					pick_end = pos + 8 + sz;
+					pick_dict = own ? 0 : dict;
+					pick_dict_len = own ? 0 : dict_len;
+				}
+			}
+			pos += 8 + sz;
+		} else {
+			size_t fl = ZSTD_findFrameCompressedSize(buf + pos, len - pos);
+
+			if (ZSTD_isError(fl)) {
+				cut = true;
+				break;
+			}
+			pos += fl;
+		}
+	}
+	FORWARD_IF_ERROR(parse_ctx_init(&c, opts, name));
+	if (cut || in)
+		pgs__diag(&c.diag, PGS_DIAG_WARN, 0, pos,
+			  "a series whose last sample is cut short (at byte %zu): that sample left out",
+			  pos);
+	if (!n || (sample && sample > n)) {
+		if (!n)
+			pgs__diag(&c.diag, PGS_DIAG_ERROR, 0, 0, "a series file without a whole sample");
+		else
+			pgs__diag(&c.diag, PGS_DIAG_ERROR, 0, 0, "@%lu: the series has %lu samples",
+				  sample, n);
+		parse_ctx_fini(&c);
+		return PGS_E_EMPTY;
+	}
+	parse_ctx_fini(&c);
+	snprintf(line, sizeof(line), "series_sample: %lu of %lu\n", sample ? sample : n, n);
+	err = snap_frame(al, &comp, SNAP_META_SIG, line, strlen(line));
+	if (!err)
+		err = buf_put(al, &comp, buf + pick_start, pick_end - pick_start);
+	if (!err && pick_dict_len)
+		err = buf_put(al, &comp, buf + pick_dict, pick_dict_len);
+	if (!err)
+		err = table_from_mem(out, comp.p, comp.len, opts, name, false, NULL);
+	pgs__free(al, comp.p);
+	return err;
+}
+
 static int table_from_stream(struct pgs_table **out, int fd,
 			     const struct pgs_parse_opts *opts, const char *name)
 {
@@ -200,7 +388,7 @@ void pipe_widen(int fd)
 }
 
 static int table_from_fd(struct pgs_table **out, int fd,
-			 const struct pgs_parse_opts *opts, const char *name)
+			 const struct pgs_parse_opts *opts, const char *name, unsigned long sample)
 {
 	struct map_guard guard;
 	struct stat st;
@@ -222,7 +410,7 @@ static int table_from_fd(struct pgs_table **out, int fd,
 	madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
 	/* From here to munmap, the file may shrink under the mapping (guard.c). */
 	map_guard_add(&guard, map, (size_t)st.st_size, fd);
-	err = table_from_mem(out, map, (size_t)st.st_size, opts, name, true, &guard);
+	err = table_from_mem_at(out, map, (size_t)st.st_size, opts, name, true, &guard, sample);
 	map_guard_remove(&guard);
 	munmap(map, (size_t)st.st_size);
 	return err;
@@ -232,7 +420,7 @@ PGS_API int pgs_table_open_fd(struct pgs_table **out, int fd,
 			      const struct pgs_parse_opts *opts)
 {
 	RETURN_ERROR_IF(!out || fd < 0, -EINVAL);
-	return table_from_fd(out, fd, opts, "-");
+	return table_from_fd(out, fd, opts, "-", 0);
 }
 
 PGS_API int pgs_table_open_file(struct pgs_table **out, const char *path,
@@ -242,11 +430,33 @@ PGS_API int pgs_table_open_file(struct pgs_table **out, const char *path,
 
 	RETURN_ERROR_IF(!out || !path, -EINVAL);
 	if (strcmp(path, "-") == 0)
-		return table_from_fd(out, 0, opts, "-");
+		return table_from_fd(out, 0, opts, "-", 0);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		/* FILE@N: sample N of a series file. */
+		const char *at = strrchr(path, '@');
+		char *end, *base;
+		unsigned long n;
+
+		if (!at || !is_digit(at[1]))
+			return -ENOENT;
+		errno = 0;
+		n = strtoul(at + 1, &end, 10);
+		if (*end || n == 0 || errno)
+			return -ENOENT;
+		base = pgs__strndup(OPTS_GET(opts, allocator, NULL), path, (size_t)(at - path));
+		RETURN_ERROR_IF(!base, -ENOMEM);
+		fd = open(base, O_RDONLY | O_CLOEXEC);
+		pgs__free(OPTS_GET(opts, allocator, NULL), base);
+		if (fd < 0)
+			return -ENOENT;
+		err = table_from_fd(out, fd, opts, path, n);
+		close(fd);
+		return err;
+	}
 	if (fd < 0)
 		return -errno;
-	err = table_from_fd(out, fd, opts, path);
+	err = table_from_fd(out, fd, opts, path, 0);
 	close(fd);
 	return err;
 }
@@ -255,5 +465,5 @@ PGS_API int pgs_table_open_mem(struct pgs_table **out, const void *buf,
 			       size_t len, const struct pgs_parse_opts *opts)
 {
 	RETURN_ERROR_IF(!out || (!buf && len), -EINVAL);
-	return table_from_mem(out, buf, len, opts, "-", false, NULL);
+	return table_from_mem_at(out, buf, len, opts, "-", false, NULL, 0);
 }

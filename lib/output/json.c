@@ -122,6 +122,32 @@ void input_object(struct writer *w, const struct pgs_result *r, const char *name
 	if (t->compression)
 		w_printf(w, ", \"compression\": \"%s\", \"compressed_bytes\": %llu",
 			 t->compression, (unsigned long long)t->compressed_bytes);
+	/* A snapshot (pgsort record): its metadata, every value a string. */
+	if (t->snapshot) {
+		const char *p = t->snapshot, *end = p + strlen(p);
+		bool first = true;
+
+		w_str(w, ", \"snapshot\": {");
+		while (p < end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+			const char *colon = memchr(p, ':', l);
+
+			if (colon) {
+				const char *v = colon + 1;
+
+				while (v < p + l && *v == ' ')
+					v++;
+				w_str(w, first ? "" : ", ");
+				w_json_str(w, p, (size_t)(colon - p));
+				w_str(w, ": ");
+				w_json_str(w, v, (size_t)(p + l - v));
+				first = false;
+			}
+			p += l + 1;
+		}
+		w_str(w, "}");
+	}
 	w_str(w, "}");
 }
 

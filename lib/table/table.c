@@ -67,6 +67,7 @@ PGS_API void pgs_table_free(struct pgs_table *t)
 	pgs__free(al, t->c_pages);
 	pgs__free(al, t->c_handle);
 	pgs__free(al, t->name);
+	pgs__free(al, t->snapshot);
 	/* t itself came from the hook too; al points into t, so copy it. */
 	{
 		struct pgs_allocator a = t->alloc;
@@ -507,4 +508,9 @@ PGS_API int pgs_table_record(const struct pgs_table *t, size_t i,
 	r.sz = rec->sz;
 	memcpy(rec, &r, sz);
 	return 0;
+}
+
+PGS_API const char *pgs_table_snapshot(const struct pgs_table *t)
+{
+	return t ? t->snapshot : NULL;
 }

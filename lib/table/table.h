@@ -128,6 +128,8 @@ struct pgs_table {
 	uint64_t bytes, lines, pages, skipped, unknown_lines;
 	const char *compression;	/* "zstd", "gzip", "xz" or NULL */
 	uint64_t compressed_bytes;
+	/* A snapshot's metadata ("key: value\n" lines, snapshot.h), or NULL. */
+	char *snapshot;
 	struct unk_kind unk[UNK_KINDS];
 	char *name;
 	const char *prefix;	/* log prefix stripped from every line, or NULL */

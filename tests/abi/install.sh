@@ -46,7 +46,7 @@ check "fish's vendor completion folders have ${fishc#"$root"}'s folder" \
 export PKG_CONFIG_PATH=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR=$root
 cflags=$(pkg-config --cflags libpgsort) libs=$(pkg-config --libs libpgsort)
 fx=$src/tests/fixtures/real/small.txt
-for ex in top_stacks stream diff leaks; do
+for ex in top_stacks stream diff leaks record; do
 	# shellcheck disable=SC2086
 	check "$ex builds against the installed library" \
 		cc -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror $cflags \
@@ -75,6 +75,13 @@ LD_LIBRARY_PATH=$libdir "$root/leaks" -s "$sx/show_stacks_handles.059.txt" "$sx"
 	>"$root/out6" 2>&1
 check "leaks: the tmpfs leak first, awk's +$grew pages" grep -q "^score 0\.[89][0-9]: +$grew pages" <(head -1 "$root/out6")
 check "leaks: its stack is the tmpfs write" grep -q shmem_write_begin <(sed -n '2,/^$/p' "$root/out6")
+# record on a copied tree (never written to: selected in user space): the
+# records of node 1, 34 in small.txt (grep -c 'node=1'), and its metadata.
+mkdir -p "$root/dbg" && cp "$fx" "$root/dbg/page_owner"
+LD_LIBRARY_PATH=$libdir "$root/record" "$root/snap.zst" 1 "$root/dbg" >"$root/out6" 2>&1
+check "record: the 34 records of node 1, selected in user space" \
+	grep -q "^page_owner: $(grep -c 'node=1' "$fx") records, .* selected in user space$" "$root/out6"
+check "record: the snapshot's metadata read back" grep -q '^asked: mode=stack nid=1$' "$root/out6"
 
 # Static: pkg-config --static, its -lpgsort made the archive (-l:libpgsort.a,
 # as the shared library sits beside it).
