@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>	/* timegm */
 #include <unistd.h>
 
 #include <pgsort/pgsort.h>
@@ -34,8 +35,10 @@ static const char *prog = "pgsort series";
 /* One sample to read: its path and capture time (NAN: unknown). */
 struct sample {
 	const char *path;
+	char *owned;	/* path, when made here ("FILE@N" of a series file) */
 	double time;
 	size_t given;	/* position on the command line, for a stable order */
+	unsigned series;	/* samples of a series file (0: not one) */
 };
 
 struct scli {
@@ -60,8 +63,10 @@ static void usage(FILE *f)
 	fputs(
 "Usage: pgsort series [OPTIONS] INPUT...\n"
 "Per-group time series of many snapshots (page_owner dumps, show_stacks,\n"
-"show_handles with --stacks, compressed or not), leak suspects first.\n"
-"Samples are in capture order: that of --times when given, else as given.\n"
+"show_handles with --stacks, compressed or not, pgsort record snapshots and\n"
+"series files), leak suspects first. A series file is all its samples.\n"
+"Samples are in capture order: that of --times when given, else that of the\n"
+"snapshots' own times when every INPUT is a snapshot or series, else as given.\n"
 "\n"
 "  --cull KEYS         group by these keys (default: stacktrace)\n"
 "  --sort [+|-]KEY,... score, growth, first, last, min, max (default -score,-growth)\n"
@@ -182,20 +187,151 @@ static int cmp_samples(const void *pa, const void *pb)
 	return (a->given > b->given) - (a->given < b->given);
 }
 
-/*
- * The samples of INPUT path, appended to c->in. The hook for `pgsort
- * record --every`'s series file (issue 15): when the library can tell such
- * a file (a pgs_kind of its own), it becomes one sample per snapshot it
- * holds, each with its capture time; until then every INPUT is one sample
- * whose time --times gives.
- */
-static int expand_input(struct scli *c, const char *path)
+/* An INPUT, one sample until expand_series() says otherwise. */
+static void add_input(struct scli *c, const char *path)
 {
 	c->in[c->nin].path = path;
 	c->in[c->nin].time = NAN;
 	c->in[c->nin].given = c->nin;
 	c->nin++;
+}
+
+/* "2026-12-03T12:20:24.579241527Z" (a snapshot's time:) in seconds since the epoch. */
+static double iso_time(const char *v)
+{
+	struct tm tm = { 0 };
+	const char *p = strptime(v, "%Y-%m-%dT%H:%M:%S", &tm);
+	double frac = 0;
+
+	if (!p)
+		return NAN;
+	if (*p == '.') {
+		char *end;
+
+		frac = strtod(p, &end);
+		p = end;
+	}
+	return *p == 'Z' ? (double)timegm(&tm) + frac : NAN;
+}
+
+/* The value of "key: value\n" in a snapshot's metadata, into buf; NULL if absent. */
+static const char *meta_value(const char *meta, const char *key, char *buf, size_t size)
+{
+	size_t kl = strlen(key);
+
+	for (const char *l = meta; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		if (strncmp(l, key, kl) == 0 && l[kl] == ':' && l[kl + 1] == ' ') {
+			size_t n = strcspn(l + kl + 2, "\n");
+
+			if (n >= size)
+				n = size - 1;
+			memcpy(buf, l + kl + 2, n);
+			buf[n] = '\0';
+			return buf;
+		}
+	return NULL;
+}
+
+/*
+ * What the head of a file written by pgsort record says, without decoding
+ * anything: a snapshot and a series both start with a zstd skippable frame
+ * (magic 0x184D2A50, little-endian size) of "key: value" lines. Sets the
+ * capture time (a series: its first sample's start) when want_time, and
+ * whether it is a series; other files are left as they are.
+ */
+static void read_head(struct sample *in, bool want_time)
+{
+	unsigned char b[4096 + 1];
+	char v[64];
+	FILE *f = fopen(in->path, "rb");
+	size_t n = f ? fread(b, 1, sizeof(b) - 1, f) : 0, size;
+
+	if (f)
+		fclose(f);
+	if (n < 8 || b[0] != 0x50 || b[1] != 0x2a || b[2] != 0x4d || b[3] != 0x18)
+		return;
+	size = (size_t)b[4] | (size_t)b[5] << 8 | (size_t)b[6] << 16 | (size_t)b[7] << 24;
+	if (size > n - 8)
+		size = n - 8;
+	b[8 + size] = '\0';
+	if (strncmp((char *)b + 8, "pgsort-series 1\n", 16) == 0)
+		in->series = 1;
+	if (want_time && meta_value((char *)b + 8, "time", v, sizeof(v)))
+		in->time = iso_time(v);
+}
+
+/*
+ * Each series file among the INPUTs becomes its samples, "FILE@1" to
+ * "FILE@N", in the order they were taken (the last sample, read as the
+ * file itself, says how many: "series_sample: N of N"). Returns 0 or an
+ * exit status.
+ */
+static int open_table(struct scli *c, const char *path, struct pgs_table **t);
+
+static int expand_series(struct scli *c)
+{
+	struct sample *out;
+	size_t i, n = 0, cap = c->nin;
+	int status = 0;
+
+	for (i = 0; i < c->nin; i++)
+		if (c->in[i].series) {
+			struct pgs_table *t = NULL;
+			const char *meta;
+			char v[64];
+			unsigned long m = 0, at;
+
+			if ((status = open_table(c, c->in[i].path, &t)))
+				return status;
+			meta = pgs_table_snapshot(t);
+			if (meta && meta_value(meta, "series_sample", v, sizeof(v)))
+				(void)sscanf(v, "%lu of %lu", &at, &m);
+			pgs_table_free(t);
+			if (m == 0) {
+				fprintf(stderr, "%s: %s: a series file without a whole sample\n", prog,
+					c->in[i].path);
+				return EXIT_INPUT;
+			}
+			c->in[i].series = (unsigned)m;
+			cap += m;
+		}
+	if (cap == c->nin)
+		return 0;
+	out = calloc(cap, sizeof(*out));
+	if (!out)
+		goto nomem;
+	for (i = 0; i < c->nin; i++) {
+		unsigned k;
+
+		if (!c->in[i].series) {
+			out[n++] = c->in[i];
+			continue;
+		}
+		for (k = 1; k <= c->in[i].series; k++) {
+			size_t len = strlen(c->in[i].path) + 16;
+
+			out[n] = c->in[i];
+			out[n].series = 0;
+			out[n].time = NAN;	/* its own, from its metadata */
+			out[n].owned = malloc(len);
+			if (!out[n].owned) {
+				c->nin = n;
+				free(c->in);
+				c->in = out;
+				goto nomem;
+			}
+			snprintf(out[n].owned, len, "%s@%u", c->in[i].path, k);
+			out[n].path = out[n].owned;
+			n++;
+		}
+	}
+	free(c->in);
+	c->in = out;
+	c->nin = n;
 	return 0;
+nomem:
+	fprintf(stderr, "pgsort: out of memory\n");
+	return EXIT_OUTPUT;
 }
 
 /*
@@ -359,7 +495,7 @@ static int parse_args(struct scli *c, int argc, char **argv)
 				prog);
 			return EXIT_USAGE;
 		}
-		expand_input(c, argv[i]);
+		add_input(c, argv[i]);
 	}
 	return 0;
 }
@@ -428,9 +564,19 @@ static int add_samples(struct scli *c, struct pgs_series *s, struct pgs_table **
 			fprintf(stderr, "pgsort: %s: warning: %llu handle%s not found in --stacks; "
 				"their records keep 'handle: N' as their stack\n", c->in[i].path,
 				(unsigned long long)unresolved, unresolved == 1 ? "" : "s");
-		if (!err && ti.kind == PGS_KIND_SHOW_HANDLES && !c->nstacks && i == 0 && !c->quiet)
+		/* (A snapshot's handles have their frames from its own dictionary.) */
+		if (!err && ti.kind == PGS_KIND_SHOW_HANDLES && !c->nstacks && i == 0 && !c->quiet &&
+		    !pgs_table_snapshot(t))
 			fprintf(stderr, "pgsort: %s: warning: show_handles without --stacks: "
 				"groups are handles, not stacks\n", c->in[i].path);
+		if (!err && isnan(c->in[i].time)) {
+			const char *meta = pgs_table_snapshot(t);
+			char v[64];
+
+			/* A snapshot knows when it was taken. */
+			if (meta && meta_value(meta, "time", v, sizeof(v)))
+				c->in[i].time = iso_time(v);
+		}
 		if (!err)
 			err = pgs_series_add(s, t, c->in[i].time);
 		pgs_table_free(t);
@@ -480,8 +626,25 @@ int series_main(int argc, char **argv)
 		c.flags |= PGS_WRITE_ASCII;
 	if (c.times && (status = read_times(&c)))
 		goto out;
-	if (c.times)
+	if (!c.times) {
+		bool all = true;
+
+		/* Snapshots and series files say when they were taken. */
+		for (i = 0; i < c.nin; i++) {
+			read_head(&c.in[i], true);
+			all = all && !isnan(c.in[i].time);
+		}
+		if (all)
+			qsort(c.in, c.nin, sizeof(*c.in), cmp_samples);
+		for (i = 0; i < c.nin; i++)
+			c.in[i].time = NAN;	/* each sample's own, when read */
+	} else {
+		for (i = 0; i < c.nin; i++)
+			read_head(&c.in[i], false);
 		qsort(c.in, c.nin, sizeof(*c.in), cmp_samples);
+	}
+	if ((status = expand_series(&c)))
+		goto out;
 	so.sort = c.sort;
 	so.flags = c.same_boot ? PGS_SERIES_SAME_BOOT : 0;
 	err = pgs_series_create(&s, c.q, &so);
@@ -533,6 +696,8 @@ out:
 	for (i = 0; maps && i < c.nstacks; i++)
 		pgs_table_free(maps[i]);
 	free(maps);
+	for (i = 0; c.in && i < c.nin; i++)
+		free(c.in[i].owned);
 	free(c.in);
 	free(c.stacks);
 	pgs_query_free(c.q);

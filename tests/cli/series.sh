@@ -175,5 +175,40 @@ expect 1 "handle.*only within one boot" "$pgsort" series --cull handle "${sample
 expect 2 'show_handles.*show_stacks_handles|do not count the same' "$pgsort" series "${samples[0]}" "$dict"
 expect 1 '--stacks FILE must be' "$pgsort" series --stacks "${samples[0]}" "${samples[0]}"
 
+# A series file of pgsort record --every (issue 15) is its samples: record
+# reads show_handles from a fake debugfs where it is a FIFO fed one sample
+# per open (a pause after each, so that the next write never joins the
+# sample being read), and series over the file must give what it gives over
+# the files themselves, with each sample's own capture time.
+if command -v mkfifo >/dev/null; then
+	k=10
+	mkdir -p dbg/page_owner_stacks && : > dbg/page_owner
+	cp "$dict" dbg/page_owner_stacks/show_stacks_handles
+	mkfifo dbg/page_owner_stacks/show_handles
+	( for f in "${samples[@]:0:$k}"; do cat "$f" > dbg/page_owner_stacks/show_handles; sleep 0.3; done ) &
+	timeout 120 "$pgsort" record --debugfs dbg --every 0.05s --count $k -o rec.series 2> rec.err
+	rc=$?
+	wait
+	[ $rc = 0 ] && ok || bad "record: rc $rc, $(cat rec.err)"
+	"$pgsort" series --format=ndjson rec.series > rec.nd 2> rec.nd.err || bad "series rec.series: $(cat rec.nd.err)"
+	"$pgsort" series --format=ndjson --stacks "$dict" "${samples[@]:0:$k}" > files.nd
+	[ -s rec.nd ] && diff -q <(sed 's/"time":[^,]*,//' rec.nd) <(sed 's/"time":[^,]*,//' files.nd) > /dev/null &&
+		ok || bad "series of the series file differs from series of its files"
+	want=$(for f in "${samples[@]:0:$k}"; do awk '$1 == "nr_base_pages:" { s += $2 } END { print s + 0 }' "$f"; done)
+	got=$(sed -E 's/.*"sample":([0-9]+),.*"pages":([0-9]+),.*/\1 \2/' rec.nd |
+		awk '{ s[$1] += $2; if ($1 + 1 > n) n = $1 + 1 } END { for (i = 0; i < n; i++) print s[i] + 0 }')
+	[ "$got" = "$want" ] && ok || bad "series file: totals per sample $got, awk's $want"
+	# Each sample's time is its own capture time, increasing.
+	sed -E 's/.*"sample":([0-9]+),"time":([0-9.]+),.*/\1 \2/' rec.nd | sort -u -n |
+		awk 'NF != 2 || $2 !~ /^[0-9]/ || (NR > 1 && $2 <= t) { bad = 1 } { t = $2 } END { exit bad || NR != '$k' }' &&
+		ok || bad "series file: sample times not known and increasing"
+	"$pgsort" series rec.series 2>&1 | head -n 1 | grep -q "^$k samples over " && ok ||
+		bad "series file: text header lacks '$k samples over'"
+	# A series cut inside its last sample: the samples before it, and a warning.
+	head -c $(( $(stat -c %s rec.series) - 100 )) rec.series > cut.series
+	"$pgsort" series cut.series > cut.out 2> cut.err
+	head -n 1 cut.out | grep -q "^$((k - 1)) samples over " && ok || bad "cut series: $(head -n 1 cut.out) $(cat cut.err)"
+fi
+
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
