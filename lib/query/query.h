@@ -43,7 +43,7 @@ enum key_type {
 };
 
 /*
- * Which column of the table a key's value is a function of: query.c groups
+ * Which column of the table a key's value is a function of: group.c groups
  * by that column's ids when every cull key reads the same one. 0 is "not
  * set", which test_keytable refuses.
  */
@@ -147,10 +147,18 @@ struct query_spec {
 	size_t nsort;
 	bool sel_pid, sel_tgid, sel_name, sel_node, sel_module, unreleased;
 	bool strip;		/* frames without +0xoff/0xsize */
-	uint64_t page_size;	/* 0: 4096 */
+	uint64_t page_size;	/* 0: QUERY_PAGE_SIZE */
 	size_t top;		/* 0: every group */
 	uint64_t min_pages;
 };
+
+/* Bytes per base page when the query sets none. */
+#define QUERY_PAGE_SIZE 4096
+
+static inline uint64_t query_page_size(const struct query_spec *s)
+{
+	return s->page_size ? s->page_size : QUERY_PAGE_SIZE;
+}
 
 struct pgs_query {
 	struct pgs_allocator alloc;
