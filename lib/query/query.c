@@ -8,6 +8,7 @@
 #include <stdarg.h>	/* va_list */
 #include <stdio.h>	/* snprintf */
 
+#include "../regex.h"	/* pcre2_get_error_message */
 #include "filter.h"
 #include "run.h"
 #include "value.h"
@@ -75,23 +76,62 @@ int each_item(const char *list, int (*fn)(void *, const char *, size_t), void *a
 	}
 }
 
-static int add_cull(void *arg, const char *s, size_t n)
+/* A setter's list: the query, the whole argument (for offsets) and the result. */
+struct setter {
+	struct pgs_query *q;
+	const char *list;
+	keyset cull;
+};
+
+/*
+ * The key named s[0..n) (an item of x->list) if it has use (KEY_CULL or
+ * KEY_SORT); else NULL, with the detail filled: where in the list, which
+ * key, what was expected.
+ */
+static const struct key_def *list_key(const struct setter *x, const char *s, size_t n,
+				      unsigned use, enum pgs_origin origin)
 {
 	const struct key_def *k = key_lookup(s, n);
-	keyset *cull = arg;
+	const char *can = use == KEY_CULL ? "group" : "sort";
+	const char *such = use == KEY_CULL ? "stacktrace, pid, name, module, callsite" :
+			   "times, pages, pid, name, alloc_ts";
+	size_t off = (size_t)(s - x->list);
 
-	RETURN_ERROR_IF(!k || !(k->use & KEY_CULL), PGS_E_KEY);
-	*cull |= KEY_BIT(k->id);
+	if (k && (k->use & use))
+		return k;
+	if (!n)
+		query_detail_arg(x->q, PGS_E_KEY, NULL, origin, off, 0,
+				 "an empty key: expected %sa key that can %s, such as %s, "
+				 "between commas", use == KEY_SORT ? "[+|-] and " : "", can, such);
+	else if (!k)
+		query_detail_arg(x->q, PGS_E_KEY, NULL, origin, off, n,
+				 "'%.*s' is not a key: expected %sa key that can %s, such as %s",
+				 (int)(n < 64 ? n : 64), s, use == KEY_SORT ? "[+|-] and " : "",
+				 can, such);
+	else
+		query_detail_arg(x->q, PGS_E_KEY, k, origin, off, n,
+				 "cannot %s: expected a key that can, such as %s", can, such);
+	return NULL;
+}
+
+static int add_cull(void *arg, const char *s, size_t n)
+{
+	struct setter *x = arg;
+	const struct key_def *k = list_key(x, s, n, KEY_CULL, PGS_ORIGIN_CULL);
+
+	RETURN_ERROR_IF(!k, PGS_E_KEY);
+	x->cull |= KEY_BIT(k->id);
 	return 0;
 }
 
 PGS_API int pgs_query_set_cull(struct pgs_query *q, const char *keys)
 {
-	keyset cull = 0;
+	struct setter x = { q, keys, 0 };
 
 	RETURN_ERROR_IF(!q, -EINVAL);
-	FORWARD_IF_ERROR(each_item(keys, add_cull, &cull));
-	q->s.cull = cull;
+	FORWARD_IF_ERROR(query_null_arg(q, keys, PGS_ORIGIN_CULL));
+	FORWARD_IF_ERROR(each_item(keys, add_cull, &x));
+	q->s.cull = x.cull;
 	return 0;
 }
 
@@ -109,12 +149,13 @@ int sort_sign(const char **s, size_t *n)
 
 static int add_sort(void *arg, const char *s, size_t n)
 {
-	struct pgs_query *q = arg;
+	struct setter *x = arg;
+	struct pgs_query *q = x->q;
 	const struct key_def *k;
 	int sign = sort_sign(&s, &n);
 
-	k = key_lookup(s, n);
-	RETURN_ERROR_IF(!k || !(k->use & KEY_SORT), PGS_E_KEY);
+	k = list_key(x, s, n, KEY_SORT, PGS_ORIGIN_SORT);
+	RETURN_ERROR_IF(!k, PGS_E_KEY);
 	FORWARD_IF_ERROR(pgs__grow(q->al, (void **)&q->s.sort, &q->sort_cap,
 				   q->s.nsort + 1, sizeof(*q->s.sort)));
 	q->s.sort[q->s.nsort].id = k->id;
@@ -125,12 +166,14 @@ static int add_sort(void *arg, const char *s, size_t n)
 
 PGS_API int pgs_query_add_sort(struct pgs_query *q, const char *keys)
 {
+	struct setter x = { q, keys, 0 };
 	size_t before;
 	int err;
 
 	RETURN_ERROR_IF(!q, -EINVAL);
+	FORWARD_IF_ERROR(query_null_arg(q, keys, PGS_ORIGIN_SORT));
 	before = q->s.nsort;
-	err = each_item(keys, add_sort, q);
+	err = each_item(keys, add_sort, &x);
 	if (err)
 		q->s.nsort = before;	/* all or nothing */
 	return err;
@@ -143,7 +186,9 @@ PGS_API void pgs_query_clear_sort(struct pgs_query *q)
 }
 
 struct numlist {
-	const struct pgs_allocator *al;
+	const struct pgs_query *q;
+	const char *list;
+	const struct key_def *key;	/* pid or tgid */
 	int32_t **v;
 	size_t *n, *cap;
 };
@@ -155,6 +200,8 @@ struct numlist {
 static int add_num(void *arg, const char *s, size_t n)
 {
 	struct numlist *l = arg;
+	const char *item = s;
+	size_t len = n;
 	bool neg;
 	uint64_t v;
 
@@ -167,19 +214,27 @@ static int add_num(void *arg, const char *s, size_t n)
 		s++;
 		n--;
 	}
-	RETURN_ERROR_IF(n == 0 || pgs__parse_u64(s, n, &v) != n ||
-			v > (uint64_t)INT32_MAX + neg, -EINVAL);
-	FORWARD_IF_ERROR(pgs__grow(l->al, (void **)l->v, l->cap, *l->n + 1, sizeof(**l->v)));
+	if (n == 0 || pgs__parse_u64(s, n, &v) != n || v > (uint64_t)INT32_MAX + neg) {
+		query_detail_arg(l->q, -EINVAL, l->key, PGS_ORIGIN_SELECT,
+				 (size_t)(item - l->list), len,
+				 "takes decimal numbers from -2147483648 to 2147483647, not '%.*s'",
+				 (int)(len < 64 ? len : 64), item);
+		return -EINVAL;
+	}
+	FORWARD_IF_ERROR(pgs__grow(l->q->al, (void **)l->v, l->cap, *l->n + 1, sizeof(**l->v)));
 	(*l->v)[(*l->n)++] = neg ? (int32_t)(-(int64_t)v) : (int32_t)v;
 	return 0;
 }
 
-static int select_nums(const struct pgs_allocator *al, int32_t **v, size_t *n, size_t *cap,
-		       const char *list)
+static int select_nums(const struct pgs_query *q, enum key_id key, int32_t **v, size_t *n,
+		       size_t *cap, const char *list)
 {
-	struct numlist l = { al, v, n, cap };
+	struct numlist l = { q, list, key_by_id(key), v, n, cap };
 	size_t before = *n;
-	int err = each_item(list, add_num, &l);
+	int err = query_null_arg(q, list, PGS_ORIGIN_SELECT);
+
+	if (!err)
+		err = each_item(list, add_num, &l);
 
 	if (err)
 		*n = before;
@@ -189,7 +244,7 @@ static int select_nums(const struct pgs_allocator *al, int32_t **v, size_t *n, s
 PGS_API int pgs_query_select_pid(struct pgs_query *q, const char *list)
 {
 	RETURN_ERROR_IF(!q, -EINVAL);
-	FORWARD_IF_ERROR(select_nums(q->al, &q->pids, &q->npids, &q->pids_cap, list));
+	FORWARD_IF_ERROR(select_nums(q, K_PID, &q->pids, &q->npids, &q->pids_cap, list));
 	q->s.sel_pid = true;
 	return 0;
 }
@@ -197,7 +252,7 @@ PGS_API int pgs_query_select_pid(struct pgs_query *q, const char *list)
 PGS_API int pgs_query_select_tgid(struct pgs_query *q, const char *list)
 {
 	RETURN_ERROR_IF(!q, -EINVAL);
-	FORWARD_IF_ERROR(select_nums(q->al, &q->tgids, &q->ntgids, &q->tgids_cap, list));
+	FORWARD_IF_ERROR(select_nums(q, K_TGID, &q->tgids, &q->ntgids, &q->tgids_cap, list));
 	q->s.sel_tgid = true;
 	return 0;
 }
@@ -220,18 +275,19 @@ static int add_str(void *arg, const char *s, size_t n)
 	return 0;
 }
 
-static int select_strs(const struct pgs_allocator *al, char ***v, size_t *n, size_t *cap,
+static int select_strs(const struct pgs_query *q, char ***v, size_t *n, size_t *cap,
 		       const char *list)
 {
-	struct strlist l = { al, v, n, cap };
+	struct strlist l = { q->al, v, n, cap };
 
+	FORWARD_IF_ERROR(query_null_arg(q, list, PGS_ORIGIN_SELECT));
 	return each_item(list, add_str, &l);
 }
 
 PGS_API int pgs_query_select_name(struct pgs_query *q, const char *list)
 {
 	RETURN_ERROR_IF(!q, -EINVAL);
-	FORWARD_IF_ERROR(select_strs(q->al, &q->names, &q->nnames, &q->names_cap, list));
+	FORWARD_IF_ERROR(select_strs(q, &q->names, &q->nnames, &q->names_cap, list));
 	q->s.sel_name = true;
 	return 0;
 }
@@ -239,7 +295,7 @@ PGS_API int pgs_query_select_name(struct pgs_query *q, const char *list)
 PGS_API int pgs_query_select_module(struct pgs_query *q, const char *list)
 {
 	RETURN_ERROR_IF(!q, -EINVAL);
-	FORWARD_IF_ERROR(select_strs(q->al, &q->modules, &q->nmodules, &q->modules_cap, list));
+	FORWARD_IF_ERROR(select_strs(q, &q->modules, &q->nmodules, &q->modules_cap, list));
 	q->s.sel_module = true;
 	return 0;
 }
@@ -254,17 +310,25 @@ PGS_API void pgs_query_select_unreleased(struct pgs_query *q, int on)
 /* "0,2-3": a node or a range of nodes, kernel nodelist syntax. */
 static int add_nodes(void *arg, const char *s, size_t n)
 {
-	struct pgs_query *q = arg;
+	struct setter *x = arg;
+	struct pgs_query *q = x->q;
 	const char *dash = memchr(s, '-', n);
-	uint64_t lo, hi;
+	uint64_t lo, hi = 0;
 	size_t ln = dash ? (size_t)(dash - s) : n;
+	bool ok = ln && pgs__parse_u64(s, ln, &lo) == ln;
 
-	RETURN_ERROR_IF(!ln || pgs__parse_u64(s, ln, &lo) != ln, -EINVAL);
-	hi = lo;
-	if (dash)
-		RETURN_ERROR_IF(n - ln - 1 == 0 ||
-				pgs__parse_u64(dash + 1, n - ln - 1, &hi) != n - ln - 1, -EINVAL);
-	RETURN_ERROR_IF(hi < lo || hi >= MAX_NUMNODES, -EINVAL);
+	if (ok && !dash)
+		hi = lo;
+	else if (ok)
+		ok = n - ln - 1 && pgs__parse_u64(dash + 1, n - ln - 1, &hi) == n - ln - 1;
+	if (!ok || hi < lo || hi >= MAX_NUMNODES) {
+		query_detail_arg(q, -EINVAL, key_by_id(K_NODE), PGS_ORIGIN_SELECT,
+				 (size_t)(s - x->list), n,
+				 "takes node numbers from 0 to %d and ranges lo-hi (0,2-3), "
+				 "not '%.*s'%s", MAX_NUMNODES - 1, (int)(n < 64 ? n : 64), s,
+				 ok ? (hi < lo ? ": a range from high to low" : ": past the last node") : "");
+		return -EINVAL;
+	}
 	for (; lo <= hi; lo++) {
 		FORWARD_IF_ERROR(pgs__grow(q->al, (void **)&q->nodes, &q->nodes_cap,
 					   q->nnodes + 1, sizeof(*q->nodes)));
@@ -275,12 +339,14 @@ static int add_nodes(void *arg, const char *s, size_t n)
 
 PGS_API int pgs_query_select_node(struct pgs_query *q, const char *nodelist)
 {
+	struct setter x = { q, nodelist, 0 };
 	size_t before;
 	int err;
 
-	RETURN_ERROR_IF(!q || !nodelist, -EINVAL);
+	RETURN_ERROR_IF(!q, -EINVAL);
+	FORWARD_IF_ERROR(query_null_arg(q, nodelist, PGS_ORIGIN_SELECT));
 	before = q->nnodes;
-	err = each_item(nodelist, add_nodes, q);
+	err = each_item(nodelist, add_nodes, &x);
 	if (err) {
 		q->nnodes = before;
 		return err;
@@ -297,7 +363,12 @@ PGS_API void pgs_query_set_strip_offsets(struct pgs_query *q, int on)
 
 PGS_API int pgs_query_set_page_size(struct pgs_query *q, uint64_t bytes)
 {
-	RETURN_ERROR_IF(!q || !bytes, -EINVAL);
+	RETURN_ERROR_IF(!q, -EINVAL);
+	if (!bytes) {
+		query_detail_arg(q, -EINVAL, key_by_id(K_BYTES), PGS_ORIGIN_NONE, PGS_OFFSET_NONE, 0,
+				 "needs a page size of at least 1 byte, not 0");
+		return -EINVAL;
+	}
 	q->s.page_size = bytes;
 	return 0;
 }
@@ -319,11 +390,23 @@ PGS_API int pgs_query_set_callsite_skip(struct pgs_query *q, const char *pattern
 	struct pgs_table empty = { 0 };
 	struct keyctx kc = { .t = &empty };
 	char *copy = NULL;
+	size_t off = 0;
+	int code = 0, err;
 
 	RETURN_ERROR_IF(!q, -EINVAL);
 	if (pattern) {
 		/* Compile it once now, so that a bad pattern fails here. */
-		FORWARD_IF_ERROR(key_callsites(&kc, q->al, pattern, NULL, NULL));
+		err = key_callsites(&kc, q->al, pattern, &off, &code);
+		if (err == PGS_E_FILTER) {
+			PCRE2_UCHAR why[120];
+
+			if (pcre2_get_error_message(code, why, sizeof(why)) < 0)
+				snprintf((char *)why, sizeof(why), "PCRE2 error %d", code);
+			query_detail_arg(q, err, key_by_id(K_CALLSITE), PGS_ORIGIN_NONE, off, 0,
+					 "skip pattern: expected a PCRE2 pattern that compiles: "
+					 "%s at byte %zu", (const char *)why, off);
+		}
+		FORWARD_IF_ERROR(err);
 		pgs__free(q->al, kc.cs_own);
 		copy = pgs__strdup(q->al, pattern);
 		RETURN_ERROR_IF(!copy, -ENOMEM);
@@ -340,8 +423,11 @@ PGS_API int pgs_query_add_filter(struct pgs_query *q, const char *expr,
 	struct filter *f = NULL;
 	int ret;
 
-	RETURN_ERROR_IF(!q || !expr, -EINVAL);
+	RETURN_ERROR_IF(!q, -EINVAL);
+	FORWARD_IF_ERROR(query_null_arg(q, expr, PGS_ORIGIN_FILTER));
 	ret = filter_parse(expr, q->al, &f, &fe);
+	if (ret == PGS_E_FILTER)
+		query_detail_arg(q, ret, NULL, PGS_ORIGIN_FILTER, fe.pos, 0, "%s", fe.msg);
 	if (ret == PGS_E_FILTER && err) {
 		struct pgs_filter_error v = { 0 };
 		size_t sz = err->sz < sizeof(v) ? err->sz : sizeof(v);
@@ -380,16 +466,23 @@ void query_detail_input(const struct pgs_query *q, int input)
 		q->detail->input = input;
 }
 
-void query_detail(const struct pgs_query *q, int code, const struct pgs_table *t, int input,
-		  const struct key_def *key, enum pgs_origin origin, const char *fmt, ...)
+static void vdetail(const struct pgs_query *q, int code, const struct pgs_table *t, int input,
+		    const struct key_def *key, enum pgs_origin origin, size_t off, size_t len,
+		    const char *fmt, va_list ap)
+	__attribute__((format(printf, 9, 0)));
+
+static void vdetail(const struct pgs_query *q, int code, const struct pgs_table *t, int input,
+		    const struct key_def *key, enum pgs_origin origin, size_t off, size_t len,
+		    const char *fmt, va_list ap)
 {
 	struct pgs_error_detail e = PGS_INIT(pgs_error_detail);
-	va_list ap;
 	size_t sz;
 
 	if (!q->detail || q->detail->sz < sizeof(size_t))
 		return;
 	e.code = code;
+	e.offset = off;
+	e.length = len;
 	e.input = input;
 	if (t) {
 		e.kind = t->kind;
@@ -400,13 +493,40 @@ void query_detail(const struct pgs_query *q, int code, const struct pgs_table *t
 		e.field = key->field;
 	}
 	e.origin = origin;
-	va_start(ap, fmt);
 	vsnprintf(e.message, sizeof(e.message), fmt, ap);
-	va_end(ap);
 	/* A caller built against an older, smaller struct gets what fits. */
 	sz = q->detail->sz < sizeof(e) ? q->detail->sz : sizeof(e);
 	e.sz = q->detail->sz;
 	memcpy(q->detail, &e, sz);
+}
+
+void query_detail(const struct pgs_query *q, int code, const struct pgs_table *t, int input,
+		  const struct key_def *key, enum pgs_origin origin, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdetail(q, code, t, input, key, origin, PGS_OFFSET_NONE, 0, fmt, ap);
+	va_end(ap);
+}
+
+void query_detail_arg(const struct pgs_query *q, int code, const struct key_def *key,
+		      enum pgs_origin origin, size_t off, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdetail(q, code, NULL, 0, key, origin, off, len, fmt, ap);
+	va_end(ap);
+}
+
+int query_null_arg(const struct pgs_query *q, const void *arg, enum pgs_origin origin)
+{
+	if (arg)
+		return 0;
+	query_detail_arg(q, -EINVAL, NULL, origin, PGS_OFFSET_NONE, 0,
+			 "expected a string, not NULL");
+	return -EINVAL;
 }
 
 static keyset filter_keys_of(const struct pgs_query *q)
@@ -515,7 +635,8 @@ int query_check_bytes(const struct pgs_query *q, const struct pgs_table *t)
 		return 0;
 overflow:
 	query_detail(q, -EOVERFLOW, t, 0, NULL, PGS_ORIGIN_NONE,
-		     "its pages times the page size (%llu) exceed 2^64 bytes",
+		     "its pages times the page size (%llu) exceed 2^64 bytes, which the "
+		     "bytes of its groups must fit",
 		     (unsigned long long)page_size);
 	return -EOVERFLOW;
 }

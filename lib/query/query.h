@@ -187,6 +187,15 @@ struct pgs_query {
 void query_detail(const struct pgs_query *q, int code, const struct pgs_table *t, int input,
 		  const struct key_def *key, enum pgs_origin origin, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
+/*
+ * Fill q's error detail (if any) for a setter: the fault is at byte off of
+ * its string argument, len bytes long (PGS_OFFSET_NONE: not in one).
+ */
+void query_detail_arg(const struct pgs_query *q, int code, const struct key_def *key,
+		      enum pgs_origin origin, size_t off, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+/* -EINVAL with the detail filled when a setter's string arg is NULL, else 0. */
+int query_null_arg(const struct pgs_query *q, const void *arg, enum pgs_origin origin);
 /* Set the input (1 before, 2 after) of a detail filled by a run of q. */
 void query_detail_input(const struct pgs_query *q, int input);
 

@@ -69,8 +69,8 @@ static void trim(struct pgs_result *r)
 }
 
 
-PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
-			  struct pgs_result **out)
+static int query_run(const struct pgs_query *q, const struct pgs_table *t,
+		     struct pgs_result **out)
 {
 	static const struct sort_key by_times = { K_TIMES, -1 };
 	static const struct sort_key by_pages = { K_PAGES, -1 };
@@ -142,6 +142,21 @@ PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
 	trim(r);
 	*out = r;
 	return 0;
+}
+
+PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
+			  struct pgs_result **out)
+{
+	int err = query_run(q, t, out);
+
+	/* The checks fill the detail of their own errors; these are the others. */
+	if (q && err == -ENOMEM)
+		query_detail(q, err, t, 0, NULL, PGS_ORIGIN_NONE,
+			     "out of memory while running the query");
+	else if (q && err == -EINVAL)
+		query_detail(q, err, NULL, 0, NULL, PGS_ORIGIN_NONE,
+			     "expected a table and a place for the result, not NULL");
+	return err;
 }
 
 PGS_API void pgs_result_free(struct pgs_result *r)
