@@ -159,7 +159,8 @@ static int index_build(struct index *ix, const struct pgs_allocator *al,
 	ix->off = pgs__malloc(al, (n + 1) * sizeof(*ix->off));
 	ix->slots = pgs__calloc(al, ix->mask + 1, sizeof(*ix->slots));
 	ix->hash = pgs__malloc(al, (n + 1) * sizeof(*ix->hash));
-	RETURN_ERROR_IF(!ix->off || !ix->slots || !ix->hash, -ENOMEM);
+	RETURN_ERROR_IF(!ix->off || !ix->slots || !ix->hash, -ENOMEM,
+			"out of memory for the index of %zu groups", n);
 	for (i = 0; i < n; i++) {
 		ix->off[i] = ix->keys.len;
 		FORWARD_IF_ERROR(match_key(al, r, cull, r->g[i].first, &ix->keys));
@@ -372,7 +373,8 @@ PGS_API int pgs_diff_run(const struct pgs_query *q, const struct pgs_table *befo
 	size_t i;
 	int err;
 
-	RETURN_ERROR_IF(!q, -EINVAL);
+	RETURN_ERROR_IF(!q, -EINVAL, "expected a query, not NULL");
+	pgs__note_clear();
 	if (!before || !after || !out || OPTS_LOAD(&o, opts) < 0) {
 		query_detail(q, -EINVAL, NULL, 0, NULL, PGS_ORIGIN_NONE,
 			     "expected two tables and a place for the diff, not NULL, and "
@@ -438,7 +440,8 @@ PGS_API int pgs_diff_run(const struct pgs_query *q, const struct pgs_table *befo
 		err = -ENOMEM;
 	if (err) {
 		if (err == -ENOMEM)
-			query_detail(q, err, NULL, 0, NULL, PGS_ORIGIN_NONE,
+			query_detail(q, err, NULL, 0, NULL, PGS_ORIGIN_NONE, "%s",
+				     pgs__noted(err) ? pgs__noted(err) :
 				     "out of memory while running the diff");
 		pgs_diff_free(d);
 		return err;

@@ -122,7 +122,7 @@ static int grouper_init(struct grouper *gr, const struct pgs_result *r, struct g
 		want *= 2;
 	gr->mask = want - 1;
 	gr->slots = pgs__calloc(r->al, want, sizeof(*gr->slots));
-	RETURN_ERROR_IF(!gr->slots, -ENOMEM);
+	RETURN_ERROR_IF(!gr->slots, -ENOMEM, "out of memory for %zu hash slots of groups", want);
 	return 0;
 }
 
@@ -163,7 +163,8 @@ static int grouper_add(struct grouper *gr, const struct group *add, uint32_t h)
 		}
 	}
 	/* grouper_init reserved a group per part and twice as many slots. */
-	RETURN_ERROR_IF(gr->n >= gr->cap || gr->n >= UINT32_MAX - 1, -ENOMEM);
+	RETURN_ERROR_IF(gr->n >= gr->cap || gr->n >= UINT32_MAX - 1, -ENOMEM,
+			"more than %zu groups in one part of the rows", gr->n);
 	gr->g[gr->n] = *add;
 	gr->slots[s].group = (uint32_t)++gr->n;
 	gr->slots[s].hash = h;

@@ -21,12 +21,13 @@ PGS_API int pgs_query_create_opts(struct pgs_query **out, const struct pgs_query
 	struct pgs_query_opts o = PGS_INIT(pgs_query_opts);
 	struct pgs_query *q;
 
-	RETURN_ERROR_IF(!out, -EINVAL);
+	RETURN_ERROR_IF(!out, -EINVAL, "expected a place for the query, not NULL");
 	FORWARD_IF_ERROR(OPTS_LOAD(&o, opts));
 	RETURN_ERROR_IF(o.allocator && !(o.allocator->malloc_fn && o.allocator->realloc_fn &&
-					 o.allocator->free_fn), -EINVAL);
+					 o.allocator->free_fn), -EINVAL,
+			"expected an allocator with malloc_fn, realloc_fn and free_fn");
 	q = pgs__calloc(o.allocator, 1, sizeof(*q));
-	RETURN_ERROR_IF(!q, -ENOMEM);
+	RETURN_ERROR_IF(!q, -ENOMEM, "out of memory for a query of %zu bytes", sizeof(*q));
 	q->al = pgs__keep(&q->alloc, o.allocator);
 	*out = q;
 	return 0;
@@ -64,7 +65,7 @@ int each_item(const char *list, int (*fn)(void *, const char *, size_t), void *a
 {
 	const char *p = list;
 
-	RETURN_ERROR_IF(!list, -EINVAL);
+	RETURN_ERROR_IF(!list, -EINVAL, "expected a comma-separated list, not NULL");
 	for (;;) {
 		const char *comma = strchr(p, ',');
 		size_t n = comma ? (size_t)(comma - p) : strlen(p);
@@ -124,11 +125,26 @@ static int add_cull(void *arg, const char *s, size_t n)
 	return 0;
 }
 
+/*
+ * A setter's error err, returned; -ENOMEM, which no setter details itself,
+ * fills the detail with what RETURN_ERROR_IF noted (query_null_arg(),
+ * which every setter of a string calls first, cleared the note).
+ */
+static int setter_end(const struct pgs_query *q, enum pgs_origin origin, int err)
+{
+	const char *why = pgs__noted(err);
+
+	if (err == -ENOMEM)
+		query_detail_arg(q, err, NULL, origin, PGS_OFFSET_NONE, 0, "%s",
+				 why ? why : "out of memory");
+	return err;
+}
+
 PGS_API int pgs_query_set_cull(struct pgs_query *q, const char *keys)
 {
 	struct setter x = { q, keys, 0 };
 
-	RETURN_ERROR_IF(!q, -EINVAL);
+	RETURN_ERROR_IF(!q, -EINVAL, "expected a query, not NULL");
 	FORWARD_IF_ERROR(query_null_arg(q, keys, PGS_ORIGIN_CULL));
 	FORWARD_IF_ERROR(each_item(keys, add_cull, &x));
 	q->s.cull = x.cull;
@@ -170,13 +186,13 @@ PGS_API int pgs_query_add_sort(struct pgs_query *q, const char *keys)
 	size_t before;
 	int err;
 
-	RETURN_ERROR_IF(!q, -EINVAL);
+	RETURN_ERROR_IF(!q, -EINVAL, "expected a query, not NULL");
 	FORWARD_IF_ERROR(query_null_arg(q, keys, PGS_ORIGIN_SORT));
 	before = q->s.nsort;
 	err = each_item(keys, add_sort, &x);
 	if (err)
 		q->s.nsort = before;	/* all or nothing */
-	return err;
+	return setter_end(q, PGS_ORIGIN_SORT, err);
 }
 
 PGS_API void pgs_query_clear_sort(struct pgs_query *q)
@@ -235,15 +251,14 @@ static int select_nums(const struct pgs_query *q, enum key_id key, int32_t **v, 
 
 	if (!err)
 		err = each_item(list, add_num, &l);
-
 	if (err)
 		*n = before;
-	return err;
+	return setter_end(q, PGS_ORIGIN_SELECT, err);
 }
 
 PGS_API int pgs_query_select_pid(struct pgs_query *q, const char *list)
 {
-	RETURN_ERROR_IF(!q, -EINVAL);
+	RETURN_ERROR_IF(!q, -EINVAL, "expected a query, not NULL");
 	FORWARD_IF_ERROR(select_nums(q, K_PID, &q->pids, &q->npids, &q->pids_cap, list));
 	q->s.sel_pid = true;
 	return 0;
@@ -251,7 +266,7 @@ PGS_API int pgs_query_select_pid(struct pgs_query *q, const char *list)
 
 PGS_API int pgs_query_select_tgid(struct pgs_query *q, const char *list)
 {
-	RETURN_ERROR_IF(!q, -EINVAL);
+	RETURN_ERROR_IF(!q, -EINVAL, "expected a query, not NULL");
 	FORWARD_IF_ERROR(select_nums(q, K_TGID, &q->tgids, &q->ntgids, &q->tgids_cap, list));
 	q->s.sel_tgid = true;
 	return 0;
@@ -270,7 +285,7 @@ static int add_str(void *arg, const char *s, size_t n)
 
 	FORWARD_IF_ERROR(pgs__grow(l->al, (void **)l->v, l->cap, *l->n + 1, sizeof(**l->v)));
 	copy = pgs__strndup(l->al, s, n);
-	RETURN_ERROR_IF(!copy, -ENOMEM);
+	RETURN_ERROR_IF(!copy, -ENOMEM, "out of memory for a name of %zu bytes", n);
 	(*l->v)[(*l->n)++] = copy;
 	return 0;
 }
@@ -281,12 +296,12 @@ static int select_strs(const struct pgs_query *q, char ***v, size_t *n, size_t *
 	struct strlist l = { q->al, v, n, cap };
 
 	FORWARD_IF_ERROR(query_null_arg(q, list, PGS_ORIGIN_SELECT));
-	return each_item(list, add_str, &l);
+	return setter_end(q, PGS_ORIGIN_SELECT, each_item(list, add_str, &l));
 }
 
 PGS_API int pgs_query_select_name(struct pgs_query *q, const char *list)
 {
-	RETURN_ERROR_IF(!q, -EINVAL);
+	RETURN_ERROR_IF(!q, -EINVAL, "expected a query, not NULL");
 	FORWARD_IF_ERROR(select_strs(q, &q->names, &q->nnames, &q->names_cap, list));
 	q->s.sel_name = true;
 	return 0;
@@ -294,7 +309,7 @@ PGS_API int pgs_query_select_name(struct pgs_query *q, const char *list)
 
 PGS_API int pgs_query_select_module(struct pgs_query *q, const char *list)
 {
-	RETURN_ERROR_IF(!q, -EINVAL);
+	RETURN_ERROR_IF(!q, -EINVAL, "expected a query, not NULL");
 	FORWARD_IF_ERROR(select_strs(q, &q->modules, &q->nmodules, &q->modules_cap, list));
 	q->s.sel_module = true;
 	return 0;
@@ -343,13 +358,13 @@ PGS_API int pgs_query_select_node(struct pgs_query *q, const char *nodelist)
 	size_t before;
 	int err;
 
-	RETURN_ERROR_IF(!q, -EINVAL);
+	RETURN_ERROR_IF(!q, -EINVAL, "expected a query, not NULL");
 	FORWARD_IF_ERROR(query_null_arg(q, nodelist, PGS_ORIGIN_SELECT));
 	before = q->nnodes;
 	err = each_item(nodelist, add_nodes, &x);
 	if (err) {
 		q->nnodes = before;
-		return err;
+		return setter_end(q, PGS_ORIGIN_SELECT, err);
 	}
 	q->s.sel_node = true;
 	return 0;
@@ -363,7 +378,7 @@ PGS_API void pgs_query_set_strip_offsets(struct pgs_query *q, int on)
 
 PGS_API int pgs_query_set_page_size(struct pgs_query *q, uint64_t bytes)
 {
-	RETURN_ERROR_IF(!q, -EINVAL);
+	RETURN_ERROR_IF(!q, -EINVAL, "expected a query, not NULL");
 	if (!bytes) {
 		query_detail_arg(q, -EINVAL, key_by_id(K_BYTES), PGS_ORIGIN_NONE, PGS_OFFSET_NONE, 0,
 				 "needs a page size of at least 1 byte, not 0");
@@ -393,7 +408,8 @@ PGS_API int pgs_query_set_callsite_skip(struct pgs_query *q, const char *pattern
 	size_t off = 0;
 	int code = 0, err;
 
-	RETURN_ERROR_IF(!q, -EINVAL);
+	RETURN_ERROR_IF(!q, -EINVAL, "expected a query, not NULL");
+	pgs__note_clear();
 	if (pattern) {
 		/* Compile it once now, so that a bad pattern fails here. */
 		err = key_callsites(&kc, q->al, pattern, &off, &code);
@@ -406,10 +422,12 @@ PGS_API int pgs_query_set_callsite_skip(struct pgs_query *q, const char *pattern
 					 "skip pattern: expected a PCRE2 pattern that compiles: "
 					 "%s at byte %zu", (const char *)why, off);
 		}
-		FORWARD_IF_ERROR(err);
+		if (err)
+			return setter_end(q, PGS_ORIGIN_NONE, err);
 		pgs__free(q->al, kc.cs_own);
 		copy = pgs__strdup(q->al, pattern);
-		RETURN_ERROR_IF(!copy, -ENOMEM);
+		if (!copy)
+			return setter_end(q, PGS_ORIGIN_NONE, -ENOMEM);
 	}
 	pgs__free(q->al, q->cs_skip);
 	q->cs_skip = copy;
@@ -423,7 +441,7 @@ PGS_API int pgs_query_add_filter(struct pgs_query *q, const char *expr,
 	struct filter *f = NULL;
 	int ret;
 
-	RETURN_ERROR_IF(!q, -EINVAL);
+	RETURN_ERROR_IF(!q, -EINVAL, "expected a query, not NULL");
 	FORWARD_IF_ERROR(query_null_arg(q, expr, PGS_ORIGIN_FILTER));
 	ret = filter_parse(expr, q->al, &f, &fe);
 	if (ret == PGS_E_FILTER)
@@ -437,12 +455,13 @@ PGS_API int pgs_query_add_filter(struct pgs_query *q, const char *expr,
 		snprintf(v.message, sizeof(v.message), "%s", fe.msg);
 		memcpy(err, &v, sz);
 	}
-	FORWARD_IF_ERROR(ret);
+	if (ret)
+		return setter_end(q, PGS_ORIGIN_FILTER, ret);
 	ret = pgs__grow(q->al, (void **)&q->filters, &q->filters_cap, q->nfilters + 1,
 			sizeof(*q->filters));
 	if (ret) {
 		filter_free(f);
-		return ret;
+		return setter_end(q, PGS_ORIGIN_FILTER, ret);
 	}
 	q->filters[q->nfilters++] = f;
 	return 0;
@@ -522,6 +541,7 @@ void query_detail_arg(const struct pgs_query *q, int code, const struct key_def 
 
 int query_null_arg(const struct pgs_query *q, const void *arg, enum pgs_origin origin)
 {
+	pgs__note_clear();
 	if (arg)
 		return 0;
 	query_detail_arg(q, -EINVAL, NULL, origin, PGS_OFFSET_NONE, 0,

@@ -78,11 +78,12 @@ static int query_run(const struct pgs_query *q, const struct pgs_table *t,
 	size_t i;
 	int err = 0;
 
-	RETURN_ERROR_IF(!q || !t || !out, -EINVAL);
+	RETURN_ERROR_IF(!q || !t || !out, -EINVAL,
+			"expected a query, a table and a place for the result, not NULL");
 	FORWARD_IF_ERROR(query_check_fields(q, t));
 	FORWARD_IF_ERROR(query_check_bytes(q, t));
 	r = pgs__calloc(t->al, 1, sizeof(*r));
-	RETURN_ERROR_IF(!r, -ENOMEM);
+	RETURN_ERROR_IF(!r, -ENOMEM, "out of memory for a result");
 	r->al = pgs__keep(&r->alloc, t->al);
 	r->t = t;
 	r->s = q->s;
@@ -147,15 +148,22 @@ static int query_run(const struct pgs_query *q, const struct pgs_table *t,
 PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
 			  struct pgs_result **out)
 {
-	int err = query_run(q, t, out);
+	const char *why;
+	int err;
 
-	/* The checks fill the detail of their own errors; these are the others. */
+	pgs__note_clear();
+	err = query_run(q, t, out);
+	/*
+	 * The checks fill the detail of their own errors; the others take
+	 * what RETURN_ERROR_IF noted on this thread, if anything.
+	 */
+	why = pgs__noted(err);
 	if (q && err == -ENOMEM)
-		query_detail(q, err, t, 0, NULL, PGS_ORIGIN_NONE,
-			     "out of memory while running the query");
+		query_detail(q, err, t, 0, NULL, PGS_ORIGIN_NONE, "%s",
+			     why ? why : "out of memory while running the query");
 	else if (q && err == -EINVAL)
-		query_detail(q, err, NULL, 0, NULL, PGS_ORIGIN_NONE,
-			     "expected a table and a place for the result, not NULL");
+		query_detail(q, err, NULL, 0, NULL, PGS_ORIGIN_NONE, "%s",
+			     why ? why : "expected a table and a place for the result, not NULL");
 	return err;
 }
 

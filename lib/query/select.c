@@ -161,7 +161,8 @@ int select_rows(const struct pgs_result *r, const struct pgs_query *q, uint8_t *
 	if (!q->nfilters)
 		return 0;
 	sel = pgs__malloc(r->al, t->rows);
-	RETURN_ERROR_IF(!sel, -ENOMEM);
+	RETURN_ERROR_IF(!sel, -ENOMEM, "out of memory for the filters' answer on %zu rows",
+			t->rows);
 	for (k = 0; k < q->nfilters; k++)
 		filter_forget(q->filters[k]);	/* ids are this table's */
 	for (i = 0; i < t->rows; i++) {

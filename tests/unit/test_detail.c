@@ -4,6 +4,7 @@
  * where in it (offset, length: counted here from the argument itself),
  * which key, how it was given and what was expected; runs and diffs say
  * which input and set no offset. A call that succeeds leaves it alone.
+ * RETURN_ERROR_IF's message reaches the detail through the thread's note.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -16,7 +17,7 @@
 #include <cmocka.h>
 
 #include "testutil.h"
-#include <pgsort/pgsort.h>
+#include "../../lib/common.h"
 
 static const char *fixtures;
 
@@ -216,7 +217,9 @@ static void test_detail_run(void **state)
 	/* NULL arguments. */
 	assert_int_equal(pgs_query_run(q, NULL, &r), -EINVAL);
 	assert_int_equal(e.code, -EINVAL);
-	assert_non_null(strstr(e.message, "expected a table"));
+	/* RETURN_ERROR_IF's own message, through the note. */
+	assert_string_equal(e.message,
+			    "expected a query, a table and a place for the result, not NULL");
 
 	/* Diff: which input; where in pgs_diff_opts.sort. */
 	assert_int_equal(pgs_query_set_page_size(q, 4096), 0);
@@ -268,6 +271,54 @@ static void test_detail_old_size(void **state)
 	pgs_query_free(q);
 }
 
+static int with_message(int x)
+{
+	RETURN_ERROR_IF(x == 1, -EDOM);
+	RETURN_ERROR_IF(x == 2, -ERANGE, "x is %d, expected %s", x, "0");
+	return 0;
+}
+
+/* The macro with and without a message; the note is per thread, per error. */
+static void test_return_error_if(void **state)
+{
+	(void)state;
+	pgs__note_clear();
+	assert_int_equal(with_message(0), 0);
+	assert_int_equal(with_message(1), -EDOM);
+	assert_null(pgs__noted(-EDOM));		/* no message: nothing noted */
+	assert_int_equal(with_message(2), -ERANGE);
+	assert_string_equal(pgs__noted(-ERANGE), "x is 2, expected 0");
+	assert_null(pgs__noted(-EDOM));		/* the note is for -ERANGE */
+	pgs__note_clear();
+	assert_null(pgs__noted(-ERANGE));
+}
+
+/* -ENOMEM in a setter: the detail has the message of the check that failed. */
+static void test_detail_nomem(void **state)
+{
+	struct failing fa = { 0, 0 };
+	struct pgs_allocator al = { f_malloc, f_realloc, f_free, &fa };
+	struct pgs_query_opts o = PGS_INIT(pgs_query_opts);
+	struct pgs_error_detail e = PGS_INIT(pgs_error_detail);
+	struct pgs_query *q = NULL;
+
+	(void)state;
+	o.allocator = &al;
+	assert_int_equal(pgs_query_create_opts(&q, &o), 0);
+	pgs_query_set_error_detail(q, &e);
+	fa.fail_at = fa.calls + 1;	/* the sort keys' array */
+	assert_int_equal(pgs_query_add_sort(q, "-pages"), -ENOMEM);
+	expect(&e, -ENOMEM, PGS_ORIGIN_SORT, NULL, PGS_OFFSET_NONE, 0,
+	       "out of memory growing an array to");
+	fa.fail_at = fa.calls + 2;	/* the copy of a name */
+	assert_int_equal(pgs_query_select_name(q, "a,b"), -ENOMEM);
+	expect(&e, -ENOMEM, PGS_ORIGIN_SELECT, NULL, PGS_OFFSET_NONE, 0,
+	       "out of memory for a name of 1 bytes");
+	fa.fail_at = 0;
+	assert_int_equal(pgs_query_add_sort(q, "-pages"), 0);
+	pgs_query_free(q);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -276,6 +327,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_detail_filter),
 		cmocka_unit_test(test_detail_run),
 		cmocka_unit_test(test_detail_old_size),
+		cmocka_unit_test(test_return_error_if),
+		cmocka_unit_test(test_detail_nomem),
 	};
 
 	fixtures = argc > 1 ? argv[1] : "tests/fixtures";
