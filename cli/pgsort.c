@@ -424,7 +424,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 
 	opterr = 0;	/* our messages name the program the same way however it was run */
 	while ((opt = getopt_long(argc, argv, ":" SHORTOPTS, longopts, NULL)) != -1) {
-		const char *what = NULL, *name = NULL, *more = "";
+		const char *name = NULL, *more = "";
 
 		/* Filled by the setter that refuses its argument (code: its error). */
 		c->detail = PGS_INIT(pgs_error_detail);
@@ -460,13 +460,11 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			err = pgs_query_select_pid(c->q, optarg);
 			c->selecting |= SEL_PID;
 			name = "--pid";
-			what = "--pid takes a comma-separated list of numbers";
 			break;
 		case OPT_TGID:
 			err = pgs_query_select_tgid(c->q, optarg);
 			c->selecting |= SEL_TGID;
 			name = "--tgid";
-			what = "--tgid takes a comma-separated list of numbers";
 			break;
 		case OPT_NAME:
 			err = pgs_query_select_name(c->q, optarg);
@@ -481,13 +479,11 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			c->cull = optarg;
 			name = "--cull";
 			more = " (see --help-keys)";
-			what = "--cull takes keys that can group, such as stacktrace, pid, name, module, callsite (see --help-keys)";
 			break;
 		case OPT_SORT:
 			err = add_short_sort(c, optarg);
 			name = "--sort";
 			more = " (see --help-keys)";
-			what = "--sort takes [+|-]key[,...] (see --help-keys)";
 			break;
 		case OPT_FORMAT: {
 			int i;
@@ -555,7 +551,6 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			err = pgs_query_select_node(c->q, optarg);
 			c->selecting |= SEL_NODE;
 			name = "--node";
-			what = "--node takes a node list such as 0,2-3";
 			break;
 		case OPT_TOP:
 		case OPT_MIN_PAGES:
@@ -602,7 +597,6 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		case OPT_CS_SKIP:
 			err = pgs_query_set_callsite_skip(c->q, optarg);
 			name = "--callsite-skip";
-			what = "--callsite-skip takes a PCRE2 pattern that compiles";
 			break;
 		case OPT_STACKS:
 			c->stacks = optarg;
@@ -641,10 +635,10 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		if (err) {
-			/* An older library, which fills no detail for setters. */
+			/* Out of memory, or a library older than 0.4 (no detail). */
 			if (err == PGS_E_KEY || err == -EINVAL || err == PGS_E_FILTER)
 				fprintf(stderr, "%s: wrong argument '%s': %s\n", prog, optarg,
-					what ? what : pgs_strerror(err));
+					pgs_strerror(err));
 			else
 				fprintf(stderr, "%s: %s\n", prog, pgs_strerror(err));
 			return EXIT_USAGE;
@@ -1043,10 +1037,6 @@ static int open_input(struct cli *c, const char *path, struct pgs_parse_opts *po
 	return !status && c->stacks ? join_stacks(c, *t, po) : status;
 }
 
-/*
- * Options that need a field the input lacks: which option, which key, what
- * the input is (from the query's error detail). who: "" or "diff: AFTER ".
- */
 /* The option that gave the detail's key: "--cull=pid", "-a (or --sort=alloc_ts)". */
 static void option_of(const struct pgs_error_detail *e, char *opt, size_t optsz)
 {
@@ -1081,6 +1071,10 @@ static void option_of(const struct pgs_error_detail *e, char *opt, size_t optsz)
 	}
 }
 
+/*
+ * Options that need a field the input lacks: which option, which key, what
+ * the input is (from the query's error detail). who: "" or "diff: AFTER ".
+ */
 static void no_field(const struct cli *c, const char *who, const char *name,
 		     const struct pgs_table *t)
 {
