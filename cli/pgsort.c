@@ -339,6 +339,27 @@ static int add_short_sort(struct cli *c, const char *key)
 	return 0;
 }
 
+/*
+ * A setter refused opt's argument arg: the library's detail says where and
+ * what it expected; a caret (and tildes under the item) points there.
+ */
+static void bad_arg(const char *opt, const char *arg, const struct pgs_error_detail *e,
+		    const char *more)
+{
+	size_t i;
+
+	if (e->key)
+		fprintf(stderr, "%s: %s: %s %s%s\n", prog, opt, e->key, e->message, more);
+	else
+		fprintf(stderr, "%s: %s: %s%s\n", prog, opt, e->message, more);
+	if (e->offset == PGS_OFFSET_NONE || e->offset > strlen(arg))
+		return;
+	fprintf(stderr, "  %s\n  %*s^", arg, (int)e->offset, "");
+	for (i = 1; i < e->length; i++)
+		fputc('~', stderr);
+	fputc('\n', stderr);
+}
+
 /* pgsort diff's operands: BEFORE AFTER [OUTPUT]. */
 static int diff_args(struct cli *c, int n, char **args)
 {
@@ -411,7 +432,10 @@ static int parse_args(struct cli *c, int argc, char **argv)
 
 	opterr = 0;	/* our messages name the program the same way however it was run */
 	while ((opt = getopt_long(argc, argv, ":" SHORTOPTS, longopts, NULL)) != -1) {
-		const char *what = NULL;
+		const char *name = NULL, *more = "";
+
+		/* Filled by the setter that refuses its argument (code: its error). */
+		c->detail = PGS_INIT(pgs_error_detail);
 
 		switch (opt) {
 		case 'a': case 'm': case 'n': case 'p': case 'P': case 's': case 't': case 'r':
@@ -443,12 +467,12 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		case OPT_PID:
 			err = pgs_query_select_pid(c->q, optarg);
 			c->selecting |= SEL_PID;
-			what = "--pid takes a comma-separated list of numbers";
+			name = "--pid";
 			break;
 		case OPT_TGID:
 			err = pgs_query_select_tgid(c->q, optarg);
 			c->selecting |= SEL_TGID;
-			what = "--tgid takes a comma-separated list of numbers";
+			name = "--tgid";
 			break;
 		case OPT_NAME:
 			err = pgs_query_select_name(c->q, optarg);
@@ -461,11 +485,13 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		case OPT_CULL:
 			err = pgs_query_set_cull(c->q, optarg);
 			c->cull = optarg;
-			what = "--cull takes keys that can group, such as stacktrace, pid, name, module, callsite (see --help-keys)";
+			name = "--cull";
+			more = " (see --help-keys)";
 			break;
 		case OPT_SORT:
 			err = add_short_sort(c, optarg);
-			what = "--sort takes [+|-]key[,...] (see --help-keys)";
+			name = "--sort";
+			more = " (see --help-keys)";
 			break;
 		case OPT_FORMAT: {
 			int i;
@@ -532,7 +558,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		case OPT_NODE:
 			err = pgs_query_select_node(c->q, optarg);
 			c->selecting |= SEL_NODE;
-			what = "--node takes a node list such as 0,2-3";
+			name = "--node";
 			break;
 		case OPT_TOP:
 		case OPT_MIN_PAGES:
@@ -567,25 +593,18 @@ static int parse_args(struct cli *c, int argc, char **argv)
 				err = pgs_query_set_page_size(c->q, v);
 			break;
 		}
-		case OPT_FILTER: {
-			struct pgs_filter_error fe = { .sz = sizeof(fe) };
-
-			err = pgs_query_add_filter(c->q, optarg, &fe);
+		case OPT_FILTER:
+			/* The detail: the message, a caret under where it went wrong. */
+			err = pgs_query_add_filter(c->q, optarg, NULL);
 			c->selecting |= SEL_FILTER;
-			if (err == PGS_E_FILTER) {
-				/* The expression, and a caret under where it went wrong. */
-				fprintf(stderr, "%s: --filter: %s\n  %s\n  %*s^\n", prog, fe.message,
-					optarg, (int)fe.offset, "");
-				return EXIT_USAGE;
-			}
+			name = "--filter";
 			break;
-		}
 		case OPT_STRIP:
 			pgs_query_set_strip_offsets(c->q, 1);
 			break;
 		case OPT_CS_SKIP:
 			err = pgs_query_set_callsite_skip(c->q, optarg);
-			what = "--callsite-skip takes a PCRE2 pattern that compiles";
+			name = "--callsite-skip";
 			break;
 		case OPT_STACKS:
 			c->stacks = optarg;
@@ -619,10 +638,15 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			fprintf(stderr, "Try '%s --help'.\n", prog);
 			return EXIT_USAGE;
 		}
+		if (err && name && c->detail.code == err && err != -ENOMEM) {
+			bad_arg(name, optarg, &c->detail, more);
+			return EXIT_USAGE;
+		}
 		if (err) {
+			/* Out of memory, or a library older than 0.4 (no detail). */
 			if (err == PGS_E_KEY || err == -EINVAL || err == PGS_E_FILTER)
 				fprintf(stderr, "%s: wrong argument '%s': %s\n", prog, optarg,
-					what ? what : pgs_strerror(err));
+					pgs_strerror(err));
 			else
 				fprintf(stderr, "%s: %s\n", prog, pgs_strerror(err));
 			return EXIT_USAGE;
@@ -1021,6 +1045,40 @@ static int open_input(struct cli *c, const char *path, struct pgs_parse_opts *po
 	return !status && c->stacks ? join_stacks(c, *t, po) : status;
 }
 
+/* The option that gave the detail's key: "--cull=pid", "-a (or --sort=alloc_ts)". */
+static void option_of(const struct pgs_error_detail *e, char *opt, size_t optsz)
+{
+	/* Short sort flags, to name the one that may have added the key. */
+	static const char *const flag_of[][2] = {
+		{ "pid", "-p" }, { "tgid", "-P" }, { "name", "-n" }, { "stacktrace", "-s" },
+		{ "alloc_ts", "-a" }, { "free_ts", "-r" }, { "module", "-M" },
+	};
+	size_t i;
+
+	switch (e->origin) {
+	case PGS_ORIGIN_CULL:
+		snprintf(opt, optsz, "--cull=%s", e->key);
+		break;
+	case PGS_ORIGIN_SORT:
+		snprintf(opt, optsz, "--sort=%s", e->key);
+		for (i = 0; i < ARRAY_LEN(flag_of); i++)
+			if (strcmp(e->key, flag_of[i][0]) == 0)
+				snprintf(opt, optsz, "%s (or --sort=%s)", flag_of[i][1], e->key);
+		break;
+	case PGS_ORIGIN_FILTER:
+		snprintf(opt, optsz, "--filter on %s", e->key);
+		break;
+	case PGS_ORIGIN_SELECT:
+		snprintf(opt, optsz, "--%s", e->key);
+		break;
+	case PGS_ORIGIN_UNRELEASED:
+		snprintf(opt, optsz, "-f");
+		break;
+	default:
+		snprintf(opt, optsz, "key %s", e->key);
+	}
+}
+
 /*
  * Options that need a field the input lacks: which option, which key, what
  * the input is (from the query's error detail). who: "" or "diff: AFTER ".
@@ -1028,15 +1086,9 @@ static int open_input(struct cli *c, const char *path, struct pgs_parse_opts *po
 static void no_field(const struct cli *c, const char *who, const char *name,
 		     const struct pgs_table *t)
 {
-	/* Short sort flags, to name the one that may have added the key. */
-	static const char *const flag_of[][2] = {
-		{ "pid", "-p" }, { "tgid", "-P" }, { "name", "-n" }, { "stacktrace", "-s" },
-		{ "alloc_ts", "-a" }, { "free_ts", "-r" },
-	};
 	const struct pgs_error_detail *e = &c->detail;
 	struct pgs_table_info info = PGS_INIT(pgs_table_info);
 	char opt[64];
-	size_t i;
 
 	if (!e->key) {
 		/* Not filled (an older library would not): the generic reason. */
@@ -1045,36 +1097,16 @@ static void no_field(const struct cli *c, const char *who, const char *name,
 			"not have\n", prog, who, name, pgs_kind_name(info.kind), info.era);
 		return;
 	}
-	switch (e->origin) {
-	case PGS_ORIGIN_CULL:
-		snprintf(opt, sizeof(opt), "--cull=%s", e->key);
-		break;
-	case PGS_ORIGIN_SORT:
-		snprintf(opt, sizeof(opt), "--sort=%s", e->key);
-		for (i = 0; i < ARRAY_LEN(flag_of); i++)
-			if (strcmp(e->key, flag_of[i][0]) == 0)
-				snprintf(opt, sizeof(opt), "%s (or --sort=%s)", flag_of[i][1], e->key);
-		break;
-	case PGS_ORIGIN_FILTER:
-		snprintf(opt, sizeof(opt), "--filter on %s", e->key);
-		break;
-	case PGS_ORIGIN_SELECT:
-		snprintf(opt, sizeof(opt), "--%s", e->key);
-		break;
-	case PGS_ORIGIN_UNRELEASED:
-		snprintf(opt, sizeof(opt), "-f");
-		break;
-	default:
-		snprintf(opt, sizeof(opt), "key %s", e->key);
-	}
+	option_of(e, opt, sizeof(opt));
 	fprintf(stderr, "%s: %s%s: %s %s\n", prog, who, name, opt, e->message);
 }
 
-/* pgs_query_run()'s -EOVERFLOW. */
-static void too_many_bytes(const char *name)
+/* pgs_query_run()'s -EOVERFLOW: the detail says why. */
+static void too_many_bytes(const struct cli *c, const char *name)
 {
-	fprintf(stderr, "%s: %s: its pages times the page size exceed 2^64 bytes: the bytes "
-		"of its groups cannot be told (a smaller --page-size?)\n", prog, name);
+	fprintf(stderr, "%s: %s: %s (a smaller --page-size?)\n", prog, name,
+		c->detail.code == -EOVERFLOW ? c->detail.message :
+		"its pages times the page size exceed 2^64 bytes");
 }
 
 /* --strict: exit 2 when the input (or --stacks FILE) was not all understood. */
@@ -1100,33 +1132,6 @@ static int check_strict(const struct cli *c, const char *name, const struct pgs_
 		return EXIT_INPUT;
 	}
 	return 0;
-}
-
-/* The first key of the comma-separated list that depends on the boot, or NULL. */
-static const char *boot_key(const char *list, char *buf, size_t bufsz)
-{
-	const char *p = list;
-	struct pgs_key_info k = PGS_INIT(pgs_key_info);
-	size_t i, n;
-
-	while (p && *p) {
-		const char *comma = strchr(p, ',');
-
-		p += *p == '-' || *p == '+';
-		n = comma ? (size_t)(comma - p) : strlen(p);
-		for (i = 0; pgs_key_info(i, &k) == 0; i++) {
-			if (!(k.use & PGS_KEY_BOOT) || n >= bufsz)
-				continue;
-			if ((strlen(k.short_name) == n && strncmp(k.short_name, p, n) == 0) ||
-			    (strlen(k.long_name) == n && strncmp(k.long_name, p, n) == 0)) {
-				memcpy(buf, p, n);
-				buf[n] = '\0';
-				return buf;
-			}
-		}
-		p = comma ? comma + 1 : NULL;
-	}
-	return NULL;
 }
 
 /*
@@ -1162,23 +1167,16 @@ static void say_empty(const struct cli *c, const char *who, const char *name,
 	}
 }
 
-/*
- * pgsort diff compares groups of one kind of input: blocks of a dump
- * against stack records would print growths that count nothing.
- */
-static int same_kinds(char *const name[2], struct pgs_table *const t[2])
+/* Whether the key named name means something only within one boot. */
+static bool key_is_boot(const char *name)
 {
-	struct pgs_table_info a = PGS_INIT(pgs_table_info), b = PGS_INIT(pgs_table_info);
+	struct pgs_key_info k = PGS_INIT(pgs_key_info);
+	size_t i;
 
-	pgs_table_info(t[0], &a);
-	pgs_table_info(t[1], &b);
-	if (a.kind == b.kind)
-		return 0;
-	fprintf(stderr, "%s: diff: BEFORE %s is %s input and AFTER %s is %s input: a diff "
-		"compares two inputs of one kind (a page_owner dump counts blocks, "
-		"page_owner_stacks files count stacks)\n", prog, name[0], pgs_kind_name(a.kind),
-		name[1], pgs_kind_name(b.kind));
-	return EXIT_USAGE;
+	for (i = 0; pgs_key_info(i, &k) == 0; i++)
+		if (strcmp(k.long_name, name) == 0)
+			return k.use & PGS_KEY_BOOT;
+	return false;
 }
 
 /* pgsort diff BEFORE AFTER: the query on both, then the diff's report. */
@@ -1201,26 +1199,25 @@ static int run_diff(struct cli *c, struct pgs_parse_opts *po)
 	}
 	if (status)
 		goto out;
-	status = same_kinds(name, t);
-	if (status)
-		goto out;
 	o.flags = c->same_boot ? PGS_DIFF_SAME_BOOT : 0;
 	o.sort = c->sort;
 	err = pgs_diff_run(c->q, t[0], t[1], &o, &d);
-	if (err == PGS_E_KEY) {
-		char buf[32];
-		const char *key = boot_key(c->cull, buf, sizeof(buf));
+	if (err == PGS_E_KEY && c->detail.offset != PGS_OFFSET_NONE && c->sort) {
+		/* A diff sort key it does not know: where in --sort (all -X flags too). */
+		bad_arg("diff: --sort", c->sort, &c->detail, " (see --help-keys)");
+		status = EXIT_USAGE;
+	} else if (err == PGS_E_KEY && c->detail.key) {
+		/* The detail names the key, how it was given and why. */
+		char opt[64];
 
-		if (!key)
-			key = boot_key(c->sort, buf, sizeof(buf));
-		if (key)
-			fprintf(stderr, "%s: diff: key '%s' means something only within one boot "
-				"(handle, pfn, alloc_ts, free_ts); if BEFORE and AFTER come from "
-				"the same boot, add --same-boot\n", prog, key);
-		else
-			fprintf(stderr, "%s: diff: wrong argument '%s': --sort takes [+|-]key[,...] of "
-				"--help-keys but txt, or pages_before, pages_after, pages_delta, "
-				"times_before, times_after, times_delta\n", prog, c->sort);
+		option_of(&c->detail, opt, sizeof(opt));
+		fprintf(stderr, "%s: diff: %s: %s %s%s\n", prog, opt, c->detail.key,
+			c->detail.message, key_is_boot(c->detail.key) ? " (--same-boot)" : "");
+		status = EXIT_USAGE;
+	} else if (err == -EINVAL && c->detail.code == -EINVAL) {
+		/* Inputs of two kinds: the detail names both. */
+		fprintf(stderr, "%s: diff: BEFORE %s, AFTER %s: %s\n", prog, name[0], name[1],
+			c->detail.message);
 		status = EXIT_USAGE;
 	} else if (err == PGS_E_NOFIELD) {
 		/* Which of the two lacks it: the error detail tells. */
@@ -1228,7 +1225,7 @@ static int run_diff(struct cli *c, struct pgs_parse_opts *po)
 		no_field(c, k ? "diff: AFTER " : "diff: BEFORE ", name[k], t[k]);
 		status = EXIT_USAGE;
 	} else if (err == -EOVERFLOW) {
-		too_many_bytes(name[c->detail.input == 1 ? 0 : 1]);
+		too_many_bytes(c, name[c->detail.input == 1 ? 0 : 1]);
 		status = EXIT_INPUT;
 	} else if (err) {
 		fprintf(stderr, "%s: %s\n", prog, pgs_strerror(err));
@@ -1315,7 +1312,7 @@ int main(int argc, char **argv)
 		if (err == PGS_E_NOFIELD)
 			no_field(&c, "", po.name, t);
 		else if (err == -EOVERFLOW)
-			too_many_bytes(po.name);
+			too_many_bytes(&c, po.name);
 		else
 			fprintf(stderr, "%s: %s\n", prog, pgs_strerror(err));
 		status = err == PGS_E_NOFIELD ? EXIT_USAGE : err == -EOVERFLOW ? EXIT_INPUT :

@@ -74,6 +74,34 @@ int buf_put(const struct pgs_allocator *al, struct buf *b, const void *s, size_t
 	return 0;
 }
 
+/* What RETURN_ERROR_IF noted last on this thread (see common.h). */
+static _Thread_local struct {
+	int code;		/* 0: nothing noted */
+	const char *func;
+	char msg[224];
+} note;
+
+void pgs__note_error(int err, const char *func, const char *fmt, ...)
+{
+	va_list ap;
+
+	note.code = err;
+	note.func = func;
+	va_start(ap, fmt);
+	vsnprintf(note.msg, sizeof(note.msg), fmt, ap);
+	va_end(ap);
+}
+
+void pgs__note_clear(void)
+{
+	note.code = 0;
+}
+
+const char *pgs__noted(int err)
+{
+	return note.code && note.code == err ? note.msg : NULL;
+}
+
 int pgs__grow(const struct pgs_allocator *a, void **arr, size_t *cap,
 	      size_t need, size_t size)
 {
@@ -83,11 +111,12 @@ int pgs__grow(const struct pgs_allocator *a, void **arr, size_t *cap,
 	if (need <= *cap)
 		return 0;
 	while (ncap < need) {
-		RETURN_ERROR_IF(ncap > SIZE_MAX / 2 / size, -ENOMEM);
+		RETURN_ERROR_IF(ncap > SIZE_MAX / 2 / size, -ENOMEM,
+				"%zu elements of %zu bytes do not fit in memory", need, size);
 		ncap *= 2;
 	}
 	p = pgs__realloc(a, *arr, ncap * size);
-	RETURN_ERROR_IF(!p, -ENOMEM);
+	RETURN_ERROR_IF(!p, -ENOMEM, "out of memory growing an array to %zu bytes", ncap * size);
 	*arr = p;
 	*cap = ncap;
 	return 0;

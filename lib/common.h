@@ -21,12 +21,46 @@
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
-/* Return err from the current function when cond holds. */
-#define RETURN_ERROR_IF(cond, err) \
-	do { if (unlikely(cond)) return (err); } while (0)
+/*
+ * Return err from the current function when cond holds. As zstd's, it may
+ * take a message, a printf format (a string literal) and its arguments,
+ * checked by the compiler:
+ *
+ *	RETURN_ERROR_IF(!slots, -ENOMEM, "%zu hash slots", want);
+ *
+ * The message goes to the calling thread's error note (pgs__note_error()),
+ * not to any output: the library never prints. A stage whose object has an
+ * error detail copies the note into it when the error reaches its public
+ * call (lib/query: pgs_query_run(), pgs_diff_run() and the query setters,
+ * for the errors they have no more specific detail for, such as -ENOMEM);
+ * elsewhere it is a debug trace, kept until the next message, for a
+ * debugger or a later stage to read (pgs__noted()). Without a message the
+ * macro costs what it did before: nothing is noted. err is evaluated once
+ * either way; with a message it must be an int.
+ */
+#define RETURN_ERROR_IF(cond, err, ...) \
+	do { \
+		if (unlikely(cond)) { \
+			__VA_OPT__(int note_err_ = (err); \
+				   pgs__note_error(note_err_, __func__, __VA_ARGS__); \
+				   return note_err_;) \
+			return (err); \
+		} \
+	} while (0)
 /* Evaluate a call returning int; return its value when negative. */
 #define FORWARD_IF_ERROR(expr) \
 	do { int fwd_err_ = (expr); if (unlikely(fwd_err_ < 0)) return fwd_err_; } while (0)
+
+/*
+ * The calling thread's error note: err, the function and the message of
+ * the last RETURN_ERROR_IF that had one. pgs__note_clear() forgets it (a
+ * public call does, on entry, when it reads the note on failure);
+ * pgs__noted(err) is the message noted for err since, or NULL.
+ */
+void pgs__note_error(int err, const char *func, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void pgs__note_clear(void);
+const char *pgs__noted(int err);
 
 /* Allocation: every object keeps the allocator it was created with. */
 void *pgs__malloc(const struct pgs_allocator *a, size_t n);

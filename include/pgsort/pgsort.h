@@ -792,8 +792,10 @@ PGS_API uint64_t pgs_result_pages(const struct pgs_result *r);
 /* Error detail                                                              */
 
 /*
- * Why a query or a diff refused to run, beyond its error code: which key,
- * given how, lacks which field in which input. (Since libpgsort 0.3.)
+ * Why a query setter refused its argument, or a query or a diff refused to
+ * run, beyond the error code: where in the argument, which key, given how,
+ * lacks which field in which input, and what was expected. (Since
+ * libpgsort 0.3; the setters, offset and length since 0.4.)
  *
  *	struct pgs_error_detail e = PGS_INIT(pgs_error_detail);
  *
@@ -808,7 +810,7 @@ enum pgs_origin {
 	PGS_ORIGIN_CULL,	/* pgs_query_set_cull(), or a diff's default stacktrace */
 	PGS_ORIGIN_SORT,	/* pgs_query_add_sort(), pgs_diff_opts.sort */
 	PGS_ORIGIN_FILTER,	/* pgs_query_add_filter() */
-	PGS_ORIGIN_SELECT,	/* pgs_query_select_pid/tgid/name/node(): key pid, tgid, name, node */
+	PGS_ORIGIN_SELECT,	/* pgs_query_select_pid/tgid/name/module/node() */
 	PGS_ORIGIN_UNRELEASED,	/* pgs_query_select_unreleased(): key free_ts */
 };
 
@@ -826,22 +828,51 @@ struct pgs_error_detail {
 	 * One line, no trailing newline, to follow the key's name: "needs the
 	 * free_ts of each block, which only dumps of kernels 5.14-6.6 have;
 	 * this page_owner dump is of era H". Not about a key: a whole sentence.
+	 * It says what was expected.
 	 */
 	char message[224];
+	/* Fields below: 0.4. */
+	/*
+	 * Where in the failing setter's string argument (the key list, the
+	 * selection list, the filter expression, the callsite pattern;
+	 * pgs_diff_opts.sort for pgs_diff_run()) the fault is: a byte offset,
+	 * and the length of the item at fault there (0: the fault is at that
+	 * byte, not an item). PGS_OFFSET_NONE when the fault is in no string
+	 * argument (a run's missing field: see key and origin).
+	 */
+	size_t offset;
+	size_t length;
 };
 
+#define PGS_OFFSET_NONE ((size_t)-1)	/* pgs_error_detail.offset: in no argument */
+
 /*
- * Have q's runs fill *detail when they fail (detail NULL: stop). The
- * pointer is kept: detail must outlive q's use, and a query with a detail
- * must not be run by two threads at once. Filled on failure only (the
- * strings are static storage):
+ * Have q's setters and runs fill *detail when they fail (detail NULL:
+ * stop). The pointer is kept: detail must outlive q's use, and a query
+ * with a detail must not be run by two threads at once. Filled on failure
+ * only, code always, message always (the strings are static storage):
+ *  - pgs_query_set_cull(), pgs_query_add_sort(): PGS_E_KEY with origin
+ *    CULL or SORT, offset and length of the item at fault, key when it is
+ *    a key that cannot group (sort), NULL for an unknown or empty one
+ *    (the message quotes it) (0.4);
+ *  - pgs_query_select_pid(), _tgid(), _node(): -EINVAL, origin SELECT,
+ *    key pid, tgid or node, offset and length of the item (0.4);
+ *  - pgs_query_add_filter(): PGS_E_FILTER, origin FILTER, offset and the
+ *    message as in pgs_filter_error (0.4);
+ *  - pgs_query_set_callsite_skip(): PGS_E_FILTER, key callsite, offset in
+ *    the pattern and PCRE2's reason; pgs_query_set_page_size(0): -EINVAL,
+ *    key bytes (0.4);
+ *  - any setter given a NULL string: -EINVAL, its origin (0.4);
  *  - pgs_query_run(): PGS_E_NOFIELD (key, origin, field, kind, era; the
  *    first key at fault in the order cull, sort, unreleased, filters,
- *    selections); -EOVERFLOW (kind, era, the message);
+ *    selections); -EOVERFLOW (kind, era, the message); -ENOMEM (0.4);
  *  - pgs_diff_run(): the same with input 1 or 2; PGS_E_KEY (a
- *    boot-dependent key: key and origin; an unknown diff sort key: the
- *    message names it); -EINVAL for tables of different kinds (kind is
- *    after's, the message names both).
+ *    boot-dependent key: key and origin; an unknown diff sort key: origin
+ *    SORT, the message names it, offset and length in pgs_diff_opts.sort
+ *    (0.4)); -EINVAL for tables of different kinds (kind is after's, the
+ *    message names both); -ENOMEM (0.4).
+ * offset is PGS_OFFSET_NONE when the fault is in no string argument.
+ * Before 0.4 the setters left the detail alone: check pgs_version_number().
  */
 PGS_API void pgs_query_set_error_detail(struct pgs_query *q, struct pgs_error_detail *detail);
 

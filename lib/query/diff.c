@@ -62,6 +62,7 @@ static int add_dsort(struct pgs_diff *d, size_t *cap, int id, int sign)
 struct sort_list {
 	struct pgs_diff *d;
 	const struct pgs_query *q;
+	const char *list;	/* the whole argument, for offsets */
 	size_t cap;
 };
 
@@ -71,8 +72,10 @@ static int add_dsort_item(void *arg, const char *s, size_t n)
 	int sign = sort_sign(&s, &n), id = dkey_lookup(s, n);
 
 	if (id < 0) {
-		query_detail(x->q, PGS_E_KEY, NULL, 0, NULL, PGS_ORIGIN_SORT,
-			     "'%.*s' is not a diff sort key", (int)(n < 64 ? n : 64), s);
+		query_detail_arg(x->q, PGS_E_KEY, NULL, PGS_ORIGIN_SORT, (size_t)(s - x->list), n,
+				 "'%.*s' is not a diff sort key: expected [+|-] and a key that "
+				 "can sort but txt, or pages_before, pages_after, pages_delta, "
+				 "times_before, times_after, times_delta", (int)(n < 64 ? n : 64), s);
 		return PGS_E_KEY;
 	}
 	return add_dsort(x->d, &x->cap, id, sign);
@@ -81,7 +84,7 @@ static int add_dsort_item(void *arg, const char *s, size_t n)
 /* The diff's sort keys: opts' list, else the query's, else -pages_delta. */
 static int set_sort(struct pgs_diff *d, const struct pgs_query *q, const char *list)
 {
-	struct sort_list x = { d, q, 0 };
+	struct sort_list x = { d, q, list, 0 };
 	size_t i;
 
 	if (list) {
@@ -91,7 +94,13 @@ static int set_sort(struct pgs_diff *d, const struct pgs_query *q, const char *l
 			const struct key_def *k = key_by_id(q->s.sort[i].id);
 			int id = dkey_lookup(k->long_name, strlen(k->long_name));
 
-			RETURN_ERROR_IF(id < 0, PGS_E_KEY);
+			if (id < 0) {
+				query_detail(q, PGS_E_KEY, NULL, 0, k, PGS_ORIGIN_SORT,
+					     "cannot sort a diff (a diff group has no one block "
+					     "text): expected another sort key, or the diff's own "
+					     "in pgs_diff_opts.sort");
+				return PGS_E_KEY;
+			}
 			FORWARD_IF_ERROR(add_dsort(d, &x.cap, id, q->s.sort[i].sign));
 		}
 	}
@@ -150,7 +159,8 @@ static int index_build(struct index *ix, const struct pgs_allocator *al,
 	ix->off = pgs__malloc(al, (n + 1) * sizeof(*ix->off));
 	ix->slots = pgs__calloc(al, ix->mask + 1, sizeof(*ix->slots));
 	ix->hash = pgs__malloc(al, (n + 1) * sizeof(*ix->hash));
-	RETURN_ERROR_IF(!ix->off || !ix->slots || !ix->hash, -ENOMEM);
+	RETURN_ERROR_IF(!ix->off || !ix->slots || !ix->hash, -ENOMEM,
+			"out of memory for the index of %zu groups", n);
 	for (i = 0; i < n; i++) {
 		ix->off[i] = ix->keys.len;
 		FORWARD_IF_ERROR(match_key(al, r, cull, r->g[i].first, &ix->keys));
@@ -350,12 +360,6 @@ static const struct key_def *boot_key(const struct pgs_diff *d, enum pgs_origin 
 	return NULL;
 }
 
-/* Counts of what a row of each kind is, for the message refusing two kinds. */
-static const char *rows_of(enum pgs_kind kind)
-{
-	return kind == PGS_KIND_PAGE_OWNER ? "blocks" : "stacks or handles";
-}
-
 PGS_API int pgs_diff_run(const struct pgs_query *q, const struct pgs_table *before,
 			 const struct pgs_table *after, const struct pgs_diff_opts *opts,
 			 struct pgs_diff **out)
@@ -369,26 +373,37 @@ PGS_API int pgs_diff_run(const struct pgs_query *q, const struct pgs_table *befo
 	size_t i;
 	int err;
 
-	RETURN_ERROR_IF(!q || !before || !after || !out, -EINVAL);
-	FORWARD_IF_ERROR(OPTS_LOAD(&o, opts));
+	RETURN_ERROR_IF(!q, -EINVAL, "expected a query, not NULL");
+	pgs__note_clear();
+	if (!before || !after || !out || OPTS_LOAD(&o, opts) < 0) {
+		query_detail(q, -EINVAL, NULL, 0, NULL, PGS_ORIGIN_NONE,
+			     "expected two tables and a place for the diff, not NULL, and "
+			     "options of a size this library knows");
+		return -EINVAL;
+	}
 	if (before->kind != after->kind) {
 		/* Blocks against stacks would count "+26028 times" that mean nothing. */
 		query_detail(q, -EINVAL, after, 0, NULL, PGS_ORIGIN_NONE,
-			     "before is %s input and after is %s input: their %s and %s "
-			     "do not compare", pgs_kind_name(before->kind),
-			     pgs_kind_name(after->kind), rows_of(before->kind),
-			     rows_of(after->kind));
+			     "before is %s input and after is %s input: expected two inputs "
+			     "of one kind (a page_owner dump counts blocks, the page_owner_stacks "
+			     "files count stacks)", pgs_kind_name(before->kind),
+			     pgs_kind_name(after->kind));
 		return -EINVAL;
 	}
 	d = pgs__calloc(after->al, 1, sizeof(*d));
-	RETURN_ERROR_IF(!d, -ENOMEM);
+	if (!d) {
+		query_detail(q, -ENOMEM, NULL, 0, NULL, PGS_ORIGIN_NONE,
+			     "out of memory while running the diff");
+		return -ENOMEM;
+	}
 	d->al = pgs__keep(&d->alloc, after->al);
 	d->cull = q->s.cull ? q->s.cull : KEY_BIT(K_STACKTRACE);
 	err = set_sort(d, q, o.sort);
 	if (!err && !(o.flags & PGS_DIFF_SAME_BOOT) && (bk = boot_key(d, &origin))) {
 		query_detail(q, PGS_E_KEY, NULL, 0, bk, origin,
 			     "means something only within one boot (handle, pfn, alloc_ts, "
-			     "free_ts): allowed with PGS_DIFF_SAME_BOOT");
+			     "free_ts): expected a key that compares across boots, or both "
+			     "inputs from one boot");
 		err = PGS_E_KEY;
 	}
 	/*
@@ -424,6 +439,10 @@ PGS_API int pgs_diff_run(const struct pgs_query *q, const struct pgs_table *befo
 	if (!err && !(d->order = pgs__malloc(d->al, (d->ngroups + 1) * sizeof(*d->order))))
 		err = -ENOMEM;
 	if (err) {
+		if (err == -ENOMEM)
+			query_detail(q, err, NULL, 0, NULL, PGS_ORIGIN_NONE, "%s",
+				     pgs__noted(err) ? pgs__noted(err) :
+				     "out of memory while running the diff");
 		pgs_diff_free(d);
 		return err;
 	}

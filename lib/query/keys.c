@@ -8,7 +8,7 @@
 /*
  * Every property of every key, one row each (issue 14): names, what it
  * may do (use), its value's type (KT_STACK: a stack key), the column its
- * value depends on (query.c groups by it), the input kinds and table
+ * value depends on (group.c groups by it), the input kinds and table
  * features that have it, how the text report and JSON/ndjson/CSV records
  * print it. key_value() (value.c) extracts the value. test_keytable
  * checks that each row is complete.

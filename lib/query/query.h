@@ -43,7 +43,7 @@ enum key_type {
 };
 
 /*
- * Which column of the table a key's value is a function of: query.c groups
+ * Which column of the table a key's value is a function of: group.c groups
  * by that column's ids when every cull key reads the same one. 0 is "not
  * set", which test_keytable refuses.
  */
@@ -147,10 +147,18 @@ struct query_spec {
 	size_t nsort;
 	bool sel_pid, sel_tgid, sel_name, sel_node, sel_module, unreleased;
 	bool strip;		/* frames without +0xoff/0xsize */
-	uint64_t page_size;	/* 0: 4096 */
+	uint64_t page_size;	/* 0: QUERY_PAGE_SIZE */
 	size_t top;		/* 0: every group */
 	uint64_t min_pages;
 };
+
+/* Bytes per base page when the query sets none. */
+#define QUERY_PAGE_SIZE 4096
+
+static inline uint64_t query_page_size(const struct query_spec *s)
+{
+	return s->page_size ? s->page_size : QUERY_PAGE_SIZE;
+}
 
 struct pgs_query {
 	struct pgs_allocator alloc;
@@ -179,6 +187,15 @@ struct pgs_query {
 void query_detail(const struct pgs_query *q, int code, const struct pgs_table *t, int input,
 		  const struct key_def *key, enum pgs_origin origin, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
+/*
+ * Fill q's error detail (if any) for a setter: the fault is at byte off of
+ * its string argument, len bytes long (PGS_OFFSET_NONE: not in one).
+ */
+void query_detail_arg(const struct pgs_query *q, int code, const struct key_def *key,
+		      enum pgs_origin origin, size_t off, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+/* -EINVAL with the detail filled when a setter's string arg is NULL, else 0. */
+int query_null_arg(const struct pgs_query *q, const void *arg, enum pgs_origin origin);
 /* Set the input (1 before, 2 after) of a detail filled by a run of q. */
 void query_detail_input(const struct pgs_query *q, int input);
 

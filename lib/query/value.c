@@ -50,7 +50,7 @@ static void str(struct kval *v, uint32_t id)
 }
 
 /*
- * query.c groups rows by the one id a cull's keys read (the stack's, the
+ * group.c groups rows by the one id a cull's keys read (the stack's, the
  * header template's, the PFN template's), the col of each key's row in
  * keys.c: a key that starts reading another column, or the row's own
  * fields, must change its col too.
