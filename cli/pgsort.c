@@ -962,6 +962,16 @@ static int read_table(struct cli *c, const char *path, struct pgs_parse_opts *po
 }
 
 /*
+ * What the CLI reads of a table's summary: never its distinct stack and
+ * frame counts, which would split every stack into frames.
+ */
+static void table_info(const struct pgs_table *t, struct pgs_table_info *info)
+{
+	info->flags = PGS_INFO_NO_COUNTS;
+	pgs_table_info(t, info);
+}
+
+/*
  * --stacks FILE: read it with the input's options (diagnostics under its
  * own name) and give t's handles their frames. Kinds are checked here, not
  * left to the library, to say which of the two files is the wrong one.
@@ -974,7 +984,7 @@ static int join_stacks(struct cli *c, struct pgs_table *t, const struct pgs_pars
 	struct pgs_table *map = NULL;
 	int err, status;
 
-	pgs_table_info(t, &ti);
+	table_info(t, &ti);
 	if (ti.kind != PGS_KIND_PAGE_OWNER && ti.kind != PGS_KIND_SHOW_HANDLES) {
 		fprintf(stderr, "%s: --stacks needs INPUT to be a page_owner dump or "
 			"show_handles; %s is %s\n", prog, in->name, pgs_kind_name(ti.kind));
@@ -983,7 +993,7 @@ static int join_stacks(struct cli *c, struct pgs_table *t, const struct pgs_pars
 	status = read_table(c, c->stacks, &po, &map);
 	if (status)
 		return status;
-	pgs_table_info(map, &mi);
+	table_info(map, &mi);
 	if (mi.kind != PGS_KIND_SHOW_STACKS_HANDLES) {
 		fprintf(stderr, "%s: --stacks FILE must be page_owner_stacks/show_stacks_handles; "
 			"%s is %s\n", prog, po.name, pgs_kind_name(mi.kind));
@@ -1032,7 +1042,7 @@ static void no_field(const struct cli *c, const char *who, const char *name,
 
 	if (!e->key) {
 		/* Not filled (an older library would not): the generic reason. */
-		pgs_table_info(t, &info);
+		table_info(t, &info);
 		fprintf(stderr, "%s: %s%s: the options need a field this %s input (era %s) does "
 			"not have\n", prog, who, name, pgs_kind_name(info.kind), info.era);
 		return;
@@ -1074,7 +1084,7 @@ static int check_strict(const struct cli *c, const char *name, const struct pgs_
 {
 	struct pgs_table_info info = PGS_INIT(pgs_table_info);
 
-	pgs_table_info(t, &info);
+	table_info(t, &info);
 	if (c->strict && (info.skipped || info.unknown_lines)) {
 		fprintf(stderr, "%s: %s: --strict: %llu records skipped, %llu lines not understood\n",
 			prog, name, (unsigned long long)info.skipped,
@@ -1137,7 +1147,7 @@ static void say_empty(const struct cli *c, const char *who, const char *name,
 
 	if (c->quiet)
 		return;
-	pgs_table_info(t, &info);
+	table_info(t, &info);
 	if (selected == 0 && c->selecting) {
 		for (i = 0; i < ARRAY_LEN(opts); i++)
 			if (c->selecting & (1u << i))
@@ -1162,8 +1172,8 @@ static int same_kinds(char *const name[2], struct pgs_table *const t[2])
 {
 	struct pgs_table_info a = PGS_INIT(pgs_table_info), b = PGS_INIT(pgs_table_info);
 
-	pgs_table_info(t[0], &a);
-	pgs_table_info(t[1], &b);
+	table_info(t[0], &a);
+	table_info(t[1], &b);
 	if (a.kind == b.kind)
 		return 0;
 	fprintf(stderr, "%s: diff: BEFORE %s is %s input and AFTER %s is %s input: a diff "

@@ -113,12 +113,15 @@ static inline bool same(const struct strpool *p, uint64_t slot, const char *s,
 
 uint32_t strpool_find(const struct strpool *p, const char *s, size_t len)
 {
-	uint64_t h;
+	return len ? strpool_find_h(p, s, len, strpool_hash(s, len)) : 0;
+}
+
+uint32_t strpool_find_h(const struct strpool *p, const char *s, size_t len, uint64_t h)
+{
 	size_t i;
 
 	if (len == 0)
 		return 0;
-	h = strpool_hash(s, len);
 	for (i = home(h, p->mask); p->slots[i]; i = (i + 1) & p->mask)
 		if (same(p, p->slots[i], s, len, h))
 			return (uint32_t)p->slots[i];
@@ -138,8 +141,8 @@ uint32_t strpool_intern_h(struct strpool *p, const char *s, size_t len,
 		if (same(p, p->slots[i], s, len, hash))
 			return (uint32_t)p->slots[i];
 
-	/* New string. Ids are 32-bit; refuse rather than wrap. */
-	if (p->count >= UINT32_MAX || len >= UINT32_MAX)
+	/* New string. Ids are 31-bit (STRPOOL_MORE); refuse rather than wrap. */
+	if (p->count >= STRPOOL_MORE || len >= UINT32_MAX)
 		return 0;
 	if (grow_ids(p, p->count + 1) < 0 ||
 	    pgs__grow(p->al, (void **)&p->arena, &p->arena_cap,

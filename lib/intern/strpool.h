@@ -28,7 +28,16 @@ struct strpool {
 	size_t cap;		/* of off, count + 1 included */
 	uint64_t *slots;	/* open addressing: 0 empty, else hash >> 32 << 32 | id */
 	size_t mask;		/* slots - 1 (power of two) */
+	/*
+	 * A second pool whose ids are STRPOOL_MORE | its own id: strings
+	 * added later without moving this pool's (the table's derived
+	 * strings; see table.h). NULL: none.
+	 */
+	const struct strpool *more;
 };
+
+/* The bit that marks an id of p->more. */
+#define STRPOOL_MORE 0x80000000u
 
 int strpool_init(struct strpool *p, const struct pgs_allocator *al);
 void strpool_fini(struct strpool *p);
@@ -76,13 +85,28 @@ static inline uint32_t strpool_intern_last(struct strpool *p, const char *s, siz
 /* Look up without inserting: the id, or 0 if absent. */
 uint32_t strpool_find(const struct strpool *p, const char *s, size_t len);
 
+/* As strpool_find(), hash being strpool_hash(s, len). */
+uint32_t strpool_find_h(const struct strpool *p, const char *s, size_t len, uint64_t hash);
+
 static inline const char *strpool_str(const struct strpool *p, uint32_t id)
 {
+	if (__builtin_expect(id & STRPOOL_MORE, 0)) {
+		p = p->more;
+		id &= ~STRPOOL_MORE;
+		if (!p)
+			return "";
+	}
 	return id < p->count ? p->arena + p->off[id] : "";
 }
 
 static inline size_t strpool_len(const struct strpool *p, uint32_t id)
 {
+	if (__builtin_expect(id & STRPOOL_MORE, 0)) {
+		p = p->more;
+		id &= ~STRPOOL_MORE;
+		if (!p)
+			return 0;
+	}
 	return id < p->count ? (size_t)(p->off[id + 1] - p->off[id] - 1) : 0;
 }
 

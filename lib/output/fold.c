@@ -111,6 +111,7 @@ int fold_frames(const struct pgs_result *r, size_t row, unsigned flags, struct f
 	f->n = 0;
 	f->nstack = 0;
 	f->text_len = 0;
+	FORWARD_IF_ERROR(result_complete(r));	/* the frames */
 	for (id = 0; id < K__COUNT; id++)
 		if ((r->s.cull & KEY_BIT(id)) && !key_is_stack(id))
 			FORWARD_IF_ERROR(push_pseudo(r, row, (enum key_id)id, strip, f));

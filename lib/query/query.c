@@ -17,6 +17,7 @@
 
 #include "filter.h"
 #include "value.h"
+#include "../parse/stacktrace.h"
 
 PGS_API int pgs_query_create_opts(struct pgs_query **out, const struct pgs_query_opts *opts)
 {
@@ -1229,6 +1230,40 @@ overflow:
 	return -EOVERFLOW;
 }
 
+/*
+ * Whether the query reads the stacks' frames or what derives from them:
+ * frames, modules, call sites, frames-only stacks, forms without offsets.
+ */
+static bool query_needs_frames(const struct pgs_query *q)
+{
+	keyset used = q->s.cull | filter_keys_of(q);
+	size_t i;
+	enum key_id k;
+
+	for (i = 0; i < q->s.nsort; i++)
+		if (q->s.sort[i].id < K__COUNT)
+			used |= KEY_BIT(q->s.sort[i].id);
+	if (q->s.strip || q->nmodules)
+		return true;
+	for (k = 0; k < K__COUNT; k++)
+		if ((used & KEY_BIT(k)) && key_needs_frames(k))
+			return true;
+	return false;
+}
+
+int result_complete(const struct pgs_result *cr)
+{
+	/* Made once, as if the run had made them: r is not shared. */
+	struct pgs_result *r = (struct pgs_result *)cr;
+
+	if (r->complete)
+		return 0;
+	FORWARD_IF_ERROR(table_derive(r->t));
+	FORWARD_IF_ERROR(key_callsites(&r->kc, r->al, r->cs_skip, NULL, NULL));
+	r->complete = true;
+	return 0;
+}
+
 PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
 			  struct pgs_result **out)
 {
@@ -1265,8 +1300,16 @@ PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
 	/* page_owner_sort keeps the ts digits only when sorting by time first. */
 	r->ts_in_txt = r->s.sort[0].id == K_ALLOC_TS;
 
-	/* Once per distinct stack, so pgs_result_value() has it for any key. */
-	err = key_callsites(&r->kc, r->al, q->cs_skip, NULL, NULL);
+	if (q->cs_skip && !(r->cs_skip = pgs__malloc(r->al, strlen(q->cs_skip) + 1)))
+		err = -ENOMEM;
+	else if (q->cs_skip)
+		memcpy(r->cs_skip, q->cs_skip, strlen(q->cs_skip) + 1);
+	/*
+	 * Frames and call sites (once per distinct stack) only if the query
+	 * reads them; else an output or pgs_result_value() makes them.
+	 */
+	if (!err && query_needs_frames(q))
+		err = result_complete(r);
 	if (!err)
 		err = aggregate(r, q, q->threads ? q->threads : online_cpus());
 	for (i = 0; !err && i < r->s.nsort; i++)
@@ -1314,6 +1357,7 @@ PGS_API void pgs_result_free(struct pgs_result *r)
 	pgs__free(r->al, r->txt);
 	pgs__free(r->al, r->txt_off);
 	pgs__free(r->al, r->kc.cs_own);
+	pgs__free(r->al, r->cs_skip);
 	pgs__free(r->al, r);
 }
 
@@ -1325,6 +1369,8 @@ int result_value_of(const struct pgs_result *r, const struct group *g,
 	char buf[16];
 	size_t sz;
 
+	if (key_needs_frames(k->id))
+		FORWARD_IF_ERROR(result_complete(r));
 	memset(&v, 0, sizeof(v));
 	switch (k->id) {
 	case K_TIMES:

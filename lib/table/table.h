@@ -15,6 +15,8 @@
 #ifndef PGS_TABLE_H
 #define PGS_TABLE_H
 
+#include <pthread.h>
+
 #include "../common.h"
 #include "../intern/strpool.h"
 
@@ -44,16 +46,19 @@ struct pfn_meta {
 
 struct st_meta {
 	uint32_t text;		/* strings id of the stacktrace text */
-	uint32_t stack;		/* strings id of the frames alone */
 	uint32_t migrate;	/* strings id of the migrate reason */
 	uint32_t memcg;		/* strings id of the memcg name */
 	uint32_t handle;
-	/* Derived once per stack at the end of the parse (stack_derive()): */
+	uint32_t nframes;	/* frame lines in the text */
+	/*
+	 * Derived from the text's frames, for every stack at once, only when
+	 * a query or output needs them (table_derive()); 0 until then:
+	 */
+	uint32_t stack;		/* strings id of the frames alone */
 	uint32_t module;	/* strings id: innermost frame's module, "vmlinux" */
 	uint32_t stack_strip;	/* strings id: stack with +0xoff/0xsize cut */
 	uint32_t text_strip;	/* strings id: text with +0xoff/0xsize cut */
 	uint32_t frame_off;	/* first index in table.frames */
-	uint32_t nframes;
 	uint8_t memcg_flags;
 	uint8_t slab, vmalloc, has_handle;
 };
@@ -102,7 +107,15 @@ struct pgs_table {
 	enum pgs_kind kind;
 	uint32_t features;
 
-	struct strpool strings;	/* public strings (ids in the API) */
+	/*
+	 * Public strings (ids in the API): what the parse interns. What is
+	 * derived later from the stacks (frames, frames-only stacks, modules,
+	 * forms without offsets) goes to derived, reached through
+	 * strings.more (ids with STRPOOL_MORE set), so that making it never
+	 * moves a string another thread's query may be reading; a derived
+	 * string equal to one of strings has that string's id.
+	 */
+	struct strpool strings;
 	struct strpool hdrs;	/* header templates */
 	struct strpool pfns;	/* PFN-line templates */
 	struct hdr_meta *hdr;	/* by hdrs id */
@@ -113,10 +126,14 @@ struct pgs_table {
 	size_t st_n, st_cap;
 	uint32_t *st_of;	/* strings id -> st index (0: not a stacktrace) */
 	size_t st_of_cap;
+	/* Made by table_derive() (lib/parse/derive.c), under derive_mu: */
+	struct strpool derived;
 	uint32_t *frames;	/* frame string ids, st_meta.frame_off.. */
 	uint32_t *frame_strip;	/* beside frames: the frame without offsets */
 	size_t frames_n, frames_cap, frame_strip_cap;
 	uint64_t distinct_stacks, distinct_frames;
+	pthread_mutex_t derive_mu;
+	int derive_done;	/* atomic: 1 once the above are made */
 
 	/* Columns, rows entries each. */
 	size_t rows, rows_cap;
@@ -179,6 +196,13 @@ int table_st_retext(struct pgs_table *t, uint32_t index, uint32_t text_id,
 
 /* Set distinct_stacks and distinct_frames from st and frames. -ENOMEM. */
 int table_count_stacks(struct pgs_table *t);
+
+/*
+ * Drop what table_derive() made (frames, derived strings and fields, the
+ * counts), for a table whose stacks change (the handle join); the next
+ * table_derive() makes them again. Not while the table is queried.
+ */
+void table_underive(struct pgs_table *t);
 
 /* Count one line that was not understood, by kind (its first word). */
 void table_count_unknown(struct pgs_table *t, const char *line, size_t len,

@@ -16,6 +16,7 @@
 #include "testutil.h"
 
 #include "../../lib/parse/parse.h"
+#include "../../lib/parse/stacktrace.h"
 
 static const char *dir;
 
@@ -75,6 +76,15 @@ static void same(const struct pgs_table *a, const struct pgs_table *b)
 	assert_int_equal(a->unknown_lines, b->unknown_lines);
 	assert_int_equal(a->strings.count, b->strings.count);
 	assert_int_equal(a->st_n, b->st_n);
+	/* Made by parse_finish() for the INFO summary, else by a query. */
+	assert_int_equal(table_derive(a), 0);
+	assert_int_equal(table_derive(b), 0);
+	assert_int_equal(a->derived.count, b->derived.count);
+	for (i = 1; i < a->derived.count; i++)
+		assert_string_equal(strpool_str(&a->derived, (uint32_t)i),
+				    strpool_str(&b->derived, (uint32_t)i));
+	assert_int_equal(a->distinct_stacks, b->distinct_stacks);
+	assert_int_equal(a->distinct_frames, b->distinct_frames);
 	assert_int_equal(a->frames_n, b->frames_n);
 	assert_memory_equal(a->frames, b->frames, a->frames_n * sizeof(*a->frames));
 	/* Ids come out in the same order as in one pass. */
@@ -82,11 +92,14 @@ static void same(const struct pgs_table *a, const struct pgs_table *b)
 		assert_string_equal(strpool_str(&a->strings, (uint32_t)i),
 				    strpool_str(&b->strings, (uint32_t)i));
 	/*
-	 * What is derived from the frames is made once, at the end of the
-	 * parse, for the stacks of every shard: present, and the same.
+	 * What is derived from the frames is made once, for the stacks of
+	 * every shard: present, and the same.
 	 */
 	for (i = 1; i < a->st_n; i++) {
 		assert_true(!a->st[i].nframes || a->st[i].module);
+		assert_true(!a->st[i].nframes || a->st[i].stack);
+		assert_int_equal(a->st[i].nframes, b->st[i].nframes);
+		assert_int_equal(a->st[i].stack, b->st[i].stack);
 		assert_int_equal(a->st[i].module, b->st[i].module);
 		assert_int_equal(a->st[i].stack_strip, b->st[i].stack_strip);
 		assert_int_equal(a->st[i].text_strip, b->st[i].text_strip);
