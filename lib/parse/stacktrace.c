@@ -89,7 +89,8 @@ struct derive_bufs {
 static int derive_one(struct pgs_table *t, uint32_t index, struct derive_bufs *b)
 {
 	const struct pgs_allocator *al = t->al;
-	struct st_meta *m = &t->st[index];
+	const struct st_meta *m = &t->st[index];
+	struct st_derived *d = &t->sd[index];
 	const char *s = strpool_str(&t->strings, m->text), *p, *end;
 	size_t len = strpool_len(&t->strings, m->text), mod_len = 0, k = 0;
 	const char *modname = NULL;
@@ -99,7 +100,7 @@ static int derive_one(struct pgs_table *t, uint32_t index, struct derive_bufs *b
 		/* No frame, so none with a module: page_owner_sort 2026 says vmlinux. */
 		module = derive_intern(t, "vmlinux", 7);
 		RETURN_ERROR_IF(!module, -ENOMEM);
-		m->module = module;
+		d->module = module;
 		return 0;
 	}
 	FORWARD_IF_ERROR(pgs__grow(al, (void **)&t->frames, &t->frames_cap,
@@ -166,12 +167,12 @@ static int derive_one(struct pgs_table *t, uint32_t index, struct derive_bufs *b
 	if (!module || (!stack && b->stack.len) || (!stack_strip && b->strip.len) ||
 	    (!text_strip && b->text.len))
 		return -ENOMEM;	/* "" is id 0 */
-	m->frame_off = (uint32_t)t->frames_n;
+	d->frame_off = (uint32_t)t->frames_n;
 	t->frames_n += m->nframes;
-	m->stack = stack;
-	m->module = module;
-	m->stack_strip = stack_strip;
-	m->text_strip = text_strip;
+	d->stack = stack;
+	d->module = module;
+	d->stack_strip = stack_strip;
+	d->text_strip = text_strip;
 	return 0;
 }
 
@@ -184,8 +185,10 @@ static int derive_all(struct pgs_table *t)
 	err = strpool_init(&t->derived, t->al);
 	if (!err)
 		t->strings.more = &t->derived;
-	/* Frameless stacks too: their module is vmlinux (derive_one). */
-	for (i = 1; !err && i < t->st_n; i++)
+	if (!err && !(t->sd = pgs__calloc(t->al, t->st_n, sizeof(*t->sd))))
+		err = -ENOMEM;
+	/* Frameless stacks too, stack 0 included: their module is vmlinux. */
+	for (i = 0; !err && i < t->st_n; i++)
 		err = derive_one(t, (uint32_t)i, &b);
 	if (!err)
 		err = table_count_stacks(t);

@@ -130,13 +130,14 @@ static int join_entry(struct join *j, uint32_t index, const struct st_meta *m,
 {
 	struct pgs_table *t = j->t;
 	const struct strpool *ms = &j->map->strings;
-	size_t fl = strpool_len(ms, m->stack), ol = strpool_len(&t->strings, t->st[index].text);
+	uint32_t mstack = j->map->sd[m - j->map->st].stack;
+	size_t fl = strpool_len(ms, mstack), ol = strpool_len(&t->strings, t->st[index].text);
 	uint32_t text;
 	bool is_new;
 
 	/* The old text is copied out first: interning may move the arena. */
 	FORWARD_IF_ERROR(pgs__grow(t->al, (void **)&j->buf, &j->buf_cap, fl + ol, 1));
-	memcpy(j->buf, strpool_str(ms, m->stack), fl);
+	memcpy(j->buf, strpool_str(ms, mstack), fl);
 	memcpy(j->buf + fl, strpool_str(&t->strings, t->st[index].text), ol);
 	text = strpool_intern(&t->strings, j->buf, fl + ol, &is_new);
 	RETURN_ERROR_IF(!text, -ENOMEM);

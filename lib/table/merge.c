@@ -57,7 +57,21 @@ int table_reserve_rows(struct pgs_table *t, size_t n)
 	return err;
 }
 
-int table_merge(struct pgs_table *dst, const struct pgs_table *src, uint64_t line_base)
+/* Every string of src moved to dst (strpool_splice()); NULL: -ENOMEM. */
+static uint32_t *splice_strings(struct pgs_table *dst, struct pgs_table *src)
+{
+	const struct pgs_allocator *al = dst->al;
+	uint32_t *map = pgs__calloc(al, src->strings.count ? src->strings.count : 1,
+				    sizeof(*map));
+
+	if (map && strpool_splice(&dst->strings, &src->strings, map) < 0) {
+		pgs__free(al, map);
+		map = NULL;
+	}
+	return map;
+}
+
+int table_merge(struct pgs_table *dst, struct pgs_table *src, uint64_t line_base)
 {
 	const struct pgs_allocator *al = dst->al;
 	uint32_t *ms = NULL, *mh = NULL, *mp = NULL, *mst = NULL;
@@ -65,7 +79,7 @@ int table_merge(struct pgs_table *dst, const struct pgs_table *src, uint64_t lin
 	size_t i, r0;
 	int err = -ENOMEM;
 
-	if (!(ms = remap_pool(&dst->strings, &src->strings, al, NULL)) ||
+	if (!(ms = splice_strings(dst, src)) ||
 	    !(mst = pgs__calloc(al, src->st_n, sizeof(*mst))))
 		goto out;
 

@@ -30,9 +30,11 @@ int table_create(struct pgs_table **out, const struct pgs_allocator *al,
 	}
 	memcpy(t->name, name ? name : "-", nlen + 1);
 	memset(&t->st[0], 0, sizeof(t->st[0]));
-	/* Stacktrace 0, a block with no line after its header: no frame, so vmlinux. */
-	t->st[0].module = strpool_intern(&t->strings, "vmlinux", 7, &(bool){ 0 });
-	if (!t->st[0].module) {
+	/*
+	 * Stacktrace 0, a block with no line after its header: no frame, so
+	 * its module is vmlinux (made by table_derive(), with this id).
+	 */
+	if (!strpool_intern(&t->strings, "vmlinux", 7, &(bool){ 0 })) {
 		pgs_table_free(t);
 		return -ENOMEM;
 	}
@@ -59,6 +61,7 @@ PGS_API void pgs_table_free(struct pgs_table *t)
 	pgs__free(al, t->pfnm);
 	pgs__free(al, t->st);
 	pgs__free(al, t->st_of);
+	pgs__free(al, t->sd);
 	pgs__free(al, t->frames);
 	pgs__free(al, t->frame_strip);
 	pgs__free(al, t->c_hdr);
@@ -197,19 +200,14 @@ int table_st_retext(struct pgs_table *t, uint32_t index, uint32_t text_id,
 
 void table_underive(struct pgs_table *t)
 {
-	size_t i;
-
 	t->strings.more = NULL;
 	strpool_fini(&t->derived);
+	pgs__free(t->al, t->sd);
 	pgs__free(t->al, t->frames);
 	pgs__free(t->al, t->frame_strip);
+	t->sd = NULL;
 	t->frames = t->frame_strip = NULL;
 	t->frames_n = t->frames_cap = t->frame_strip_cap = 0;
-	for (i = 1; i < t->st_n; i++) {
-		struct st_meta *m = &t->st[i];
-
-		m->stack = m->module = m->stack_strip = m->text_strip = m->frame_off = 0;
-	}
 	t->distinct_stacks = t->distinct_frames = 0;
 	__atomic_store_n(&t->derive_done, 0, __ATOMIC_RELEASE);
 }
@@ -245,7 +243,7 @@ int table_count_stacks(struct pgs_table *t)
 	uint64_t stacks, frames;
 
 	/* Both or neither: never a table whose counts disagree. */
-	FORWARD_IF_ERROR(count_distinct(t, &t->st[0].stack, t->st_n, sizeof(t->st[0]),
+	FORWARD_IF_ERROR(count_distinct(t, &t->sd[0].stack, t->st_n, sizeof(t->sd[0]),
 					&stacks));
 	FORWARD_IF_ERROR(count_distinct(t, t->frames, t->frames_n, sizeof(t->frames[0]),
 					&frames));
@@ -494,7 +492,7 @@ PGS_API int pgs_table_record(const struct pgs_table *t, size_t i,
 	st = table_row_st(t, i);
 	r.pages = table_row_pages(t, i);
 	r.stacktrace = st->text;
-	r.stack = st->stack;
+	r.stack = t->sd[t->c_st[i]].stack;
 	r.migrate_reason = st->migrate;
 	r.memcg = st->memcg;
 	r.memcg_flags = st->memcg_flags;
@@ -502,7 +500,7 @@ PGS_API int pgs_table_record(const struct pgs_table *t, size_t i,
 	r.line = t->c_line[i];
 	r.node = r.zone = -1;
 	r.mt = r.block_mt = PGS_MT_NONE;
-	if (st->stack)
+	if (r.stack)
 		r.have |= PGS_HAVE_STACK;
 	if (st->has_handle) {
 		r.handle = st->handle;

@@ -50,17 +50,21 @@ struct st_meta {
 	uint32_t memcg;		/* strings id of the memcg name */
 	uint32_t handle;
 	uint32_t nframes;	/* frame lines in the text */
-	/*
-	 * Derived from the text's frames, for every stack at once, only when
-	 * a query or output needs them (table_derive()); 0 until then:
-	 */
+	uint8_t memcg_flags;
+	uint8_t slab, vmalloc, has_handle;
+};
+
+/*
+ * What derives from a stacktrace's frames, made for every stack at once,
+ * only when a query or output needs it (table_derive()): table.sd, by st
+ * index like st.
+ */
+struct st_derived {
 	uint32_t stack;		/* strings id of the frames alone */
 	uint32_t module;	/* strings id: innermost frame's module, "vmlinux" */
 	uint32_t stack_strip;	/* strings id: stack with +0xoff/0xsize cut */
 	uint32_t text_strip;	/* strings id: text with +0xoff/0xsize cut */
 	uint32_t frame_off;	/* first index in table.frames */
-	uint8_t memcg_flags;
-	uint8_t slab, vmalloc, has_handle;
 };
 
 /* Feature bits seen in the text, for era inference (spec §7.3). */
@@ -128,6 +132,7 @@ struct pgs_table {
 	size_t st_of_cap;
 	/* Made by table_derive() (lib/parse/derive.c), under derive_mu: */
 	struct strpool derived;
+	struct st_derived *sd;	/* by st index, st_n of them */
 	uint32_t *frames;	/* frame string ids, st_meta.frame_off.. */
 	uint32_t *frame_strip;	/* beside frames: the frame without offsets */
 	size_t frames_n, frames_cap, frame_strip_cap;
@@ -171,9 +176,10 @@ int table_reserve_rows(struct pgs_table *t, size_t n);
 
 /*
  * Append src (a later byte range of the same input) to dst, remapping its
- * ids; src's line numbers are shifted by line_base. src is left unchanged.
+ * ids; src's line numbers are shifted by line_base. src's strings move to
+ * dst (its string pool is left empty): src is only to be freed after.
  */
-int table_merge(struct pgs_table *dst, const struct pgs_table *src, uint64_t line_base);
+int table_merge(struct pgs_table *dst, struct pgs_table *src, uint64_t line_base);
 
 /* Add the free_ts column (zero for the rows so far): eras E-G. */
 int table_enable_free_ts(struct pgs_table *t);
@@ -232,6 +238,12 @@ static inline const struct hdr_meta *table_row_hdr(const struct pgs_table *t, si
 static inline const struct st_meta *table_row_st(const struct pgs_table *t, size_t i)
 {
 	return &t->st[t->c_st[i]];
+}
+
+/* Row i's derived stack: only once table_derive() made them. */
+static inline const struct st_derived *table_row_sd(const struct pgs_table *t, size_t i)
+{
+	return &t->sd[t->c_st[i]];
 }
 
 static inline const struct pfn_meta *table_row_pfn(const struct pgs_table *t, size_t i)

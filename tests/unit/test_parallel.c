@@ -96,13 +96,10 @@ static void same(const struct pgs_table *a, const struct pgs_table *b)
 	 * every shard: present, and the same.
 	 */
 	for (i = 1; i < a->st_n; i++) {
-		assert_true(!a->st[i].nframes || a->st[i].module);
-		assert_true(!a->st[i].nframes || a->st[i].stack);
+		assert_true(a->sd[i].module);
+		assert_true(!a->st[i].nframes || a->sd[i].stack);
 		assert_int_equal(a->st[i].nframes, b->st[i].nframes);
-		assert_int_equal(a->st[i].stack, b->st[i].stack);
-		assert_int_equal(a->st[i].module, b->st[i].module);
-		assert_int_equal(a->st[i].stack_strip, b->st[i].stack_strip);
-		assert_int_equal(a->st[i].text_strip, b->st[i].text_strip);
+		assert_memory_equal(&a->sd[i], &b->sd[i], sizeof(a->sd[i]));
 	}
 	if (a->frames_n)
 		assert_memory_equal(a->frame_strip, b->frame_strip,
