@@ -234,16 +234,16 @@ static int scan_stacktrace(struct parse_ctx *c, uint32_t index, const char *s, s
 	for (p = s; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t l = (size_t)((nl ? nl : end) - p);
-		struct frame_fields ff;
+		enum frame_form form;
 		const char *v;
 		size_t vl;
 		uint32_t fl;
 		bool is_new;
 
-		if (parse_frame(p, l, &ff)) {
+		if (frame_line(p, l, &form)) {
 			m.nframes++;
-			table_feature(t, ff.form == FRAME_BRACKET ? FEAT_FRAME_BRACKET :
-					 ff.form == FRAME_KALLSYMS ? FEAT_FRAME_KALLSYMS :
+			table_feature(t, form == FRAME_BRACKET ? FEAT_FRAME_BRACKET :
+					 form == FRAME_KALLSYMS ? FEAT_FRAME_KALLSYMS :
 					 FEAT_FRAME_PS);
 		} else if (parse_handle(p, l, &m.handle)) {
 			m.has_handle = 1;
