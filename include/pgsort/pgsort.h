@@ -376,8 +376,9 @@ struct pgs_table_info {
 	 * Distinct stack traces (frames alone) and frames. Counting them
 	 * splits every stack into frames, once per table (as the first query
 	 * or output that reads frames, modules or call sites does): on a dump
-	 * of mostly distinct stacks, a large part of the memory and the time.
-	 * PGS_INFO_NO_COUNTS in flags leaves both 0 instead.
+	 * of mostly distinct stacks, a large part of the memory and the time;
+	 * both are 0 when there is no memory for it (a later call tries
+	 * again). PGS_INFO_NO_COUNTS in flags leaves both 0 instead.
 	 */
 	uint64_t stacks;
 	uint64_t frames;
@@ -477,7 +478,9 @@ struct pgs_record {
 #define PGS_HAVE_STACK	0x100u
 
 /*
- * Fill *rec with row i (0 <= i < pgs_table_count()). Returns 0, or -ERANGE.
+ * Fill *rec with row i (0 <= i < pgs_table_count()). Returns 0, or -ERANGE;
+ * or -ENOMEM when the table's stacks are not split into frames yet (the
+ * first call does it, for the stack id) and there is no memory for it.
  * Initialise rec with PGS_INIT(pgs_record).
  */
 PGS_API int pgs_table_record(const struct pgs_table *t, size_t i,
