@@ -19,9 +19,20 @@
  * right after a line holding "alloc_pages". */
 bool is_vmalloc(const char *s, size_t len)
 {
-	const char *m = pgs__memmem(s, len, "__vmalloc_node_range", 20);
-	const char *prev_end, *prev;
+	const char *m = NULL, *p = s, *end = s + len, *prev_end, *prev;
 
+	/*
+	 * Its first occurrence, found by its "vmalloc_node_range": a search
+	 * led by '_' stops and compares at nearly every symbol of a stack
+	 * (7% of the time on a dump of distinct stacks).
+	 */
+	while (p < end && (p = pgs__memmem(p, (size_t)(end - p), "vmalloc_node_range", 18))) {
+		if (p - s >= 2 && p[-2] == '_' && p[-1] == '_') {
+			m = p - 2;
+			break;
+		}
+		p++;
+	}
 	if (!m)
 		return false;
 	prev_end = m;
