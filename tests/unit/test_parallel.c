@@ -167,10 +167,76 @@ static void test_shards(void **state)
 	assert_true(files >= 30);
 }
 
+/* The result of a query, 0 or the error; the result freed. */
+static int run(const struct pgs_table *t, const char *cull, const char *sort)
+{
+	struct pgs_query *q = NULL;
+	struct pgs_result *r = NULL;
+	int err;
+
+	assert_int_equal(pgs_query_create(&q), 0);
+	assert_int_equal(pgs_query_set_cull(q, cull), 0);
+	assert_int_equal(pgs_query_add_sort(q, sort), 0);
+	err = pgs_query_run(q, t, &r);
+	pgs_result_free(r);
+	pgs_query_free(q);
+	return err;
+}
+
+/*
+ * The parse splits no stack into frames; a query by stacktrace does not
+ * either, one by module does (once), and the frames then agree with the
+ * text: frame k of each stack is its k-th frame line.
+ */
+static void test_frames_on_demand(void **state)
+{
+	char path[4096];
+	struct pgs_table *t = NULL;
+	struct pgs_parse_opts o = PGS_INIT(pgs_parse_opts);
+	size_t len, i;
+	char *buf;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/real/modules.txt", dir);
+	buf = slurp(path, &len);
+	o.threads = 2;
+	assert_int_equal(pgs_table_open_mem(&t, buf, len, &o), 0);
+	assert_false(table_derived(t));
+	assert_int_equal(t->frames_n, 0);
+	assert_int_equal(run(t, "stacktrace", "-pages"), 0);
+	assert_false(table_derived(t));
+	assert_int_equal(run(t, "module", "-pages"), 0);
+	assert_true(table_derived(t));
+	for (i = 1; i < t->st_n; i++) {
+		const char *s = strpool_str(&t->strings, t->st[i].text), *p = s;
+		uint32_t k = 0;
+
+		while (*p) {
+			const char *nl = strchr(p, '\n');
+			size_t n = nl ? (size_t)(nl - p) : strlen(p);
+			struct frame_fields ff;
+
+			if (parse_frame(p, n, &ff)) {
+				const uint32_t id = t->frames[t->sd[i].frame_off + k];
+
+				assert_true(k < t->st[i].nframes);
+				assert_int_equal(strpool_len(&t->strings, id), ff.text_len);
+				assert_memory_equal(strpool_str(&t->strings, id), ff.text, ff.text_len);
+				k++;
+			}
+			p += n + (nl != NULL);
+		}
+		assert_int_equal(k, t->st[i].nframes);
+	}
+	pgs_table_free(t);
+	free(buf);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shards),
+		cmocka_unit_test(test_frames_on_demand),
 	};
 
 	dir = argc > 1 ? argv[1] : "tests/fixtures";
