@@ -530,6 +530,7 @@ static int open_maps(struct scli *c, struct pgs_table **maps)
 
 		if ((status = open_table(c, c->stacks[i], &maps[i])))
 			return status;
+		ti.flags = PGS_INFO_NO_COUNTS;	/* the kind only: no split into frames */
 		pgs_table_info(maps[i], &ti);
 		if (ti.kind != PGS_KIND_SHOW_STACKS_HANDLES) {
 			fprintf(stderr, "%s: --stacks FILE must be page_owner_stacks/"
@@ -554,6 +555,7 @@ static int add_samples(struct scli *c, struct pgs_series *s, struct pgs_table **
 
 		if ((status = open_table(c, c->in[i].path, &t)))
 			return status;
+		ti.flags = PGS_INFO_NO_COUNTS;	/* the kind only: no split into frames */
 		pgs_table_info(t, &ti);
 		/* show_handles: the series looks each handle up once (see series_main). */
 		for (k = 0; !err && k < c->nstacks; k++)

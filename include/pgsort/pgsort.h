@@ -372,8 +372,16 @@ struct pgs_table_info {
 	uint64_t pages;		/* base pages over all rows */
 	uint64_t skipped;	/* records dropped as damaged (not in the table) */
 	uint64_t unknown_lines;	/* lines not understood (kept or skipped) */
-	uint64_t stacks;	/* distinct stack traces */
-	uint64_t frames;	/* distinct frames */
+	/*
+	 * Distinct stack traces (frames alone) and frames. Counting them
+	 * splits every stack into frames, once per table (as the first query
+	 * or output that reads frames, modules or call sites does): on a dump
+	 * of mostly distinct stacks, a large part of the memory and the time;
+	 * both are 0 when there is no memory for it (a later call tries
+	 * again). PGS_INFO_NO_COUNTS in flags leaves both 0 instead.
+	 */
+	uint64_t stacks;
+	uint64_t frames;
 	int has_free_ts;	/* rows carry free_ts (eras E, F, G) */
 	int has_tgid;		/* rows carry tgid and comm (eras F and later) */
 	int has_ts;		/* rows carry ts (eras D and later) */
@@ -384,7 +392,12 @@ struct pgs_table_info {
 	 */
 	const char *compression;
 	uint64_t compressed_bytes;
+	/* Set by the caller (0.4): PGS_INFO_* bits. Kept as it is. */
+	unsigned flags;
 };
+
+/* pgs_table_info.flags: leave stacks and frames 0 (see stacks). */
+#define PGS_INFO_NO_COUNTS 0x1u
 
 PGS_API void pgs_table_info(const struct pgs_table *t,
 			    struct pgs_table_info *info);
@@ -465,7 +478,9 @@ struct pgs_record {
 #define PGS_HAVE_STACK	0x100u
 
 /*
- * Fill *rec with row i (0 <= i < pgs_table_count()). Returns 0, or -ERANGE.
+ * Fill *rec with row i (0 <= i < pgs_table_count()). Returns 0, or -ERANGE;
+ * or -ENOMEM when the table's stacks are not split into frames yet (the
+ * first call does it, for the stack id) and there is no memory for it.
  * Initialise rec with PGS_INIT(pgs_record).
  */
 PGS_API int pgs_table_record(const struct pgs_table *t, size_t i,

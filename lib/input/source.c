@@ -19,7 +19,7 @@
 #include "decompress.h"
 #include <zstd.h>	/* ZSTD_findFrameCompressedSize */
 
-#define SLICE ((size_t)64 * 1024 * 1024)
+#define SLICE ((size_t)8 * 1024 * 1024)
 
 size_t next_boundary(const char *b, size_t len, size_t pos)
 {

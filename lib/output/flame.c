@@ -118,7 +118,7 @@ static void html_stack_cell(struct writer *w, const struct pgs_result *r, size_t
 {
 	const struct pgs_table *t = r->t;
 	uint32_t id = (r->s.cull & KEY_BIT(K_STACK)) && !(r->s.cull & KEY_BIT(K_STACKTRACE)) ?
-		      table_row_st(t, row)->stack : key_st_text(&r->kc, row);
+		      table_row_sd(t, row)->stack : key_st_text(&r->kc, row);
 	uint32_t cs = r->kc.cs ? r->kc.cs[t->c_st[row]] : 0;
 	const char *s = strpool_str(&t->strings, id);
 	size_t len = strpool_len(&t->strings, id);

@@ -14,13 +14,12 @@ bool fold_has_stack(const struct pgs_result *r)
 	return !r->s.cull || (r->s.cull & key_stacks());
 }
 
-/* Frame id k of stack m, without offsets when strip (and the table has them). */
-static uint32_t frame_id(const struct pgs_table *t, const struct st_meta *m, size_t k,
-			 bool strip)
+/* Frame id k of the stack whose frames start at off, without offsets when strip. */
+static uint32_t frame_id(const struct pgs_table *t, size_t off, size_t k, bool strip)
 {
 	if (strip && t->frame_strip)
-		return t->frame_strip[m->frame_off + k];
-	return t->frames[m->frame_off + k];
+		return t->frame_strip[off + k];
+	return t->frames[off + k];
 }
 
 /* The call site (a frame id of row's stack), as shown with or without offsets. */
@@ -28,12 +27,12 @@ static uint32_t callsite_id(const struct pgs_result *r, size_t row, uint32_t cs,
 {
 	const struct pgs_table *t = r->t;
 	const struct st_meta *m = table_row_st(t, row);
-	size_t k;
+	size_t off = table_row_sd(t, row)->frame_off, k;
 
 	for (k = 0; k < m->nframes; k++)
-		if (t->frames[m->frame_off + k] == cs ||
-		    (t->frame_strip && t->frame_strip[m->frame_off + k] == cs))
-			return frame_id(t, m, k, strip);
+		if (t->frames[off + k] == cs ||
+		    (t->frame_strip && t->frame_strip[off + k] == cs))
+			return frame_id(t, off, k, strip);
 	return cs;
 }
 
@@ -111,18 +110,19 @@ int fold_frames(const struct pgs_result *r, size_t row, unsigned flags, struct f
 	f->n = 0;
 	f->nstack = 0;
 	f->text_len = 0;
+	FORWARD_IF_ERROR(result_complete(r));	/* the frames */
 	for (id = 0; id < K__COUNT; id++)
 		if ((r->s.cull & KEY_BIT(id)) && !key_is_stack(id))
 			FORWARD_IF_ERROR(push_pseudo(r, row, (enum key_id)id, strip, f));
 	if (fold_has_stack(r)) {
 		const struct st_meta *m = table_row_st(t, row);
-		size_t k;
+		size_t off = table_row_sd(t, row)->frame_off, k;
 
 		/* page_owner prints the innermost frame first. */
 		for (k = m->nframes; k-- > 0;) {
 			struct fold_frame x = {
-				.id = frame_id(t, m, k, strip),
-				.raw = t->frames[m->frame_off + k],
+				.id = frame_id(t, off, k, strip),
+				.raw = t->frames[off + k],
 			};
 
 			FORWARD_IF_ERROR(push(f, &x));

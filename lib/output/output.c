@@ -9,6 +9,14 @@ PGS_API int pgs_result_write(const struct pgs_result *r, const struct pgs_write_
 
 	RETURN_ERROR_IF(!r, -EINVAL);
 	FORWARD_IF_ERROR(writer_open(r->al, opts, sink, user, &o, &w));
+	/*
+	 * The text report prints the query's keys and the stacktrace texts;
+	 * every other format may print frames, modules or call sites.
+	 */
+	if (o.format != PGS_FORMAT_TEXT)
+		w->err = result_complete(r);
+	if (w->err)
+		return writer_close(w);
 	switch (o.format) {
 	case PGS_FORMAT_TEXT:
 		write_text(w, r, &o);

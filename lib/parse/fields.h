@@ -114,6 +114,12 @@ struct frame_fields {
 /* Returns false when the line is not a frame. */
 bool parse_frame(const char *s, size_t len, struct frame_fields *f);
 
+/*
+ * Whether parse_frame() takes the line for a frame, and its form, without
+ * parsing the offsets (the parse counts frames; table_derive() parses them).
+ */
+bool frame_line(const char *s, size_t len, enum frame_form *form);
+
 /* ---- trailers and stacks-file lines ---- */
 
 /* "Page has been migrated, last migrate reason: R": R. */

@@ -46,13 +46,19 @@ enum line_class classify_line(const char *s, size_t len)
 	return LC_UNKNOWN;
 }
 
-bool parse_frame(const char *s, size_t len, struct frame_fields *f)
+/*
+ * parse_frame() but for the "+0xoff/0xsize" cut: false when the line is
+ * no frame, else *complete tells whether f is final (the kallsyms form;
+ * then the result is f->sym_len > 0) or still holds the offsets in sym.
+ */
+static bool frame_head(const char *s, size_t len, struct frame_fields *f, bool *complete)
 {
 	const char *plus, *mod;
 	size_t i = 0, n;
 
 	memset(f, 0, sizeof(*f));
 	f->form = FRAME_PS;
+	*complete = false;
 	if (len && s[0] == '[') {
 		/* Eras A0/A1: "[0x%lx] %s+%lu", no indent. */
 		const char *close = memchr(s, ']', len);
@@ -69,7 +75,8 @@ bool parse_frame(const char *s, size_t len, struct frame_fields *f)
 			f->sym_len = (size_t)(plus - f->sym);
 			f->has_offset = pgs__parse_u64(plus + 1, len - (size_t)(plus + 1 - s), &f->off) > 0;
 		}
-		return f->sym_len > 0;
+		*complete = true;
+		return true;
 	}
 	while (i < len && (s[i] == ' ' || s[i] == '\t'))
 		i++;
@@ -100,8 +107,20 @@ bool parse_frame(const char *s, size_t len, struct frame_fields *f)
 				f->module_len = (size_t)(sp - f->module);
 		}
 	}
+	return true;
+}
+
+bool parse_frame(const char *s, size_t len, struct frame_fields *f)
+{
+	const char *plus = NULL;
+	bool complete;
+	size_t n;
+
+	if (!frame_head(s, len, f, &complete))
+		return false;
+	if (complete)
+		return f->sym_len > 0;
 	/* sym+0xoff/0xsize: the last '+' (names may hold '.', not '+'). */
-	plus = NULL;
 	for (n = f->sym_len; n > 0; n--)
 		if (f->sym[n - 1] == '+') {
 			plus = f->sym + n - 1;
@@ -119,6 +138,25 @@ bool parse_frame(const char *s, size_t len, struct frame_fields *f)
 		}
 	}
 	return f->sym_len > 0;
+}
+
+bool frame_line(const char *s, size_t len, enum frame_form *form)
+{
+	struct frame_fields f;
+	bool complete;
+
+	if (!frame_head(s, len, &f, &complete))
+		return false;
+	*form = f.form;
+	if (complete)
+		return f.sym_len > 0;
+	/*
+	 * The cut of the offsets leaves sym_len > 0 unless the last '+' is
+	 * sym's first byte: only then is the whole rule needed.
+	 */
+	if (f.sym_len && f.sym[0] != '+')
+		return true;
+	return parse_frame(s, len, &f);
 }
 
 bool parse_migrated(const char *s, size_t len, const char **reason, size_t *rlen)

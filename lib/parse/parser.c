@@ -7,8 +7,8 @@
 #include <stdarg.h>	/* va_list */
 #include <stdio.h>	/* vsnprintf */
 
-#include "../intern/stacktrace.h"
 #include "parse.h"
+#include "stacktrace.h"
 #include "../input/decompress.h"
 
 /* Input needed before the kind is decided: the first records suffice. */
@@ -339,8 +339,9 @@ int parse_finish(struct parse_ctx *c)
 				  (unsigned long long)t->shape_rows[t->main_shape],
 				  table_shape_name(t->main_shape),
 				  (unsigned long long)t->shape_line[i], table_era(t));
-	FORWARD_IF_ERROR(table_derive_stacks(t));
-	FORWARD_IF_ERROR(table_count_stacks(t));
+	/* The distinct stacks of the summary below are counted on frames. */
+	if (c->diag.fn && c->diag.level >= PGS_DIAG_INFO)
+		FORWARD_IF_ERROR(table_derive(t));
 	for (i = 0; i < c->nwarn; i++)
 		pgs__diag(&c->diag, PGS_DIAG_WARN, c->warn[i].line, c->warn[i].off, "%s",
 			  c->warn[i].msg);

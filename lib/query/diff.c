@@ -434,6 +434,11 @@ PGS_API int pgs_diff_run(const struct pgs_query *q, const struct pgs_table *befo
 		     err == -EOVERFLOW))
 		query_detail_input(q, 2);
 	pgs__free(d->al, rows_sort);
+	/* The diff's outputs print frames: both sides have them. */
+	if (!err)
+		err = result_complete(d->r[0]);
+	if (!err)
+		err = result_complete(d->r[1]);
 	if (!err)
 		err = match(d);
 	if (!err && !(d->order = pgs__malloc(d->al, (d->ngroups + 1) * sizeof(*d->order))))

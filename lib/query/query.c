@@ -559,6 +559,23 @@ static keyset filter_keys_of(const struct pgs_query *q)
 	return used;
 }
 
+bool query_needs_frames(const struct pgs_query *q)
+{
+	keyset used = q->s.cull | filter_keys_of(q);
+	size_t i;
+	enum key_id k;
+
+	for (i = 0; i < q->s.nsort; i++)
+		if (q->s.sort[i].id < K__COUNT)
+			used |= KEY_BIT(q->s.sort[i].id);
+	if (q->s.strip || q->nmodules)
+		return true;
+	for (k = 0; k < K__COUNT; k++)
+		if ((used & KEY_BIT(k)) && key_needs_frames(k))
+			return true;
+	return false;
+}
+
 
 /* Whether rows of t lack the field of key id. */
 static bool key_missing(const struct pgs_table *t, enum key_id id)

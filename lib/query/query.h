@@ -221,6 +221,13 @@ struct pgs_result {
 	char *txt;		/* rendered block texts, only for the txt key */
 	size_t *txt_off;	/* by group, into txt */
 	size_t txt_len, txt_cap;
+	/*
+	 * Whether the table's derived stacks and kc.cs (call sites) are
+	 * made: at the run when the query needs them, else by
+	 * result_complete() when an output or a value does.
+	 */
+	bool complete;
+	char *cs_skip;		/* the query's call site pattern, for them */
 };
 
 /* Group i of the result in sort order. */
@@ -249,6 +256,19 @@ int render_txt(const struct pgs_result *r, size_t i, const struct pgs_allocator 
  */
 int result_value_of(const struct pgs_result *r, const struct group *g,
 		    const struct key_def *k, struct pgs_value *out);
+
+/*
+ * Make what r's query did not need but a value or an output of r may: the
+ * table's frames and derived stacks (table_derive()) and the call sites.
+ * Once per result (a result is used by one thread at a time). 0, -ENOMEM.
+ */
+int result_complete(const struct pgs_result *r);
+
+/* Whether key k's values derive from the frames of the stacks. */
+static inline bool key_needs_frames(enum key_id k)
+{
+	return k == K_MODULE || k == K_CALLSITE || k == K_STACK || k == K_FRAME;
+}
 
 /* page_owner_sort's allocator text: "CMA SLAB " ... with trailing space. */
 const char *allocator_label(uint32_t bits, char *out, size_t outsz);

@@ -9,6 +9,7 @@
 #include <stdlib.h>	/* qsort_r */
 
 #include "run.h"
+#include "../parse/stacktrace.h"
 #include "value.h"
 
 static int cmp_u64(uint64_t a, uint64_t b)
@@ -106,8 +107,16 @@ static int query_run(const struct pgs_query *q, const struct pgs_table *t,
 	/* page_owner_sort keeps the ts digits only when sorting by time first. */
 	r->ts_in_txt = r->s.sort[0].id == K_ALLOC_TS;
 
-	/* Once per distinct stack, so pgs_result_value() has it for any key. */
-	err = key_callsites(&r->kc, r->al, q->cs_skip, NULL, NULL);
+	if (q->cs_skip && !(r->cs_skip = pgs__malloc(r->al, strlen(q->cs_skip) + 1)))
+		err = -ENOMEM;
+	else if (q->cs_skip)
+		memcpy(r->cs_skip, q->cs_skip, strlen(q->cs_skip) + 1);
+	/*
+	 * Frames and call sites (once per distinct stack) only if the query
+	 * reads them; else an output or pgs_result_value() makes them.
+	 */
+	if (!err && query_needs_frames(q))
+		err = result_complete(r);
 	if (!err)
 		err = aggregate(r, q);
 	for (i = 0; !err && i < r->s.nsort; i++)
@@ -145,6 +154,19 @@ static int query_run(const struct pgs_query *q, const struct pgs_table *t,
 	return 0;
 }
 
+int result_complete(const struct pgs_result *cr)
+{
+	/* Made once, as if the run had made them: r is not shared. */
+	struct pgs_result *r = (struct pgs_result *)cr;
+
+	if (r->complete)
+		return 0;
+	FORWARD_IF_ERROR(table_derive(r->t));
+	FORWARD_IF_ERROR(key_callsites(&r->kc, r->al, r->cs_skip, NULL, NULL));
+	r->complete = true;
+	return 0;
+}
+
 PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
 			  struct pgs_result **out)
 {
@@ -177,6 +199,7 @@ PGS_API void pgs_result_free(struct pgs_result *r)
 	pgs__free(r->al, r->txt);
 	pgs__free(r->al, r->txt_off);
 	pgs__free(r->al, r->kc.cs_own);
+	pgs__free(r->al, r->cs_skip);
 	pgs__free(r->al, r);
 }
 
@@ -188,6 +211,8 @@ int result_value_of(const struct pgs_result *r, const struct group *g,
 	char buf[16];
 	size_t sz;
 
+	if (key_needs_frames(k->id))
+		FORWARD_IF_ERROR(result_complete(r));
 	memset(&v, 0, sizeof(v));
 	switch (k->id) {
 	case K_TIMES:

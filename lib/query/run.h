@@ -11,6 +11,13 @@
 
 /* PGS_E_NOFIELD when t lacks a field q needs (the detail filled), else 0. */
 int query_check_fields(const struct pgs_query *q, const struct pgs_table *t);
+
+/*
+ * Whether the query reads the stacks' frames or what derives from them:
+ * frames, modules, call sites, frames-only stacks, forms without offsets
+ * (then the run makes them first: table_derive()).
+ */
+bool query_needs_frames(const struct pgs_query *q);
 /*
  * -EOVERFLOW (the detail filled) when the input's pages times the page size
  * pass 2^64, so that no group's bytes could be told, else 0.

@@ -62,8 +62,8 @@ uint8_t *select_stacks(const struct pgs_query *q, const struct pgs_table *t)
 	if (!ok)
 		return NULL;
 	for (i = 0; i < n; i++) {
-		const char *mod = strpool_str(&t->strings, t->st[i].module);
-		size_t len = strpool_len(&t->strings, t->st[i].module);
+		const char *mod = strpool_str(&t->strings, t->sd[i].module);
+		size_t len = strpool_len(&t->strings, t->sd[i].module);
 		bool hit = false;
 
 		for (j = 0; j < q->nmodules && !hit; j++)

@@ -12,14 +12,18 @@
 
 #include "value.h"
 
-static uint32_t st_text(const struct keyctx *c, const struct st_meta *m)
+static uint32_t st_text(const struct keyctx *c, size_t row)
 {
-	return c->strip && m->text_strip ? m->text_strip : m->text;
+	const struct st_meta *m = table_row_st(c->t, row);
+
+	/* Stripped: the query made the derived stacks (query_needs_frames()). */
+	return c->strip && c->t->sd[c->t->c_st[row]].text_strip ?
+	       c->t->sd[c->t->c_st[row]].text_strip : m->text;
 }
 
 uint32_t key_st_text(const struct keyctx *c, size_t row)
 {
-	return st_text(c, table_row_st(c->t, row));
+	return st_text(c, row);
 }
 
 const uint32_t *key_frames(const struct keyctx *c, size_t row, size_t *n)
@@ -28,7 +32,7 @@ const uint32_t *key_frames(const struct keyctx *c, size_t row, size_t *n)
 	const uint32_t *f = c->strip && c->t->frame_strip ? c->t->frame_strip : c->t->frames;
 
 	*n = m->nframes;
-	return m->nframes ? f + m->frame_off : NULL;
+	return m->nframes ? f + table_row_sd(c->t, row)->frame_off : NULL;
 }
 
 static void num(struct kval *v, uint64_t x)
@@ -81,7 +85,7 @@ void key_value(const struct keyctx *c, enum key_id k, size_t row, struct kval *v
 		break;
 	case K_STACKTRACE:
 		if (m->text)
-			str(v, st_text(c, m));
+			str(v, st_text(c, row));
 		break;
 	case K_ALLOC_TS:
 		if (po && (h->have & PGS_HAVE_TS))
@@ -158,8 +162,8 @@ void key_value(const struct keyctx *c, enum key_id k, size_t row, struct kval *v
 			num(v, t->c_handle[row]);
 		break;
 	case K_MODULE:
-		if (m->module)
-			str(v, m->module);
+		if (table_row_sd(t, row)->module)
+			str(v, table_row_sd(t, row)->module);
 		break;
 	case K_CALLSITE:
 		if (c->cs && c->cs[t->c_st[row]])
@@ -167,7 +171,8 @@ void key_value(const struct keyctx *c, enum key_id k, size_t row, struct kval *v
 		break;
 	case K_STACK:
 		if (m->nframes)
-			str(v, c->strip && m->stack_strip ? m->stack_strip : m->stack);
+			str(v, c->strip && table_row_sd(t, row)->stack_strip ?
+				  table_row_sd(t, row)->stack_strip : table_row_sd(t, row)->stack);
 		break;
 	case K_TXT:
 	case K_FRAME:
@@ -365,7 +370,7 @@ int key_callsites(struct keyctx *c, const struct pgs_allocator *al, const char *
 		uint32_t k;
 
 		for (k = 0; k < m->nframes; k++) {
-			uint32_t stripped = t->frame_strip[m->frame_off + k];
+			uint32_t stripped = t->frame_strip[t->sd[i].frame_off + k];
 			const char *s = strpool_str(&t->strings, stripped);
 			size_t n = strpool_len(&t->strings, stripped);
 			const char *sp = memchr(s, ' ', n);	/* " [module]" */
@@ -378,7 +383,7 @@ int key_callsites(struct keyctx *c, const struct pgs_allocator *al, const char *
 				break;
 			}
 			if (rc < 0) {
-				cs[i] = c->strip ? stripped : t->frames[m->frame_off + k];
+				cs[i] = c->strip ? stripped : t->frames[t->sd[i].frame_off + k];
 				break;
 			}
 		}

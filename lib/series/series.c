@@ -10,6 +10,7 @@
 #include <xxhash.h>
 
 #include "series.h"
+#include "../parse/stacktrace.h"	/* table_derive */
 
 static const char *const skey_names[S__END] = {
 	[S_SCORE] = "score", [S_GROWTH] = "growth", [S_FIRST] = "first",
@@ -223,6 +224,9 @@ PGS_API int pgs_series_add_stacks(struct pgs_series *s, const struct pgs_table *
 	m = pgs__realloc(s->al, s->maps, (s->nmaps + 1) * sizeof(*m));
 	RETURN_ERROR_IF(!m, -ENOMEM);
 	s->maps = m;
+	/* --strip-offsets reads the stacks' offset-free texts: made once here. */
+	if (s->q->s.strip)
+		FORWARD_IF_ERROR(table_derive(map));
 	s->maps[s->nmaps++] = map;
 	return 0;
 }
@@ -253,7 +257,8 @@ static bool map_text(const struct pgs_series *s, uint32_t handle, const char **p
 
 			if (m->c_handle[r] != handle || !e->nframes)
 				continue;
-			id = s->q->s.strip && e->text_strip ? e->text_strip : e->text;
+			id = s->q->s.strip && m->sd[m->c_st[r]].text_strip ?
+			     m->sd[m->c_st[r]].text_strip : e->text;
 			*p = strpool_str(&m->strings, id);
 			*len = strpool_len(&m->strings, id);
 			return true;

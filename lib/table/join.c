@@ -12,7 +12,7 @@
 #include <stdlib.h>	/* qsort */
 
 #include "table.h"
-#include "../intern/stacktrace.h"
+#include "../parse/stacktrace.h"
 
 /* One record of the map: its handle and its row, sorted by both. */
 struct hrow {
@@ -105,41 +105,18 @@ static uint32_t intern_from(struct join *j, uint32_t id)
 }
 
 /*
- * Intern the frames of m into t and write their ids just past t->frames_n,
- * not yet counted there: the caller commits them (frames_n += nframes) only
- * once nothing else can fail, so a failed join leaves no half-set entry.
+ * Entry index now has the text of the map's stack m: its frames are m's.
+ * What derives from them is made by the next table_derive().
  */
-static int stage_frames(struct join *j, const struct st_meta *m)
-{
-	struct pgs_table *t = j->t;
-	uint32_t k;
-
-	FORWARD_IF_ERROR(pgs__grow(t->al, (void **)&t->frames, &t->frames_cap,
-				   t->frames_n + m->nframes, sizeof(*t->frames)));
-	for (k = 0; k < m->nframes; k++) {
-		uint32_t id = intern_from(j, j->map->frames[m->frame_off + k]);
-
-		RETURN_ERROR_IF(!id, -ENOMEM);
-		t->frames[t->frames_n + k] = id;
-	}
-	return 0;
-}
-
-/* Entry index gets the frames of m, staged by stage_frames(). */
-static int commit_frames(struct join *j, uint32_t index, const struct st_meta *m,
-			 uint32_t stack)
+static void commit_frames(struct join *j, uint32_t index, const struct st_meta *m)
 {
 	struct pgs_table *t = j->t;
 	struct st_meta *e = &t->st[index];
 
-	e->frame_off = (uint32_t)t->frames_n;
 	e->nframes = m->nframes;
-	e->stack = stack;
 	e->vmalloc = is_vmalloc(strpool_str(&t->strings, e->text),
 				strpool_len(&t->strings, e->text));
-	t->frames_n += m->nframes;
 	j->joined = true;
-	return stack_derive(t, index);
 }
 
 /*
@@ -153,23 +130,21 @@ static int join_entry(struct join *j, uint32_t index, const struct st_meta *m,
 {
 	struct pgs_table *t = j->t;
 	const struct strpool *ms = &j->map->strings;
-	size_t fl = strpool_len(ms, m->stack), ol = strpool_len(&t->strings, t->st[index].text);
-	uint32_t text, stack;
+	uint32_t mstack = j->map->sd[m - j->map->st].stack;
+	size_t fl = strpool_len(ms, mstack), ol = strpool_len(&t->strings, t->st[index].text);
+	uint32_t text;
 	bool is_new;
 
 	/* The old text is copied out first: interning may move the arena. */
 	FORWARD_IF_ERROR(pgs__grow(t->al, (void **)&j->buf, &j->buf_cap, fl + ol, 1));
-	memcpy(j->buf, strpool_str(ms, m->stack), fl);
+	memcpy(j->buf, strpool_str(ms, mstack), fl);
 	memcpy(j->buf + fl, strpool_str(&t->strings, t->st[index].text), ol);
 	text = strpool_intern(&t->strings, j->buf, fl + ol, &is_new);
 	RETURN_ERROR_IF(!text, -ENOMEM);
-	FORWARD_IF_ERROR(stage_frames(j, m));
-	stack = intern_from(j, m->stack);
-	RETURN_ERROR_IF(!stack, -ENOMEM);
 	FORWARD_IF_ERROR(table_st_retext(t, index, text, other));
-	if (*other)
-		return 0;
-	return commit_frames(j, index, m, stack);
+	if (!*other)
+		commit_frames(j, index, m);
+	return 0;
 }
 
 static int join_page_owner(struct join *j)
@@ -222,17 +197,14 @@ static uint32_t st_of_text(const struct pgs_table *t, uint32_t text)
 static int join_row(struct join *j, size_t row, const struct st_meta *m)
 {
 	struct pgs_table *t = j->t;
-	uint32_t text = intern_from(j, m->text), stack, index;
+	uint32_t text = intern_from(j, m->text), index;
 	bool is_new;
 
 	RETURN_ERROR_IF(!text, -ENOMEM);
 	index = st_of_text(t, text);
 	if (!index) {
-		FORWARD_IF_ERROR(stage_frames(j, m));
-		stack = intern_from(j, m->stack);
-		RETURN_ERROR_IF(!stack, -ENOMEM);
 		FORWARD_IF_ERROR(table_st_index(t, text, &index, &is_new));
-		FORWARD_IF_ERROR(commit_frames(j, index, m, stack));
+		commit_frames(j, index, m);
 	}
 	t->c_st[row] = index;
 	return 0;
@@ -298,15 +270,19 @@ PGS_API int pgs_table_join_stacks(struct pgs_table *t, const struct pgs_table *m
 	RETURN_ERROR_IF(!t || !map || map->kind != PGS_KIND_SHOW_STACKS_HANDLES, -EINVAL);
 	RETURN_ERROR_IF(t->kind != PGS_KIND_PAGE_OWNER && t->kind != PGS_KIND_SHOW_HANDLES,
 			-EINVAL);
-	err = index_map(&j);
+	/*
+	 * The map's frames-only stacks; t's derived part is made again, with
+	 * the stacks this join changes, when next needed.
+	 */
+	err = table_derive(map);
+	table_underive(t);
+	if (!err)
+		err = index_map(&j);
 	if (!err)
 		err = t->kind == PGS_KIND_PAGE_OWNER ? join_page_owner(&j) : join_show_handles(&j);
 	if (j.joined)
 		t->features |= map->features &
 			       (FEAT_FRAME_PS | FEAT_FRAME_BRACKET | FEAT_FRAME_KALLSYMS);
-	/* Always: a join that failed before its count leaves it to this one. */
-	if (!err)
-		err = table_count_stacks(t);
 	if (!err && unresolved) {
 		if (j.nmissing)
 			qsort(j.missing, j.nmissing, sizeof(*j.missing), cmp_u32);

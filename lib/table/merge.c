@@ -57,7 +57,21 @@ int table_reserve_rows(struct pgs_table *t, size_t n)
 	return err;
 }
 
-int table_merge(struct pgs_table *dst, const struct pgs_table *src, uint64_t line_base)
+/* Every string of src moved to dst (strpool_splice()); NULL: -ENOMEM. */
+static uint32_t *splice_strings(struct pgs_table *dst, struct pgs_table *src)
+{
+	const struct pgs_allocator *al = dst->al;
+	uint32_t *map = pgs__calloc(al, src->strings.count ? src->strings.count : 1,
+				    sizeof(*map));
+
+	if (map && strpool_splice(&dst->strings, &src->strings, map) < 0) {
+		pgs__free(al, map);
+		map = NULL;
+	}
+	return map;
+}
+
+int table_merge(struct pgs_table *dst, struct pgs_table *src, uint64_t line_base)
 {
 	const struct pgs_allocator *al = dst->al;
 	uint32_t *ms = NULL, *mh = NULL, *mp = NULL, *mst = NULL;
@@ -65,7 +79,7 @@ int table_merge(struct pgs_table *dst, const struct pgs_table *src, uint64_t lin
 	size_t i, r0;
 	int err = -ENOMEM;
 
-	if (!(ms = remap_pool(&dst->strings, &src->strings, al, NULL)) ||
+	if (!(ms = splice_strings(dst, src)) ||
 	    !(mst = pgs__calloc(al, src->st_n, sizeof(*mst))))
 		goto out;
 
@@ -100,29 +114,18 @@ int table_merge(struct pgs_table *dst, const struct pgs_table *src, uint64_t lin
 	for (i = 1; i < src->st_n; i++) {
 		const struct st_meta *m = &src->st[i];
 		bool is_new;
-		uint32_t k;
 
 		if (table_st_index(dst, ms[m->text], &mst[i], &is_new) < 0)
 			goto out;
-		if (!is_new)
-			continue;
-		if (pgs__grow(al, (void **)&dst->frames, &dst->frames_cap,
-			      dst->frames_n + m->nframes, sizeof(*dst->frames)) < 0)
-			goto out;
-		{
+		if (is_new) {
 			struct st_meta *d = &dst->st[mst[i]];
 
+			/* A shard has no frames yet: table_derive() makes them. */
 			*d = *m;
 			d->text = ms[m->text];
-			d->stack = ms[m->stack];
 			d->migrate = ms[m->migrate];
 			d->memcg = ms[m->memcg];
-			/* Derived at the end of the parse (table_derive_stacks). */
-			d->module = d->stack_strip = d->text_strip = 0;
-			d->frame_off = (uint32_t)dst->frames_n;
 		}
-		for (k = 0; k < m->nframes; k++)
-			dst->frames[dst->frames_n++] = ms[src->frames[m->frame_off + k]];
 	}
 
 	/* Columns. */

@@ -2,6 +2,7 @@
 #include <stdlib.h>	/* free */
 
 #include "table.h"
+#include "../parse/stacktrace.h"
 
 int table_create(struct pgs_table **out, const struct pgs_allocator *al,
 		 const char *name)
@@ -17,6 +18,7 @@ int table_create(struct pgs_table **out, const struct pgs_allocator *al,
 		t->alloc = *al;
 		t->al = &t->alloc;
 	}
+	pthread_mutex_init(&t->derive_mu, NULL);
 	if (strpool_init(&t->strings, t->al) < 0 ||
 	    strpool_init(&t->hdrs, t->al) < 0 ||
 	    strpool_init(&t->pfns, t->al) < 0 ||
@@ -28,9 +30,11 @@ int table_create(struct pgs_table **out, const struct pgs_allocator *al,
 	}
 	memcpy(t->name, name ? name : "-", nlen + 1);
 	memset(&t->st[0], 0, sizeof(t->st[0]));
-	/* Stacktrace 0, a block with no line after its header: no frame, so vmlinux. */
-	t->st[0].module = strpool_intern(&t->strings, "vmlinux", 7, &(bool){ 0 });
-	if (!t->st[0].module) {
+	/*
+	 * Stacktrace 0, a block with no line after its header: no frame, so
+	 * its module is vmlinux (made by table_derive(), with this id).
+	 */
+	if (!strpool_intern(&t->strings, "vmlinux", 7, &(bool){ 0 })) {
 		pgs_table_free(t);
 		return -ENOMEM;
 	}
@@ -49,12 +53,15 @@ PGS_API void pgs_table_free(struct pgs_table *t)
 		return;
 	al = t->al;
 	strpool_fini(&t->strings);
+	strpool_fini(&t->derived);
+	pthread_mutex_destroy(&t->derive_mu);
 	strpool_fini(&t->hdrs);
 	strpool_fini(&t->pfns);
 	pgs__free(al, t->hdr);
 	pgs__free(al, t->pfnm);
 	pgs__free(al, t->st);
 	pgs__free(al, t->st_of);
+	pgs__free(al, t->sd);
 	pgs__free(al, t->frames);
 	pgs__free(al, t->frame_strip);
 	pgs__free(al, t->c_hdr);
@@ -192,16 +199,35 @@ int table_st_retext(struct pgs_table *t, uint32_t index, uint32_t text_id,
 	return 0;
 }
 
+void table_underive(struct pgs_table *t)
+{
+	t->strings.more = NULL;
+	strpool_fini(&t->derived);
+	pgs__free(t->al, t->sd);
+	pgs__free(t->al, t->frames);
+	pgs__free(t->al, t->frame_strip);
+	t->sd = NULL;
+	t->frames = t->frame_strip = NULL;
+	t->frames_n = t->frames_cap = t->frame_strip_cap = 0;
+	t->distinct_stacks = t->distinct_frames = 0;
+	__atomic_store_n(&t->derive_done, 0, __ATOMIC_RELEASE);
+}
+
 /* Distinct non-zero ids among n (every stride bytes); -ENOMEM. */
 static int count_distinct(const struct pgs_table *t, const uint32_t *ids, size_t n,
 			  size_t stride, uint64_t *out)
 {
-	size_t words = (t->strings.count + 63) / 64, i;
-	uint64_t *seen = pgs__calloc(t->al, words, sizeof(*seen)), count = 0;
+	size_t base = t->strings.count;
+	size_t words = (base + t->derived.count + 63) / 64, i;
+	uint64_t *seen = pgs__calloc(t->al, words ? words : 1, sizeof(*seen)), count = 0;
 
 	RETURN_ERROR_IF(!seen, -ENOMEM);
 	for (i = 0; i < n; i++) {
 		uint32_t id = *(const uint32_t *)((const char *)ids + i * stride);
+
+		/* Derived ids after the parse's, in one bitmap. */
+		if (id & STRPOOL_MORE)
+			id = (uint32_t)(base + (id & ~STRPOOL_MORE));
 
 		if (id && !(seen[id / 64] & (1ull << (id % 64)))) {
 			seen[id / 64] |= 1ull << (id % 64);
@@ -218,7 +244,7 @@ int table_count_stacks(struct pgs_table *t)
 	uint64_t stacks, frames;
 
 	/* Both or neither: never a table whose counts disagree. */
-	FORWARD_IF_ERROR(count_distinct(t, &t->st[0].stack, t->st_n, sizeof(t->st[0]),
+	FORWARD_IF_ERROR(count_distinct(t, &t->sd[0].stack, t->st_n, sizeof(t->sd[0]),
 					&stacks));
 	FORWARD_IF_ERROR(count_distinct(t, t->frames, t->frames_n, sizeof(t->frames[0]),
 					&frames));
@@ -409,6 +435,11 @@ PGS_API void pgs_table_info(const struct pgs_table *t, struct pgs_table_info *in
 	if (!info || info->sz == 0)
 		return;
 	memset(&v, 0, sizeof(v));
+	if (info->sz >= offsetof(struct pgs_table_info, flags) + sizeof(info->flags))
+		v.flags = info->flags;
+	/* The counts are of derived stacks: 0 if there is no memory for them. */
+	if (!(v.flags & PGS_INFO_NO_COUNTS))
+		(void)table_derive(t);
 	v.sz = info->sz;
 	v.kind = t->kind;
 	v.era = table_era(t);
@@ -418,8 +449,10 @@ PGS_API void pgs_table_info(const struct pgs_table *t, struct pgs_table_info *in
 	v.pages = t->pages;
 	v.skipped = t->skipped;
 	v.unknown_lines = t->unknown_lines;
-	v.stacks = t->distinct_stacks;
-	v.frames = t->distinct_frames;
+	if (!(v.flags & PGS_INFO_NO_COUNTS)) {
+		v.stacks = t->distinct_stacks;
+		v.frames = t->distinct_frames;
+	}
 	v.has_free_ts = !!(t->features & FEAT_FREE_TS);
 	v.has_tgid = !!(t->features & FEAT_TGID);
 	v.has_ts = !!(t->features & FEAT_TS);
@@ -455,11 +488,12 @@ PGS_API int pgs_table_record(const struct pgs_table *t, size_t i,
 
 	if (!t || !rec || i >= t->rows)
 		return -ERANGE;
+	FORWARD_IF_ERROR(table_derive(t));	/* the stack */
 	memset(&r, 0, sizeof(r));
 	st = table_row_st(t, i);
 	r.pages = table_row_pages(t, i);
 	r.stacktrace = st->text;
-	r.stack = st->stack;
+	r.stack = t->sd[t->c_st[i]].stack;
 	r.migrate_reason = st->migrate;
 	r.memcg = st->memcg;
 	r.memcg_flags = st->memcg_flags;
@@ -467,7 +501,7 @@ PGS_API int pgs_table_record(const struct pgs_table *t, size_t i,
 	r.line = t->c_line[i];
 	r.node = r.zone = -1;
 	r.mt = r.block_mt = PGS_MT_NONE;
-	if (st->stack)
+	if (r.stack)
 		r.have |= PGS_HAVE_STACK;
 	if (st->has_handle) {
 		r.handle = st->handle;

@@ -15,6 +15,8 @@
 #ifndef PGS_TABLE_H
 #define PGS_TABLE_H
 
+#include <pthread.h>
+
 #include "../common.h"
 #include "../intern/strpool.h"
 
@@ -44,18 +46,25 @@ struct pfn_meta {
 
 struct st_meta {
 	uint32_t text;		/* strings id of the stacktrace text */
-	uint32_t stack;		/* strings id of the frames alone */
 	uint32_t migrate;	/* strings id of the migrate reason */
 	uint32_t memcg;		/* strings id of the memcg name */
 	uint32_t handle;
-	/* Derived once per stack at the end of the parse (stack_derive()): */
+	uint32_t nframes;	/* frame lines in the text */
+	uint8_t memcg_flags;
+	uint8_t slab, vmalloc, has_handle;
+};
+
+/*
+ * What derives from a stacktrace's frames, made for every stack at once,
+ * only when a query or output needs it (table_derive()): table.sd, by st
+ * index like st.
+ */
+struct st_derived {
+	uint32_t stack;		/* strings id of the frames alone */
 	uint32_t module;	/* strings id: innermost frame's module, "vmlinux" */
 	uint32_t stack_strip;	/* strings id: stack with +0xoff/0xsize cut */
 	uint32_t text_strip;	/* strings id: text with +0xoff/0xsize cut */
 	uint32_t frame_off;	/* first index in table.frames */
-	uint32_t nframes;
-	uint8_t memcg_flags;
-	uint8_t slab, vmalloc, has_handle;
 };
 
 /* Feature bits seen in the text, for era inference (spec §7.3). */
@@ -102,7 +111,15 @@ struct pgs_table {
 	enum pgs_kind kind;
 	uint32_t features;
 
-	struct strpool strings;	/* public strings (ids in the API) */
+	/*
+	 * Public strings (ids in the API): what the parse interns. What is
+	 * derived later from the stacks (frames, frames-only stacks, modules,
+	 * forms without offsets) goes to derived, reached through
+	 * strings.more (ids with STRPOOL_MORE set), so that making it never
+	 * moves a string another thread's query may be reading; a derived
+	 * string equal to one of strings has that string's id.
+	 */
+	struct strpool strings;
 	struct strpool hdrs;	/* header templates */
 	struct strpool pfns;	/* PFN-line templates */
 	struct hdr_meta *hdr;	/* by hdrs id */
@@ -113,10 +130,15 @@ struct pgs_table {
 	size_t st_n, st_cap;
 	uint32_t *st_of;	/* strings id -> st index (0: not a stacktrace) */
 	size_t st_of_cap;
+	/* Made by table_derive() (lib/parse/derive.c), under derive_mu: */
+	struct strpool derived;
+	struct st_derived *sd;	/* by st index, st_n of them */
 	uint32_t *frames;	/* frame string ids, st_meta.frame_off.. */
 	uint32_t *frame_strip;	/* beside frames: the frame without offsets */
 	size_t frames_n, frames_cap, frame_strip_cap;
 	uint64_t distinct_stacks, distinct_frames;
+	pthread_mutex_t derive_mu;
+	int derive_done;	/* atomic: 1 once the above are made */
 
 	/* Columns, rows entries each. */
 	size_t rows, rows_cap;
@@ -156,9 +178,10 @@ int table_reserve_rows(struct pgs_table *t, size_t n);
 
 /*
  * Append src (a later byte range of the same input) to dst, remapping its
- * ids; src's line numbers are shifted by line_base. src is left unchanged.
+ * ids; src's line numbers are shifted by line_base. src's strings move to
+ * dst (its string pool is left empty): src is only to be freed after.
  */
-int table_merge(struct pgs_table *dst, const struct pgs_table *src, uint64_t line_base);
+int table_merge(struct pgs_table *dst, struct pgs_table *src, uint64_t line_base);
 
 /* Add the free_ts column (zero for the rows so far): eras E-G. */
 int table_enable_free_ts(struct pgs_table *t);
@@ -181,6 +204,13 @@ int table_st_retext(struct pgs_table *t, uint32_t index, uint32_t text_id,
 
 /* Set distinct_stacks and distinct_frames from st and frames. -ENOMEM. */
 int table_count_stacks(struct pgs_table *t);
+
+/*
+ * Drop what table_derive() made (frames, derived strings and fields, the
+ * counts), for a table whose stacks change (the handle join); the next
+ * table_derive() makes them again. Not while the table is queried.
+ */
+void table_underive(struct pgs_table *t);
 
 /* Count one line that was not understood, by kind (its first word). */
 void table_count_unknown(struct pgs_table *t, const char *line, size_t len,
@@ -210,6 +240,12 @@ static inline const struct hdr_meta *table_row_hdr(const struct pgs_table *t, si
 static inline const struct st_meta *table_row_st(const struct pgs_table *t, size_t i)
 {
 	return &t->st[t->c_st[i]];
+}
+
+/* Row i's derived stack: only once table_derive() made them. */
+static inline const struct st_derived *table_row_sd(const struct pgs_table *t, size_t i)
+{
+	return &t->sd[t->c_st[i]];
 }
 
 static inline const struct pfn_meta *table_row_pfn(const struct pgs_table *t, size_t i)

@@ -16,6 +16,7 @@
 #include "testutil.h"
 
 #include "../../lib/parse/parse.h"
+#include "../../lib/parse/stacktrace.h"
 
 static const char *dir;
 
@@ -75,6 +76,15 @@ static void same(const struct pgs_table *a, const struct pgs_table *b)
 	assert_int_equal(a->unknown_lines, b->unknown_lines);
 	assert_int_equal(a->strings.count, b->strings.count);
 	assert_int_equal(a->st_n, b->st_n);
+	/* Made by parse_finish() for the INFO summary, else by a query. */
+	assert_int_equal(table_derive(a), 0);
+	assert_int_equal(table_derive(b), 0);
+	assert_int_equal(a->derived.count, b->derived.count);
+	for (i = 1; i < a->derived.count; i++)
+		assert_string_equal(strpool_str(&a->derived, (uint32_t)i),
+				    strpool_str(&b->derived, (uint32_t)i));
+	assert_int_equal(a->distinct_stacks, b->distinct_stacks);
+	assert_int_equal(a->distinct_frames, b->distinct_frames);
 	assert_int_equal(a->frames_n, b->frames_n);
 	assert_memory_equal(a->frames, b->frames, a->frames_n * sizeof(*a->frames));
 	/* Ids come out in the same order as in one pass. */
@@ -82,14 +92,14 @@ static void same(const struct pgs_table *a, const struct pgs_table *b)
 		assert_string_equal(strpool_str(&a->strings, (uint32_t)i),
 				    strpool_str(&b->strings, (uint32_t)i));
 	/*
-	 * What is derived from the frames is made once, at the end of the
-	 * parse, for the stacks of every shard: present, and the same.
+	 * What is derived from the frames is made once, for the stacks of
+	 * every shard: present, and the same.
 	 */
 	for (i = 1; i < a->st_n; i++) {
-		assert_true(!a->st[i].nframes || a->st[i].module);
-		assert_int_equal(a->st[i].module, b->st[i].module);
-		assert_int_equal(a->st[i].stack_strip, b->st[i].stack_strip);
-		assert_int_equal(a->st[i].text_strip, b->st[i].text_strip);
+		assert_true(a->sd[i].module);
+		assert_true(!a->st[i].nframes || a->sd[i].stack);
+		assert_int_equal(a->st[i].nframes, b->st[i].nframes);
+		assert_memory_equal(&a->sd[i], &b->sd[i], sizeof(a->sd[i]));
 	}
 	if (a->frames_n)
 		assert_memory_equal(a->frame_strip, b->frame_strip,
@@ -157,10 +167,76 @@ static void test_shards(void **state)
 	assert_true(files >= 30);
 }
 
+/* The result of a query, 0 or the error; the result freed. */
+static int run(const struct pgs_table *t, const char *cull, const char *sort)
+{
+	struct pgs_query *q = NULL;
+	struct pgs_result *r = NULL;
+	int err;
+
+	assert_int_equal(pgs_query_create(&q), 0);
+	assert_int_equal(pgs_query_set_cull(q, cull), 0);
+	assert_int_equal(pgs_query_add_sort(q, sort), 0);
+	err = pgs_query_run(q, t, &r);
+	pgs_result_free(r);
+	pgs_query_free(q);
+	return err;
+}
+
+/*
+ * The parse splits no stack into frames; a query by stacktrace does not
+ * either, one by module does (once), and the frames then agree with the
+ * text: frame k of each stack is its k-th frame line.
+ */
+static void test_frames_on_demand(void **state)
+{
+	char path[4096];
+	struct pgs_table *t = NULL;
+	struct pgs_parse_opts o = PGS_INIT(pgs_parse_opts);
+	size_t len, i;
+	char *buf;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/real/modules.txt", dir);
+	buf = slurp(path, &len);
+	o.threads = 2;
+	assert_int_equal(pgs_table_open_mem(&t, buf, len, &o), 0);
+	assert_false(table_derived(t));
+	assert_int_equal(t->frames_n, 0);
+	assert_int_equal(run(t, "stacktrace", "-pages"), 0);
+	assert_false(table_derived(t));
+	assert_int_equal(run(t, "module", "-pages"), 0);
+	assert_true(table_derived(t));
+	for (i = 1; i < t->st_n; i++) {
+		const char *s = strpool_str(&t->strings, t->st[i].text), *p = s;
+		uint32_t k = 0;
+
+		while (*p) {
+			const char *nl = strchr(p, '\n');
+			size_t n = nl ? (size_t)(nl - p) : strlen(p);
+			struct frame_fields ff;
+
+			if (parse_frame(p, n, &ff)) {
+				const uint32_t id = t->frames[t->sd[i].frame_off + k];
+
+				assert_true(k < t->st[i].nframes);
+				assert_int_equal(strpool_len(&t->strings, id), ff.text_len);
+				assert_memory_equal(strpool_str(&t->strings, id), ff.text, ff.text_len);
+				k++;
+			}
+			p += n + (nl != NULL);
+		}
+		assert_int_equal(k, t->st[i].nframes);
+	}
+	pgs_table_free(t);
+	free(buf);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shards),
+		cmocka_unit_test(test_frames_on_demand),
 	};
 
 	dir = argc > 1 ? argv[1] : "tests/fixtures";
