@@ -185,3 +185,17 @@ size_t pgs__parse_num(const char *s, size_t len, uint64_t *out)
 
 	return n ? n : pgs__parse_u64(s, len, out);
 }
+
+size_t fmt_u64(char *out, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}

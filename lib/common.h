@@ -125,6 +125,9 @@ static inline const char *find_nl(const char *p, const char *end)
 
 const char *pgs__memmem(const char *hay, size_t hlen, const char *needle, size_t nlen);
 
+/* Decimal digits of v into out (at least 20 bytes); returns their count. */
+size_t fmt_u64(char *out, uint64_t v);
+
 /*
  * Parse an unsigned decimal number at s[0..len). Stores the value and returns
  * the number of digits consumed, 0 if none or on overflow of uint64_t.

@@ -1280,8 +1280,8 @@ PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
 			err = -ENOMEM;
 		for (j = 0; !err && j < r->ngroups; j++) {
 			r->txt_off[j] = r->txt_len;
-			err = render_txt(r, r->g[j].first, r->al, &r->txt, &r->txt_len,
-					 &r->txt_cap);
+			err = key_txt(&r->kc, r->g[j].first, r->ts_in_txt, r->al, &r->txt,
+				      &r->txt_len, &r->txt_cap);
 			if (!err)
 				err = pgs__grow(r->al, (void **)&r->txt, &r->txt_cap,
 						r->txt_len + 1, 1);

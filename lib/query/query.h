@@ -218,15 +218,6 @@ int each_item(const char *list, int (*fn)(void *, const char *, size_t), void *a
 int sort_sign(const char **s, size_t *n);
 
 /*
- * Render the block text of row i as page_owner_sort compares and prints it:
- * the header (ts digits cut unless r->ts_in_txt) then the stacktrace
- * (offsets cut with --strip-offsets).
- * Appends to *buf (grown with al); returns 0 or -ENOMEM.
- */
-int render_txt(const struct pgs_result *r, size_t i, const struct pgs_allocator *al,
-	       char **buf, size_t *len, size_t *cap);
-
-/*
  * A key's value for group g of r, as pgs_result_value() returns it (k is
  * neither txt nor frame). Returns 0.
  */
