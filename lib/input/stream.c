@@ -10,7 +10,7 @@
  * Every read() offers at least a page of free room: a live kernel file
  * such as /sys/kernel/debug/page_owner formats one record per read() into
  * min(count, PAGE_SIZE) bytes and fails with ENOMEM when the record does
- * not fit (formats.md 2.1); read_job() hands a buffer over, or grows it,
+ * not fit (formats.md §2.1); read_job() hands a buffer over, or grows it,
  * rather than offer less. A read that still fails with ENOMEM is tried
  * again with more room.
  */
