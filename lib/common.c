@@ -3,6 +3,8 @@
 #include <stdio.h>	/* vsnprintf */
 #include <stdlib.h>	/* malloc */
 
+#include <unistd.h>	/* sysconf */
+
 #include "common.h"
 
 void *pgs__malloc(const struct pgs_allocator *a, size_t n)
@@ -198,4 +200,11 @@ size_t fmt_u64(char *out, uint64_t v)
 	for (i = 0; i < n; i++)
 		out[i] = tmp[n - 1 - i];
 	return n;
+}
+
+unsigned pgs__online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : (unsigned)n;
 }

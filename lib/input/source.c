@@ -31,8 +31,8 @@ static bool changed_hook(void *arg)
 static void release_hook(void *arg, const char *buf, size_t len)
 {
 	/* Whole pages behind the cursor only. */
-	uintptr_t a = (uintptr_t)buf & ~(uintptr_t)4095;
-	uintptr_t b = (uintptr_t)(buf + len) & ~(uintptr_t)4095;
+	uintptr_t a = (uintptr_t)buf & ~(uintptr_t)(PAGE_MIN - 1);
+	uintptr_t b = (uintptr_t)(buf + len) & ~(uintptr_t)(PAGE_MIN - 1);
 
 	(void)arg;
 	if (b > a)

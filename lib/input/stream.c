@@ -69,7 +69,7 @@ static void room_init(struct room *r)
 {
 	long pg = sysconf(_SC_PAGESIZE);
 
-	r->room = pg > 0 ? (size_t)pg : 4096;
+	r->room = pg > 0 ? (size_t)pg : PAGE_MIN;
 	r->most = SIZE_MAX;
 }
 

@@ -14,7 +14,6 @@
  * input stage through hooks->recycle once its shard is merged.
  */
 #include <pthread.h>
-#include <unistd.h>	/* sysconf */
 
 #include "parse.h"
 
@@ -53,7 +52,7 @@ unsigned parse_threads(const struct pgs_parse_opts *opts, unsigned spare)
 
 	if (OPTS_GET(opts, threads, 0))
 		return opts->threads;
-	n = sysconf(_SC_NPROCESSORS_ONLN) - (long)spare;
+	n = (long)pgs__online_cpus() - (long)spare;
 	return n < 1 ? 1 : n > THREADS_MAX ? THREADS_MAX : (unsigned)n;
 }
 

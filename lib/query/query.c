@@ -11,7 +11,6 @@
 #include <stdarg.h>	/* va_list */
 #include <stdio.h>	/* snprintf */
 #include <stdlib.h>	/* qsort_r */
-#include <unistd.h>	/* sysconf */
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -254,13 +253,6 @@ PGS_API void pgs_query_select_unreleased(struct pgs_query *q, int on)
 }
 
 /* ---- running ---- */
-
-static unsigned online_cpus(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n < 1 ? 1 : (unsigned)n;
-}
 
 /* "0,2-3": a node or a range of nodes, kernel nodelist syntax. */
 static int add_nodes(void *arg, const char *s, size_t n)
@@ -741,6 +733,9 @@ static int grouper_add(struct grouper *gr, const struct group *add, uint32_t h)
  * share no group, so nothing is joined afterwards and every group's
  * first row is its earliest, whatever the number of threads.
  */
+/* The most threads a grouping uses: a part, a partition of the groups, each. */
+#define AGGREGATE_THREADS_MAX 16
+
 struct part {
 	struct grouper gr;
 	const struct pgs_query *q;
@@ -752,7 +747,7 @@ struct part {
 	size_t from, to;	/* pass 1: rows */
 	unsigned k, n;		/* pass 2: partition k of n */
 	uint64_t records, pages;
-	size_t in_part[16];	/* pass 1: selected rows per partition */
+	size_t in_part[AGGREGATE_THREADS_MAX];	/* pass 1: selected rows per partition */
 	const uint32_t *col;	/* by ids: the column the cull keys depend on */
 	struct group *acc;	/* by ids: this thread's sums */
 	int err;
@@ -825,8 +820,8 @@ static void *group_rows(void *arg)
 /* Run fn on parts[0..n) on n threads (the calling one included). */
 static void run_parts(struct part *parts, unsigned n, void *(*fn)(void *))
 {
-	pthread_t tid[16];
-	bool started[16] = { false };
+	pthread_t tid[AGGREGATE_THREADS_MAX];
+	bool started[AGGREGATE_THREADS_MAX] = { false };
 	unsigned k;
 
 	for (k = 1; k < n; k++)
@@ -960,7 +955,7 @@ static int group_ids(struct pgs_result *r, struct part *parts, unsigned n, size_
 static int aggregate(struct pgs_result *r, const struct pgs_query *q, unsigned threads)
 {
 	const struct pgs_table *t = r->t;
-	struct part parts[16];
+	struct part parts[AGGREGATE_THREADS_MAX];
 	uint8_t *hsel = NULL, *psel = NULL, *ssel = NULL, *rsel = NULL;
 	const uint32_t *col;
 	uint32_t *hash;
@@ -996,7 +991,8 @@ static int aggregate(struct pgs_result *r, const struct pgs_query *q, unsigned t
 		pgs__free(r->al, rsel);
 		return err;
 	}
-	n = t->rows < PARALLEL_ROWS ? 1 : threads < 1 ? 1 : threads > 16 ? 16 : threads;
+	n = t->rows < PARALLEL_ROWS ? 1 : threads < 1 ? 1 :
+	    threads > AGGREGATE_THREADS_MAX ? AGGREGATE_THREADS_MAX : threads;
 	memset(parts, 0, sizeof(parts));
 	for (k = 0; k < n; k++) {
 		parts[k].gr.r = r;
@@ -1211,7 +1207,7 @@ static int query_check_fields(const struct pgs_query *q, const struct pgs_table 
  */
 static int query_check_bytes(const struct pgs_query *q, const struct pgs_table *t)
 {
-	uint64_t page_size = q->s.page_size ? q->s.page_size : 4096, total = 0, bytes;
+	uint64_t page_size = q->s.page_size ? q->s.page_size : PAGE_SIZE_DEFAULT, total = 0, bytes;
 	size_t i;
 
 	if (t->kind == PGS_KIND_PAGE_OWNER)
@@ -1248,7 +1244,7 @@ PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
 	r->s = q->s;
 	r->kc.t = t;
 	r->kc.strip = q->s.strip;
-	r->kc.page_size = q->s.page_size ? q->s.page_size : 4096;
+	r->kc.page_size = q->s.page_size ? q->s.page_size : PAGE_SIZE_DEFAULT;
 	r->s.nsort = q->s.nsort ? q->s.nsort : 1;
 	r->sort_copy = pgs__malloc(r->al, r->s.nsort * sizeof(*r->sort_copy));
 	if (!r->sort_copy) {
@@ -1268,7 +1264,7 @@ PGS_API int pgs_query_run(const struct pgs_query *q, const struct pgs_table *t,
 	/* Once per distinct stack, so pgs_result_value() has it for any key. */
 	err = key_callsites(&r->kc, r->al, q->cs_skip, NULL, NULL);
 	if (!err)
-		err = aggregate(r, q, q->threads ? q->threads : online_cpus());
+		err = aggregate(r, q, q->threads ? q->threads : pgs__online_cpus());
 	for (i = 0; !err && i < r->s.nsort; i++)
 		if (r->s.sort[i].id == K_TXT)
 			break;

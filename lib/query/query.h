@@ -147,7 +147,7 @@ struct query_spec {
 	size_t nsort;
 	bool sel_pid, sel_tgid, sel_name, sel_node, sel_module, unreleased;
 	bool strip;		/* frames without +0xoff/0xsize */
-	uint64_t page_size;	/* 0: 4096 */
+	uint64_t page_size;	/* 0: PAGE_SIZE_DEFAULT */
 	size_t top;		/* 0: every group */
 	uint64_t min_pages;
 };
