@@ -369,8 +369,8 @@ static ssize_t frames_read(struct src *s, unsigned char *buf, size_t want)
 		pthread_mutex_unlock(&f->mu);
 		if (last && s->release && s->in_off >= MEM_STEP) {
 			/* Whole pages of the frames delivered. */
-			uintptr_t a = (uintptr_t)s->mem & ~(uintptr_t)4095;
-			uintptr_t b = (uintptr_t)(s->mem + s->in_off) & ~(uintptr_t)4095;
+			uintptr_t a = (uintptr_t)s->mem & ~(uintptr_t)(PAGE_MIN - 1);
+			uintptr_t b = (uintptr_t)(s->mem + s->in_off) & ~(uintptr_t)(PAGE_MIN - 1);
 
 			if (b > a)
 				madvise((void *)a, b - a, MADV_DONTNEED);
@@ -432,8 +432,9 @@ static int fill(struct src *s)
 
 		if (s->release && done >= MEM_STEP) {
 			/* Whole pages behind what was consumed. */
-			uintptr_t a = (uintptr_t)s->mem & ~(uintptr_t)4095;
-			uintptr_t b = (uintptr_t)(s->mem + done - MEM_STEP / 2) & ~(uintptr_t)4095;
+			uintptr_t a = (uintptr_t)s->mem & ~(uintptr_t)(PAGE_MIN - 1);
+			uintptr_t b = (uintptr_t)(s->mem + done - MEM_STEP / 2) &
+				      ~(uintptr_t)(PAGE_MIN - 1);
 
 			if (b > a)
 				madvise((void *)a, b - a, MADV_DONTNEED);

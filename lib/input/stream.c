@@ -122,9 +122,10 @@ static int read_job(struct reader *rd, struct parse_chunk *j)
 			/*
 			 * src_read() waits for a descriptor in poll, not in read,
 			 * so that the reader thread stops when merging failed
-			 * (-ECANCELED), and retries EINTR.
+			 * (-ECANCELED), and retries EINTR; the first buffer,
+			 * read before the pool exists, in read.
 			 */
-			src->stop = &rd->stop;
+			src->stop = rd->p ? &rd->stop : NULL;
 			n = src_read(src, b + len, want);
 			/* A decompressor's error (-ENOMEM too) is not read()'s. */
 			if (n < 0 && src->fmt != DEC_NONE) {
