@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../lib/parse/parse.h"	/* pipe_widen, READ_BUF */
+#include "../lib/input/input.h"	/* pipe_widen, READ_BUF */
 
 int main(void)
 {

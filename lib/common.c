@@ -3,6 +3,8 @@
 #include <stdio.h>	/* vsnprintf */
 #include <stdlib.h>	/* malloc */
 
+#include <unistd.h>	/* sysconf */
+
 #include "common.h"
 
 void *pgs__malloc(const struct pgs_allocator *a, size_t n)
@@ -213,4 +215,25 @@ size_t pgs__parse_num(const char *s, size_t len, uint64_t *out)
 	size_t n = pgs__parse_hex(s, len, out);
 
 	return n ? n : pgs__parse_u64(s, len, out);
+}
+
+size_t fmt_u64(char *out, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
+unsigned pgs__online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : (unsigned)n;
 }

@@ -159,6 +159,17 @@ static inline const char *find_nl(const char *p, const char *end)
 
 const char *pgs__memmem(const char *hay, size_t hlen, const char *needle, size_t nlen);
 
+/* Bytes per base page for the bytes key and weights when none is given. */
+#define PAGE_SIZE_DEFAULT 4096
+/* The smallest page size of any system: page alignment for madvise(). */
+#define PAGE_MIN 4096
+
+/* The online CPUs, at least 1. */
+unsigned pgs__online_cpus(void);
+
+/* Decimal digits of v into out (at least 20 bytes); returns their count. */
+size_t fmt_u64(char *out, uint64_t v);
+
 /*
  * Parse an unsigned decimal number at s[0..len). Stores the value and returns
  * the number of digits consumed, 0 if none or on overflow of uint64_t.

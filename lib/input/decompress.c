@@ -21,52 +21,12 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
-#include "decompress.h"
+#include "input.h"
 
 /* Compressed bytes read from a descriptor at a time. */
 #define IN_BUF ((size_t)1 << 20)
 /* A mapping is fed in steps of this much, its pages dropped behind. */
 #define MEM_STEP ((size_t)4 << 20)
-
-static const struct dec_magic magics[] = {
-	{ "zstd", "zstd -dc", DEC_ZSTD },
-	{ "gzip", "gzip -dc", DEC_GZIP },
-	{ "xz", "xz -dc", DEC_XZ },
-	{ "lz4", "lz4 -dc", DEC_NONE },
-	{ "bzip2", "bzip2 -dc", DEC_NONE },
-};
-
-const struct dec_magic *dec_magic(const void *buf, size_t len)
-{
-	const unsigned char *u = buf;
-
-	if (len >= 4 && memcmp(u, "\x28\xb5\x2f\xfd", 4) == 0)
-		return &magics[0];
-	/* A zstd skippable frame (magic 0x184D2A50-5F) before the data. */
-	if (len >= 4 && (u[0] & 0xf0) == 0x50 && u[1] == 0x2a && u[2] == 0x4d && u[3] == 0x18)
-		return &magics[0];
-	if (len >= 2 && u[0] == 0x1f && u[1] == 0x8b)
-		return &magics[1];
-	if (len >= 6 && memcmp(u, "\xfd" "7zXZ\0", 6) == 0)
-		return &magics[2];
-	if (len >= 4 && memcmp(u, "\x04\x22\x4d\x18", 4) == 0)
-		return &magics[3];
-	if (len >= 4 && memcmp(u, "BZh", 3) == 0 && u[3] >= '1' && u[3] <= '9')
-		return &magics[4];
-	return NULL;
-}
-
-enum dec_format dec_sniff(const void *buf, size_t len)
-{
-	const struct dec_magic *m = dec_magic(buf, len);
-
-	if (!m)
-		return DEC_NONE;
-	/* gzip: magic, then deflate (8), the only method there is. */
-	if (m->fmt == DEC_GZIP && (len < 3 || ((const unsigned char *)buf)[2] != 8))
-		return DEC_NONE;
-	return m->fmt;
-}
 
 PGS_API const char *pgs_compression_name(const void *buf, size_t len)
 {
@@ -422,8 +382,8 @@ static ssize_t frames_read(struct src *s, unsigned char *buf, size_t want)
 		pthread_mutex_unlock(&f->mu);
 		if (last && s->release && s->in_off >= MEM_STEP) {
 			/* Whole pages of the frames delivered. */
-			uintptr_t a = (uintptr_t)s->mem & ~(uintptr_t)4095;
-			uintptr_t b = (uintptr_t)(s->mem + s->in_off) & ~(uintptr_t)4095;
+			uintptr_t a = (uintptr_t)s->mem & ~(uintptr_t)(PAGE_MIN - 1);
+			uintptr_t b = (uintptr_t)(s->mem + s->in_off) & ~(uintptr_t)(PAGE_MIN - 1);
 
 			if (b > a)
 				madvise((void *)a, b - a, MADV_DONTNEED);
@@ -485,8 +445,9 @@ static int fill(struct src *s)
 
 		if (s->release && done >= MEM_STEP) {
 			/* Whole pages behind what was consumed. */
-			uintptr_t a = (uintptr_t)s->mem & ~(uintptr_t)4095;
-			uintptr_t b = (uintptr_t)(s->mem + done - MEM_STEP / 2) & ~(uintptr_t)4095;
+			uintptr_t a = (uintptr_t)s->mem & ~(uintptr_t)(PAGE_MIN - 1);
+			uintptr_t b = (uintptr_t)(s->mem + done - MEM_STEP / 2) &
+				      ~(uintptr_t)(PAGE_MIN - 1);
 
 			if (b > a)
 				madvise((void *)a, b - a, MADV_DONTNEED);

@@ -9,10 +9,10 @@
  * offset, and the faulting instruction runs again on the zeros.
  *
  * Nothing jumps: the parse goes on, reads zeros, and stops at its next
- * slice boundary (parse_slices() asks map_guard_changed()); its table is
- * then discarded with PGS_E_CHANGED. So no lock, allocation or allocator
- * hook is ever left half-done, whatever code was running when the fault
- * came, on any thread.
+ * slice boundary (parse_slices() asks map_guard_changed() through the
+ * hook source.c lends it); its table is then discarded with PGS_E_CHANGED.
+ * So no lock, allocation or allocator hook is ever left half-done,
+ * whatever code was running when the fault came, on any thread.
  *
  * Politeness: the handler is installed when the first guarded parse of the
  * process starts and the previous one is restored when the last ends (a
@@ -28,7 +28,7 @@
 #include <sys/stat.h>	/* fstat */
 #include <unistd.h>	/* sysconf */
 
-#include "../parse/parse.h"
+#include "input.h"
 
 /* Concurrent guarded parses in one process (more go unguarded). */
 #define GUARD_SLOTS 64

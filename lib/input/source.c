@@ -5,8 +5,9 @@
  * after it is parsed (nothing in the table points into the input), so
  * resident memory does not grow with the file. Anything else (a pipe, a
  * socket, /proc-like files whose st_size is 0) is read as a stream, in large
- * buffers cut at record boundaries (parallel.c), with a bounded number of
- * buffers in flight.
+ * buffers cut at record boundaries (stream.c), with a bounded number of
+ * buffers in flight. Either way parse/ gets whole records and never calls
+ * back here except through the struct parse_hooks lent to it.
  */
 #include <fcntl.h>	/* open */
 #include <stdio.h>	/* snprintf */
@@ -16,57 +17,91 @@
 #include <unistd.h>	/* read, close */
 
 #include "../parse/parse.h"
-#include "decompress.h"
 #include <zstd.h>	/* ZSTD_findFrameCompressedSize */
 
-#define SLICE ((size_t)8 * 1024 * 1024)
+#include "input.h"
 
-size_t next_boundary(const char *b, size_t len, size_t pos)
+/* A mapping's hooks: the guard's check, and its pages dropped once parsed. */
+struct mapped {
+	struct map_guard *guard;
+	bool release;
+};
+
+static bool changed_hook(void *arg)
 {
-	while (pos < len) {
-		const char *nl = memchr(b + pos, '\n', len - pos);
-
-		if (!nl || (size_t)(nl - b) + 1 >= len)
-			return len;
-		pos = (size_t)(nl - b) + 1;
-		if (b[pos] == '\n')
-			return pos + 1;
-		if (b[pos] == '\r' && pos + 1 < len && b[pos + 1] == '\n')
-			return pos + 2;
-	}
-	return len;
+	return map_guard_changed(((struct mapped *)arg)->guard);
 }
 
-int parse_slices(struct parse_ctx *c, const char *buf, size_t len, size_t slice,
-		 bool release, pgs_progress_fn progress, void *puser, uint64_t total)
+static void release_hook(void *arg, const char *buf, size_t len)
 {
+	/* Whole pages behind the cursor only. */
+	uintptr_t a = (uintptr_t)buf & ~(uintptr_t)(PAGE_MIN - 1);
+	uintptr_t b = (uintptr_t)(buf + len) & ~(uintptr_t)(PAGE_MIN - 1);
+
+	(void)arg;
+	if (b > a)
+		madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
+int input_mem_parallel(struct parse_ctx *c, const char *buf, size_t len,
+		       const struct pgs_parse_opts *opts, unsigned threads, bool release,
+		       struct map_guard *guard, size_t range)
+{
+	struct mapped m = { guard, release };
+	const struct parse_hooks h = {
+		.changed = changed_hook, .parsed = release ? release_hook : NULL, .arg = &m,
+	};
+	const struct parse_hooks *lent = c->hooks;
+	struct parse_pool *p = NULL;
 	size_t pos = 0;
+	pgs_progress_fn progress;
+	void *puser;
+	int err = 0;
 
-	while (pos < len) {
-		size_t end = next_boundary(buf, len, pos + slice < len ? pos + slice : len);
-
-		/* A mapped file that shrank reads as zeros from there: stop. */
-		RETURN_ERROR_IF(map_guard_changed(c->guard), PGS_E_CHANGED);
-		FORWARD_IF_ERROR(parse_range(c, buf + pos, end - pos, end == len));
-		if (release) {
-			/* Whole pages behind the cursor only. */
-			uintptr_t a = (uintptr_t)(buf + pos) & ~(uintptr_t)4095;
-			uintptr_t b = (uintptr_t)(buf + end) & ~(uintptr_t)4095;
-
-			if (b > a)
-				madvise((void *)a, b - a, MADV_DONTNEED);
-		}
-		pos = end;
-		if (progress)
-			progress(pos, total, puser);
+	progress_of(opts, &progress, &puser);
+	if (!range) {
+		/*
+		 * Two ranges per thread balance the load; fewer shards mean
+		 * fewer rows copied when they are joined. Bounded both ways.
+		 */
+		range = len / (2 * (size_t)threads);
+		range = range < RANGE_MIN ? RANGE_MIN : range > RANGE_MAX ? RANGE_MAX : range;
 	}
-	RETURN_ERROR_IF(map_guard_changed(c->guard), PGS_E_CHANGED);
-	return 0;
+	c->hooks = &h;
+	err = parse_pool_start(&p, c, opts, threads, SUBSLICE);
+	while (!err && (pos < len || parse_pool_queued(p))) {
+		if (pos < len && !parse_pool_full(p)) {
+			size_t end = next_boundary(buf, len, pos + range < len ? pos + range : len);
+			struct parse_chunk j = { .buf = buf + pos, .len = end - pos, .off = pos };
+
+			/* A mapped file that shrank reads as zeros from there: stop. */
+			if (map_guard_changed(guard)) {
+				err = PGS_E_CHANGED;
+				break;
+			}
+			parse_pool_push(p, &j);
+			pos = end;
+			continue;
+		}
+		err = parse_pool_merge(p, c);
+		if (err == 1)
+			err = 0;
+		if (progress)
+			progress(c->t->bytes, len, puser);
+	}
+	if (p)
+		parse_pool_stop(p);
+	c->hooks = lent;
+	return err;
 }
 
 static int parse_mem(struct parse_ctx *c, const char *buf, size_t len,
-		     const struct pgs_parse_opts *opts, bool release)
+		     const struct pgs_parse_opts *opts, bool release, struct map_guard *guard)
 {
+	struct mapped m = { guard, release };
+	const struct parse_hooks h = {
+		.changed = changed_hook, .parsed = release ? release_hook : NULL, .arg = &m,
+	};
 	unsigned threads = parse_threads(opts, 0);
 	pgs_progress_fn progress;
 	void *puser;
@@ -76,15 +111,15 @@ static int parse_mem(struct parse_ctx *c, const char *buf, size_t len,
 	if (len == 0)
 		return PGS_E_EMPTY;
 	/* Decide the kind on the first records, for every thread alike. */
+	c->hooks = &h;
 	err = detect_kind(c, buf, len, true);
-	if (map_guard_changed(c->guard))
-		return PGS_E_CHANGED;
-	if (err)
-		return err;
-	if (threads > 1 && len >= 2 * SLICE / 8)
-		err = parse_mem_parallel(c, buf, len, opts, threads, release, 0);
-	else
-		err = parse_slices(c, buf, len, SLICE, release, progress, puser, len);
+	if (map_guard_changed(guard))
+		err = PGS_E_CHANGED;
+	else if (!err && threads > 1 && len >= 2 * SLICE / 8)
+		err = input_mem_parallel(c, buf, len, opts, threads, release, guard, 0);
+	else if (!err)
+		err = parse_slices(c, buf, len, SLICE, progress, puser, len);
+	c->hooks = NULL;
 	FORWARD_IF_ERROR(err);
 	return parse_finish(c);
 }
@@ -185,8 +220,7 @@ static int table_from_src(struct pgs_table **out, struct src *src,
 	int err;
 
 	FORWARD_IF_ERROR(parse_ctx_init(&c, opts, name));
-	c.guard = guard;
-	err = parse_src_parallel(&c, src, opts, parse_threads(opts, 1));
+	err = input_src_parallel(&c, src, opts, parse_threads(opts, 1), guard);
 	/* Zeros where a mapped file shrank read as damaged data: say why. */
 	if (err == PGS_E_CORRUPT && map_guard_changed(guard))
 		err = PGS_E_CHANGED;
@@ -254,8 +288,7 @@ static int table_from_mem(struct pgs_table **out, const void *buf, size_t len,
 		return err;
 	}
 	FORWARD_IF_ERROR(parse_ctx_init(&c, opts, name));
-	c.guard = guard;
-	err = parse_mem(&c, buf, len, opts, release);
+	err = parse_mem(&c, buf, len, opts, release, guard);
 	if (err == PGS_E_CHANGED)
 		say_changed(&c, guard);
 	if (!err) {

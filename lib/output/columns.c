@@ -91,17 +91,19 @@ int column_cell(const struct pgs_result *r, size_t row, const struct column *c,
 	out->len = 0;
 	switch (c->kind) {
 	case COL_ALLOCATOR:
-		allocator_cell(table_row_allocator(t, row), out);
+		key_value(&r->kc, K_ALLOCATOR, row, &v);
+		allocator_cell((uint32_t)v.v, out);
 		return 0;
 	case COL_TXT:
-		FORWARD_IF_ERROR(render_txt(r, row, al, txt, &len, cap));
+		FORWARD_IF_ERROR(key_txt(&r->kc, row, r->ts_in_txt, al, txt, &len, cap));
 		out->type = CELL_LINES;
 		out->s = *txt;
 		out->len = len;
 		return 0;
 	case COL_HANDLE:
+		key_value(&r->kc, K_HANDLE, row, &v);
 		out->type = CELL_UINT;
-		out->u = t->c_handle[row];
+		out->u = v.v;
 		return 0;
 	case COL_STACKTRACE: {
 		uint32_t text = key_st_text(&r->kc, row);
@@ -113,16 +115,16 @@ int column_cell(const struct pgs_result *r, size_t row, const struct column *c,
 	}
 	case COL_SLAB:
 		out->type = CELL_BOOL;
-		out->u = table_row_st(t, row)->slab;
+		out->u = key_st_slab(&r->kc, row);
 		return 0;
 	case COL_MEMCG_OBJCG:
 	case COL_MEMCG_OFFLINE: {
-		const struct st_meta *m = table_row_st(t, row);
+		int f = key_memcg_flag(&r->kc, row, c->kind == COL_MEMCG_OBJCG ? PGS_MEMCG_OBJCG :
+						    PGS_MEMCG_OFFLINE);
 
-		if (m->memcg) {
+		if (f >= 0) {
 			out->type = CELL_BOOL;
-			out->u = !!(m->memcg_flags & (c->kind == COL_MEMCG_OBJCG ? PGS_MEMCG_OBJCG :
-						      PGS_MEMCG_OFFLINE));
+			out->u = (uint64_t)f;
 		}
 		return 0;
 	}

@@ -55,7 +55,14 @@ static int group_frames(const struct pgs_result *r, const struct group *g, unsig
 	s->nframes = f->n;
 	s->after.times = g->times;
 	s->after.pages = g->pages;
-	s->allocator = r->t->kind == PGS_KIND_PAGE_OWNER ? table_row_allocator(r->t, g->first) : 0;
+	if (r->t->kind == PGS_KIND_PAGE_OWNER) {
+		struct kval v;
+
+		key_value(&r->kc, K_ALLOCATOR, g->first, &v);
+		s->allocator = (uint32_t)v.v;
+	} else {
+		s->allocator = 0;
+	}
 	return 0;
 }
 
@@ -118,13 +125,19 @@ static void html_stack_cell(struct writer *w, const struct pgs_result *r, size_t
 {
 	const struct pgs_table *t = r->t;
 	uint32_t id = (r->s.cull & KEY_BIT(K_STACK)) && !(r->s.cull & KEY_BIT(K_STACKTRACE)) ?
-		      table_row_sd(t, row)->stack : key_st_text(&r->kc, row);
-	uint32_t cs = r->kc.cs ? r->kc.cs[t->c_st[row]] : 0;
+		      key_st_frames_text(&r->kc, row) : key_st_text(&r->kc, row);
+	struct kval v;
+	uint32_t cs;
 	const char *s = strpool_str(&t->strings, id);
 	size_t len = strpool_len(&t->strings, id);
 	const char *nl = memchr(s, '\n', len);
-	const char *sum = cs ? strpool_str(&t->strings, cs) : s;
-	size_t slen = cs ? strpool_len(&t->strings, cs) : nl ? (size_t)(nl - s) : len;
+	const char *sum;
+	size_t slen;
+
+	key_value(&r->kc, K_CALLSITE, row, &v);
+	cs = v.type == KV_NULL ? 0 : (uint32_t)v.v;
+	sum = cs ? strpool_str(&t->strings, cs) : s;
+	slen = cs ? strpool_len(&t->strings, cs) : nl ? (size_t)(nl - s) : len;
 
 	while (slen && (*sum == ' ' || *sum == '\t'))
 		sum++, slen--;
@@ -150,7 +163,7 @@ static void html_stack_cell(struct writer *w, const struct pgs_result *r, size_t
  * The keys html_table() shows: the cull keys; without a cull, the fields
  * that tell its groups (distinct blocks, or stacks) apart beside their
  * stacktrace (last), those that none of the groups has left out: a block's
- * header fields (the time stamp when the text keeps it, see render_txt()),
+ * header fields (the time stamp when the text keeps it, see key_txt()),
  * a handle file's handle.
  */
 static keyset html_keys(const struct pgs_result *r)

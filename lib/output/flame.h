@@ -45,7 +45,7 @@ struct flame_opts {
 	const char *subtitle;	/* NULL: none */
 	enum pgs_weight weight;	/* what widths count */
 	const char *times_unit;	/* what flame_count.times counts; NULL: "blocks" */
-	uint64_t page_size;	/* bytes per base page; 0: 4096 */
+	uint64_t page_size;	/* bytes per base page; 0: PAGE_SIZE_DEFAULT */
 	enum flame_color color;
 	bool icicle;		/* root at the top */
 	/*

@@ -108,7 +108,7 @@ static uint64_t weight_of(const struct flame_opts *o, const struct flame_count *
 	case PGS_WEIGHT_TIMES:
 		return c->times;
 	case PGS_WEIGHT_BYTES:
-		return c->pages * (o->page_size ? o->page_size : 4096);
+		return c->pages * (o->page_size ? o->page_size : PAGE_SIZE_DEFAULT);
 	default:
 		return c->pages;
 	}
@@ -230,7 +230,7 @@ static size_t build(const struct pgs_allocator *al, const struct flame_stack *st
 static void w_figures(struct writer *w, const struct node *n, const struct flame_opts *o,
 		      uint64_t total)
 {
-	uint64_t ps = o->page_size ? o->page_size : 4096;
+	uint64_t ps = o->page_size ? o->page_size : PAGE_SIZE_DEFAULT;
 
 	w_u64(w, n->a.times);
 	w_printf(w, " %s, ", times_unit(o));

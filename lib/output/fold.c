@@ -14,25 +14,16 @@ bool fold_has_stack(const struct pgs_result *r)
 	return !r->s.cull || (r->s.cull & key_stacks());
 }
 
-/* Frame id k of the stack whose frames start at off, without offsets when strip. */
-static uint32_t frame_id(const struct pgs_table *t, size_t off, size_t k, bool strip)
-{
-	if (strip && t->frame_strip)
-		return t->frame_strip[off + k];
-	return t->frames[off + k];
-}
-
 /* The call site (a frame id of row's stack), as shown with or without offsets. */
 static uint32_t callsite_id(const struct pgs_result *r, size_t row, uint32_t cs, bool strip)
 {
-	const struct pgs_table *t = r->t;
-	const struct st_meta *m = table_row_st(t, row);
-	size_t off = table_row_sd(t, row)->frame_off, k;
+	size_t n, k;
+	const uint32_t *raw = key_frames_as(&r->kc, row, false, &n);
+	const uint32_t *cut = key_frames_as(&r->kc, row, true, &n);
 
-	for (k = 0; k < m->nframes; k++)
-		if (t->frames[off + k] == cs ||
-		    (t->frame_strip && t->frame_strip[off + k] == cs))
-			return frame_id(t, off, k, strip);
+	for (k = 0; k < n; k++)
+		if (raw[k] == cs || cut[k] == cs)
+			return strip ? cut[k] : raw[k];
 	return cs;
 }
 
@@ -103,7 +94,6 @@ static int push_pseudo(const struct pgs_result *r, size_t row, enum key_id k, bo
 
 int fold_frames(const struct pgs_result *r, size_t row, unsigned flags, struct fold_frames *f)
 {
-	const struct pgs_table *t = r->t;
 	bool strip = (flags & FOLD_STRIP) || r->kc.strip;
 	unsigned id;
 
@@ -115,21 +105,19 @@ int fold_frames(const struct pgs_result *r, size_t row, unsigned flags, struct f
 		if ((r->s.cull & KEY_BIT(id)) && !key_is_stack(id))
 			FORWARD_IF_ERROR(push_pseudo(r, row, (enum key_id)id, strip, f));
 	if (fold_has_stack(r)) {
-		const struct st_meta *m = table_row_st(t, row);
-		size_t off = table_row_sd(t, row)->frame_off, k;
+		size_t n, k;
+		const uint32_t *raw = key_frames_as(&r->kc, row, false, &n);
+		const uint32_t *shown = key_frames_as(&r->kc, row, strip, &n);
 
 		/* page_owner prints the innermost frame first. */
-		for (k = m->nframes; k-- > 0;) {
-			struct fold_frame x = {
-				.id = frame_id(t, off, k, strip),
-				.raw = t->frames[off + k],
-			};
+		for (k = n; k-- > 0;) {
+			struct fold_frame x = { .id = shown[k], .raw = raw[k] };
 
 			FORWARD_IF_ERROR(push(f, &x));
 		}
-		f->nstack = m->nframes;
+		f->nstack = n;
 		/* A handle whose frames are elsewhere (print_mode=handle, show_handles). */
-		if (!m->nframes && !(r->s.cull & KEY_BIT(K_HANDLE))) {
+		if (!n && !(r->s.cull & KEY_BIT(K_HANDLE))) {
 			struct kval v;
 
 			key_value(&r->kc, K_HANDLE, row, &v);

@@ -40,8 +40,6 @@ static inline const char *times_name(const struct pgs_result *r)
 	return r->t->kind == PGS_KIND_PAGE_OWNER ? "times" : "stacks";
 }
 
-/* Decimal digits of v into out (at least 20 bytes); returns their count. */
-size_t fmt_u64(char *out, uint64_t v);
 /* v in decimal, without printf: millions of groups print it twice each. */
 void w_u64(struct writer *w, uint64_t v);
 
@@ -87,7 +85,7 @@ enum col_kind {
 	COL_MEMCG_OBJCG,	/* "Charged (via objcg) ...": bool, null without memcg */
 	COL_MEMCG_OFFLINE,	/* "... to offline memcg": bool, null without memcg */
 	COL_ALLOCATOR,	/* no cull: the block's allocator label */
-	COL_TXT,	/* no cull: the block text (render_txt()) */
+	COL_TXT,	/* no cull: the block text (key_txt()) */
 	COL_HANDLE,	/* no cull: show_handles' and show_stacks_handles' handle */
 	COL_STACKTRACE,	/* no cull: a page_owner_stacks record's frames */
 };

@@ -12,37 +12,14 @@
  */
 #include "output.h"
 
-int render_txt(const struct pgs_result *r, size_t i, const struct pgs_allocator *al,
-	       char **buf, size_t *len, size_t *cap)
+/* page_owner_sort's "allocated by" labels of row, with their trailing space. */
+static const char *row_allocator(const struct pgs_result *r, size_t row, char *label,
+				 size_t size)
 {
-	const struct pgs_table *t = r->t;
-	const struct hdr_meta *h = table_row_hdr(t, i);
-	const char *tmpl = strpool_str(&t->hdrs, t->c_hdr[i]);
-	size_t tl = strpool_len(&t->hdrs, t->c_hdr[i]);
-	bool with_ts = r->ts_in_txt;
-	uint32_t st = key_st_text(&r->kc, i);
-	size_t sl = strpool_len(&t->strings, st), p = 0;
+	struct kval v;
 
-	/* Room for the text, two numbers of up to 20 digits and a newline. */
-	FORWARD_IF_ERROR(pgs__grow(al, (void **)buf, cap, *len + tl + sl + 41, 1));
-	if (with_ts && h->ts_off != HDR_NOCUT) {
-		memcpy(*buf + *len, tmpl, h->ts_off);
-		*len += h->ts_off;
-		p = h->ts_off;
-		*len += fmt_u64(*buf + *len, t->c_ts[i]);
-	}
-	if (h->fts_off != HDR_NOCUT) {
-		memcpy(*buf + *len, tmpl + p, h->fts_off - p);
-		*len += h->fts_off - p;
-		p = h->fts_off;
-		*len += fmt_u64(*buf + *len, t->c_fts ? t->c_fts[i] : 0);
-	}
-	memcpy(*buf + *len, tmpl + p, tl - p);
-	*len += tl - p;
-	(*buf)[(*len)++] = '\n';
-	memcpy(*buf + *len, strpool_str(&t->strings, st), sl);
-	*len += sl;
-	return 0;
+	key_value(&r->kc, K_ALLOCATOR, row, &v);
+	return allocator_label((uint32_t)v.v, label, size);
 }
 
 /*
@@ -113,15 +90,17 @@ void text_group_keys(struct writer *w, const struct pgs_result *r, size_t row)
 	struct kval v;
 
 	if (t->kind == PGS_KIND_PAGE_OWNER) {
-		const struct hdr_meta *h = table_row_hdr(t, row);
+		int32_t pid, tgid;
+		uint32_t comm;
 
+		key_po_task(&r->kc, row, &pid, &tgid, &comm);
 		if (cull & KEY_BIT(K_PID) || r->s.sel_pid)
-			w_printf(w, ", PID %d", h->pid);
+			w_printf(w, ", PID %d", pid);
 		if (cull & KEY_BIT(K_TGID) || r->s.sel_tgid)
-			w_printf(w, ", TGID %d", h->tgid);
+			w_printf(w, ", TGID %d", tgid);
 		if (cull & KEY_BIT(K_NAME) || r->s.sel_name) {
 			w_str(w, ", task_comm_name: ");
-			w_put(w, strpool_str(&t->strings, h->comm), strpool_len(&t->strings, h->comm));
+			w_put(w, strpool_str(&t->strings, comm), strpool_len(&t->strings, comm));
 		}
 	}
 	/* page_owner_sort 2026's module, for every kind of input. */
@@ -135,15 +114,11 @@ void text_group_keys(struct writer *w, const struct pgs_result *r, size_t row)
 			w_put(w, "-", 1);
 	}
 	if (t->kind == PGS_KIND_PAGE_OWNER) {
-		const struct hdr_meta *h = table_row_hdr(t, row);
-
 		if (cull & KEY_BIT(K_ALLOCATOR))
 			w_printf(w, ", allocated by %s",
-				 allocator_label(table_row_allocator(t, row), label, sizeof(label)));
+				 row_allocator(r, row, label, sizeof(label)));
 		if (cull & KEY_BIT(K_FREE))
-			/* page_owner_sort's labels; a missing free_ts reads as -1 there. */
-			w_str(w, t->c_fts && (t->c_fts[row] || !(h->have & PGS_HAVE_FREE_TS)) ?
-				 " (UNRELEASED)" : " (RELEASED)");
+			w_str(w, key_po_unreleased(&r->kc, row) ? " (UNRELEASED)" : " (RELEASED)");
 	}
 	new_keys(w, r, row);
 	group_stack(w, r, row);
@@ -178,8 +153,12 @@ static void stacks_group(struct writer *w, const struct pgs_result *r, const str
 	uint32_t text = key_st_text(&r->kc, g->first);
 
 	counts(w, r, g, human);
-	if (!r->s.cull && t->kind != PGS_KIND_SHOW_STACKS)
-		w_printf(w, ", handle %u", t->c_handle[g->first]);
+	if (!r->s.cull && t->kind != PGS_KIND_SHOW_STACKS) {
+		struct kval v;
+
+		key_value(&r->kc, K_HANDLE, g->first, &v);
+		w_printf(w, ", handle %u", (unsigned)v.v);
+	}
 	if (!r->s.cull) {
 		if (text) {
 			w_put(w, ":\n", 2);
@@ -209,11 +188,11 @@ void write_text(struct writer *w, const struct pgs_result *r, const struct pgs_w
 		counts(w, r, g, human);
 		if (!cull) {
 			w_str(w, ", allocated by ");
-			w_str(w, allocator_label(table_row_allocator(t, g->first), label,
-						 sizeof(label)));
+			w_str(w, row_allocator(r, g->first, label, sizeof(label)));
 			w_str(w, ":\n");
 			txt_len = 0;
-			if (render_txt(r, g->first, w->al, &txt, &txt_len, &txt_cap) < 0) {
+			if (key_txt(&r->kc, g->first, r->ts_in_txt, w->al, &txt, &txt_len,
+				    &txt_cap) < 0) {
 				w->err = -ENOMEM;
 				break;
 			}

@@ -56,20 +56,6 @@ void w_put(struct writer *w, const void *s, size_t len)
 	w->n += len;
 }
 
-size_t fmt_u64(char *out, uint64_t v)
-{
-	char tmp[20];
-	size_t n = 0, i;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
-	return n;
-}
-
 void w_u64(struct writer *w, uint64_t v)
 {
 	char d[20];

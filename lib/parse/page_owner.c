@@ -13,6 +13,12 @@
  */
 #include "parse.h"
 
+/*
+ * The longest header kept: its cut offsets are uint16_t, below HDR_NOCUT
+ * (table.h). Longer ones are skipped ("longer than 64 KiB").
+ */
+#define HDR_LEN_MAX 0xfff0
+
 struct blk {
 	const char *hdr;
 	size_t hdr_len;
@@ -237,7 +243,7 @@ static int finish_block(struct parse_ctx *c, struct blk *b)
 			   hdr_error_str(HDR_E_TS), b->cut ? " (the input ends inside it)" : "");
 		return 0;
 	}
-	if (b->hdr_len > 0xfff0) {
+	if (b->hdr_len > HDR_LEN_MAX) {
 		t->skipped++;
 		parse_warn(c, b->line, b->off, "header longer than 64 KiB, record skipped");
 		return 0;

@@ -12,6 +12,12 @@
 #include "../table/table.h"
 #include "fields.h"
 
+/*
+ * No record is this long; a longer one means the input is not page_owner
+ * (the parser gives up, and a stream's buffer grows no further).
+ */
+#define MAX_RECORD ((size_t)256 << 20)
+
 /* Warnings delivered one by one before they turn into a summary. */
 #define WARN_LIMIT 20
 
@@ -41,34 +47,29 @@ struct parse_ctx {
 	bool owns_prefix;
 	void *prefix_md;	/* pcre2_match_data of this thread */
 	struct buf unprefixed;	/* the current range without prefixes */
-	/* The mapped file being parsed, or NULL (guard.c). */
-	struct map_guard *guard;
-};
-
-/* ---- a mapped file that may shrink while parsed (input/guard.c) ---- */
-
-struct map_guard {
-	const void *base;	/* the mapping */
-	size_t len;		/* the file's size when mapped */
-	int fd;
-	int slot;		/* in the handler's table, -1: not guarded */
-	uint64_t fault;		/* lowest offset found gone, UINT64_MAX: none */
+	/* What the input stage lends this parse, or NULL. */
+	const struct parse_hooks *hooks;
 };
 
 /*
- * Guard the mapping [base, base + len) of fd: from now on a SIGBUS for a
- * page of it past the file's new end makes that page and the rest of the
- * mapping read as zeros, and is recorded. Installs the SIGBUS handler for
- * the first guarded mapping of the process.
+ * What the stage above (lib/input/, which owns the bytes) lends a parse:
+ * parse never calls into input, it calls these. Any may be NULL.
  */
-void map_guard_add(struct map_guard *g, const void *base, size_t len, int fd);
-/* Stop guarding; the last one out restores the previous handler. */
-void map_guard_remove(struct map_guard *g);
-/*
- * Whether the file has shrunk (a fault was mended, or fstat shows a size
- * below len); then g->fault is the lowest offset found gone. g may be NULL.
- */
-bool map_guard_changed(struct map_guard *g);
+struct parse_hooks {
+	/* Whether the bytes changed under the parse (a mapped file shrank). */
+	bool (*changed)(void *arg);
+	/* A part [buf, buf + len) was parsed: nothing points into it any more. */
+	void (*parsed)(void *arg, const char *buf, size_t len);
+	/* A chunk's buffer (parse_chunk.owned) is no longer used. */
+	void (*recycle)(void *arg, void *owned, size_t owned_cap);
+	void *arg;
+};
+
+/* Whether c's input changed under it (hooks->changed). */
+static inline bool parse_changed(const struct parse_ctx *c)
+{
+	return c->hooks && c->hooks->changed && c->hooks->changed(c->hooks->arg);
+}
 
 /* ---- log prefixes (prefix.c) ---- */
 
@@ -94,6 +95,25 @@ int prefix_strip(struct parse_ctx *c, const char *buf, size_t len, const char **
 void parse_warn(struct parse_ctx *c, uint64_t line, uint64_t off,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* ---- compressed formats, by their magic bytes (detect.c) ---- */
+
+enum dec_format { DEC_NONE, DEC_ZSTD, DEC_GZIP, DEC_XZ };
+
+/*
+ * Every compressed format pgsort names, told by its first bytes (zstd
+ * skippable frames too): one row each. fmt is DEC_NONE for those it names
+ * but does not read (lz4, bzip2).
+ */
+struct dec_magic {
+	const char *name;	/* "zstd" */
+	const char *tool;	/* "zstd -dc": what reads it */
+	enum dec_format fmt;
+};
+
+/* The row buf begins with, or NULL (needs 6 bytes for xz). */
+const struct dec_magic *dec_magic(const void *buf, size_t len);
+/* The format buf begins with (DEC_NONE: none read here; needs 6 bytes for xz). */
+enum dec_format dec_sniff(const void *buf, size_t len);
 /*
  * Work out the kind of input from its first records. Returns 0 (kind set in
  * c->t), PGS_E_FORMAT with a diagnostic, or 1 when more input is needed.
@@ -133,26 +153,10 @@ void progress_of(const struct pgs_parse_opts *opts, pgs_progress_fn *fn, void **
  */
 unsigned parse_threads(const struct pgs_parse_opts *opts, unsigned spare);
 
-/*
- * Parse a whole buffer with worker threads (threads > 1), in ranges of
- * about `range` bytes (0: chosen from len and threads). c's kind must be
- * detected already.
- */
-int parse_mem_parallel(struct parse_ctx *c, const char *buf, size_t len,
-		       const struct pgs_parse_opts *opts, unsigned threads, bool release,
-		       size_t range);
-/*
- * Read src (input/decompress.h: a descriptor, plain or compressed, or
- * compressed memory) to its end: a thread of its own reads, `threads`
- * workers (1 or more) parse, the calling thread joins their shards in
- * input order.
- */
-struct src;
-int parse_src_parallel(struct parse_ctx *c, struct src *src, const struct pgs_parse_opts *opts,
-		       unsigned threads);
-
 /* End of the last complete record in b[0..len) (just after a blank line), 0 if none. */
 size_t last_record_end(const char *b, size_t len);
+/* The first record boundary (just after a blank line) at or after pos. */
+size_t next_boundary(const char *b, size_t len, size_t pos);
 
 /*
  * Copy the lines of [p, end) for which keep() holds into c->scratch, each
@@ -162,20 +166,61 @@ size_t last_record_end(const char *b, size_t len);
 int copy_lines(struct parse_ctx *c, const char *p, const char *end,
 	       bool (*keep)(const char *line, size_t len), size_t *len);
 
-/* A stream is read in buffers of this size (parallel.c). */
-#define READ_BUF ((size_t)8 << 20)
+/*
+ * Parse buf (whole records) as consecutive ranges of about `slice` bytes,
+ * calling c->hooks->parsed after each and stopping with PGS_E_CHANGED when
+ * c->hooks->changed says so.
+ */
+int parse_slices(struct parse_ctx *c, const char *buf, size_t len, size_t slice,
+		 pgs_progress_fn progress, void *puser, uint64_t total);
+
+/* ---- parsing with worker threads (parallel.c) ---- */
 
 /*
- * Widen the pipe fd to 1 MiB, or the largest size the system allows down to
- * 128 KiB (source.c; bench/drain.c reads its pipe the same way).
+ * A buffer of whole records (the last one may end without its blank line
+ * only at the end of the input), handed over by the input stage and parsed
+ * by a worker into a shard of its own.
  */
-void pipe_widen(int fd);
+struct parse_chunk {
+	const char *buf;
+	size_t len;
+	uint64_t off;		/* input offset of buf[0] */
+	void *owned;		/* the input's buffer, given back via hooks->recycle */
+	size_t owned_cap;
+};
 
-/* The first record boundary (just after a blank line) at or after pos. */
-size_t next_boundary(const char *b, size_t len, size_t pos);
-/* Parse buf as consecutive ranges of about `slice` bytes; release pages behind. */
-int parse_slices(struct parse_ctx *c, const char *buf, size_t len, size_t slice,
-		 bool release, pgs_progress_fn progress, void *puser, uint64_t total);
+/*
+ * The workers, a ring of at most 2 * threads + 1 chunks in flight, and the
+ * shards merged into c strictly in input order, so that the table, its ids
+ * and the warnings are the same for any number of threads.
+ */
+struct parse_pool;
+
+/*
+ * Start `threads` workers (c's kind detected already; c->hooks is lent to
+ * every shard) that parse each chunk in parts of `part` bytes.
+ */
+int parse_pool_start(struct parse_pool **out, struct parse_ctx *c,
+		     const struct pgs_parse_opts *opts, unsigned threads, size_t part);
+/* Chunks pushed and not merged yet. */
+size_t parse_pool_queued(struct parse_pool *p);
+/* Whether the ring is full: push only when not (or after wait_room). */
+bool parse_pool_full(struct parse_pool *p);
+/* Queue a chunk for the workers. Any thread. */
+void parse_pool_push(struct parse_pool *p, const struct parse_chunk *ch);
+/* A producer thread waits for room in the ring; false: the pool is stopping. */
+bool parse_pool_wait_room(struct parse_pool *p);
+/* No more chunks will come (a producer thread's last word). */
+void parse_pool_close(struct parse_pool *p);
+/*
+ * Wait for the oldest chunk (or the close) and append its shard to c.
+ * Returns 1 (merged), 0 (closed and all merged) or the shard's error.
+ */
+int parse_pool_merge(struct parse_pool *p, struct parse_ctx *c);
+/* Make wait_room return false and the workers stop taking chunks. */
+void parse_pool_cancel(struct parse_pool *p);
+/* Stop and join the workers, give back every chunk not merged, free p. */
+void parse_pool_stop(struct parse_pool *p);
 
 int parse_ctx_init(struct parse_ctx *c, const struct pgs_parse_opts *opts,
 		   const char *name);

@@ -9,13 +9,10 @@
 
 #include "parse.h"
 #include "stacktrace.h"
-#include "../input/decompress.h"
 
 /* Input needed before the kind is decided: the first records suffice. */
 #define DETECT_BYTES (256u * 1024)
 #define DETECT_LINES 2000
-/* No record is this long; a longer one means the input is not page_owner. */
-#define MAX_RECORD (256u * 1024 * 1024)
 
 void progress_of(const struct pgs_parse_opts *opts, pgs_progress_fn *fn, void **user)
 {
@@ -289,7 +286,7 @@ int detect_kind(struct parse_ctx *c, const char *buf, size_t len, bool final)
 		}
 	}
 	/* Zeros where a mapped file shrank are no reason to call it foreign. */
-	RETURN_ERROR_IF(map_guard_changed(c->guard), PGS_E_CHANGED);
+	RETURN_ERROR_IF(parse_changed(c), PGS_E_CHANGED);
 	show_line(shown, sizeof(shown), first, first_len);
 	pgs__diag(&c->diag, PGS_DIAG_ERROR, first_line, first_off,
 		  "not page_owner output: expected a page_owner block ('Page allocated via order N, ...') "
@@ -380,6 +377,7 @@ int parse_ctx_init(struct parse_ctx *c, const struct pgs_parse_opts *opts,
 		c->al = &c->alloc;
 	}
 	FORWARD_IF_ERROR(table_create(&c->t, c->al, name));
+	c->t->stack_ops = &parse_stack_ops;
 	c->diag.fn = o.diag;
 	c->diag.user = o.diag_user;
 	c->diag.level = o.diag_level ? o.diag_level : PGS_DIAG_WARN;
@@ -449,6 +447,44 @@ size_t last_record_end(const char *b, size_t len)
 		if (i >= 2 && b[i - 1] == '\r' && b[i - 2] == '\n')
 			return i + 1;
 	}
+	return 0;
+}
+
+size_t next_boundary(const char *b, size_t len, size_t pos)
+{
+	while (pos < len) {
+		const char *nl = memchr(b + pos, '\n', len - pos);
+
+		if (!nl || (size_t)(nl - b) + 1 >= len)
+			return len;
+		pos = (size_t)(nl - b) + 1;
+		if (b[pos] == '\n')
+			return pos + 1;
+		if (b[pos] == '\r' && pos + 1 < len && b[pos + 1] == '\n')
+			return pos + 2;
+	}
+	return len;
+}
+
+int parse_slices(struct parse_ctx *c, const char *buf, size_t len, size_t slice,
+		 pgs_progress_fn progress, void *puser, uint64_t total)
+{
+	const struct parse_hooks *h = c->hooks;
+	size_t pos = 0;
+
+	while (pos < len) {
+		size_t end = next_boundary(buf, len, pos + slice < len ? pos + slice : len);
+
+		/* A mapped file that shrank reads as zeros from there: stop. */
+		RETURN_ERROR_IF(parse_changed(c), PGS_E_CHANGED);
+		FORWARD_IF_ERROR(parse_range(c, buf + pos, end - pos, end == len));
+		if (h && h->parsed)
+			h->parsed(h->arg, buf + pos, end - pos);
+		pos = end;
+		if (progress)
+			progress(pos, total, puser);
+	}
+	RETURN_ERROR_IF(parse_changed(c), PGS_E_CHANGED);
 	return 0;
 }
 

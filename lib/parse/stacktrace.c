@@ -212,7 +212,7 @@ static int derive_all(struct pgs_table *t)
 	return err;
 }
 
-int table_derive(const struct pgs_table *ct)
+static int derive_once(const struct pgs_table *ct)
 {
 	/* A const table's derived part is made once, as if it always was. */
 	struct pgs_table *t = (struct pgs_table *)ct;
@@ -229,6 +229,8 @@ int table_derive(const struct pgs_table *ct)
 	pthread_mutex_unlock(&t->derive_mu);
 	return err;
 }
+
+const struct stack_ops parse_stack_ops = { derive_once, is_vmalloc };
 
 /*
  * A new stacktrace: its trailers, its frames counted (and their forms

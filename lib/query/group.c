@@ -6,7 +6,6 @@
  * function of one column's ids.
  */
 #include <pthread.h>
-#include <unistd.h>	/* sysconf */
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -21,13 +20,6 @@
 #define IDS_MIN 65536
 /* Slots of a grouper at least (a power of two). */
 #define SLOTS_MIN 1024
-
-static unsigned online_cpus(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n < 1 ? 1 : (unsigned)n;
-}
 
 /*
  * A row's group key: the values of the cull keys, in key order, and which
@@ -399,7 +391,7 @@ int aggregate(struct pgs_result *r, const struct pgs_query *q)
 	uint32_t *hash;
 	size_t nids = 0;
 	size_t ngroups = 0, base = 0, rows_k;
-	unsigned threads = q->threads ? q->threads : online_cpus(), n, k;
+	unsigned threads = q->threads ? q->threads : pgs__online_cpus(), n, k;
 	int err = 0;
 
 	if ((q->s.sel_pid || q->s.sel_tgid || q->s.sel_name) && t->kind == PGS_KIND_PAGE_OWNER &&

@@ -153,7 +153,7 @@ struct query_spec {
 };
 
 /* Bytes per base page when the query sets none. */
-#define QUERY_PAGE_SIZE 4096
+#define QUERY_PAGE_SIZE PAGE_SIZE_DEFAULT
 
 static inline uint64_t query_page_size(const struct query_spec *s)
 {
@@ -240,15 +240,6 @@ static inline const struct group *result_group(const struct pgs_result *r, size_
 int each_item(const char *list, int (*fn)(void *, const char *, size_t), void *arg);
 /* A sort item's leading '-' or '+' as a sign (1 without one); moves *s, *n past it. */
 int sort_sign(const char **s, size_t *n);
-
-/*
- * Render the block text of row i as page_owner_sort compares and prints it:
- * the header (ts digits cut unless r->ts_in_txt) then the stacktrace
- * (offsets cut with --strip-offsets).
- * Appends to *buf (grown with al); returns 0 or -ENOMEM.
- */
-int render_txt(const struct pgs_result *r, size_t i, const struct pgs_allocator *al,
-	       char **buf, size_t *len, size_t *cap);
 
 /*
  * A key's value for group g of r, as pgs_result_value() returns it (k is

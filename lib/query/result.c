@@ -9,7 +9,6 @@
 #include <stdlib.h>	/* qsort_r */
 
 #include "run.h"
-#include "../parse/stacktrace.h"
 #include "value.h"
 
 static int cmp_u64(uint64_t a, uint64_t b)
@@ -130,8 +129,8 @@ static int query_run(const struct pgs_query *q, const struct pgs_table *t,
 			err = -ENOMEM;
 		for (j = 0; !err && j < r->ngroups; j++) {
 			r->txt_off[j] = r->txt_len;
-			err = render_txt(r, r->g[j].first, r->al, &r->txt, &r->txt_len,
-					 &r->txt_cap);
+			err = key_txt(&r->kc, r->g[j].first, r->ts_in_txt, r->al, &r->txt,
+				      &r->txt_len, &r->txt_cap);
 			if (!err)
 				err = pgs__grow(r->al, (void **)&r->txt, &r->txt_cap,
 						r->txt_len + 1, 1);

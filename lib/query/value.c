@@ -26,13 +26,86 @@ uint32_t key_st_text(const struct keyctx *c, size_t row)
 	return st_text(c, row);
 }
 
-const uint32_t *key_frames(const struct keyctx *c, size_t row, size_t *n)
+const uint32_t *key_frames_as(const struct keyctx *c, size_t row, bool strip, size_t *n)
 {
 	const struct st_meta *m = table_row_st(c->t, row);
-	const uint32_t *f = c->strip && c->t->frame_strip ? c->t->frame_strip : c->t->frames;
+	const uint32_t *f = strip && c->t->frame_strip ? c->t->frame_strip : c->t->frames;
 
 	*n = m->nframes;
 	return m->nframes ? f + table_row_sd(c->t, row)->frame_off : NULL;
+}
+
+const uint32_t *key_frames(const struct keyctx *c, size_t row, size_t *n)
+{
+	return key_frames_as(c, row, c->strip, n);
+}
+
+uint32_t key_st_frames_text(const struct keyctx *c, size_t row)
+{
+	/* Derived: only once table_derive() made it (result_complete()). */
+	return table_row_sd(c->t, row)->stack;
+}
+
+bool key_st_slab(const struct keyctx *c, size_t row)
+{
+	return table_row_st(c->t, row)->slab;
+}
+
+int key_memcg_flag(const struct keyctx *c, size_t row, unsigned flag)
+{
+	const struct st_meta *m = table_row_st(c->t, row);
+
+	return m->memcg ? !!(m->memcg_flags & flag) : -1;
+}
+
+void key_po_task(const struct keyctx *c, size_t row, int32_t *pid, int32_t *tgid,
+		 uint32_t *comm)
+{
+	const struct hdr_meta *h = table_row_hdr(c->t, row);
+
+	*pid = h->pid;
+	*tgid = h->tgid;
+	*comm = h->comm;
+}
+
+bool key_po_unreleased(const struct keyctx *c, size_t row)
+{
+	const struct pgs_table *t = c->t;
+
+	/* page_owner_sort's labels; a missing free_ts reads as -1 there. */
+	return t->c_fts && (t->c_fts[row] || !(table_row_hdr(t, row)->have & PGS_HAVE_FREE_TS));
+}
+
+int key_txt(const struct keyctx *c, size_t row, bool with_ts, const struct pgs_allocator *al,
+	    char **buf, size_t *len, size_t *cap)
+{
+	const struct pgs_table *t = c->t;
+	const struct hdr_meta *h = table_row_hdr(t, row);
+	const char *tmpl = strpool_str(&t->hdrs, t->c_hdr[row]);
+	size_t tl = strpool_len(&t->hdrs, t->c_hdr[row]);
+	uint32_t st = key_st_text(c, row);
+	size_t sl = strpool_len(&t->strings, st), p = 0;
+
+	/* Room for the text, two numbers of up to 20 digits and a newline. */
+	FORWARD_IF_ERROR(pgs__grow(al, (void **)buf, cap, *len + tl + sl + 41, 1));
+	if (with_ts && h->ts_off != HDR_NOCUT) {
+		memcpy(*buf + *len, tmpl, h->ts_off);
+		*len += h->ts_off;
+		p = h->ts_off;
+		*len += fmt_u64(*buf + *len, t->c_ts[row]);
+	}
+	if (h->fts_off != HDR_NOCUT) {
+		memcpy(*buf + *len, tmpl + p, h->fts_off - p);
+		*len += h->fts_off - p;
+		p = h->fts_off;
+		*len += fmt_u64(*buf + *len, t->c_fts ? t->c_fts[row] : 0);
+	}
+	memcpy(*buf + *len, tmpl + p, tl - p);
+	*len += tl - p;
+	(*buf)[(*len)++] = '\n';
+	memcpy(*buf + *len, strpool_str(&t->strings, st), sl);
+	*len += sl;
+	return 0;
 }
 
 static void num(struct kval *v, uint64_t x)
@@ -174,7 +247,7 @@ void key_value(const struct keyctx *c, enum key_id k, size_t row, struct kval *v
 			str(v, c->strip && table_row_sd(t, row)->stack_strip ?
 				  table_row_sd(t, row)->stack_strip : table_row_sd(t, row)->stack);
 		break;
-	case K_TXT:
+	case K_TXT:	/* a text of its own: key_txt() */
 	case K_FRAME:
 	case K__COUNT:
 		break;

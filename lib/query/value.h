@@ -37,6 +37,31 @@ uint32_t key_st_text(const struct keyctx *c, size_t row);
 
 /* The frame ids of row's stack (stripped if c->strip). */
 const uint32_t *key_frames(const struct keyctx *c, size_t row, size_t *n);
+/* The same, stripped if strip (and the table has stripped frames). */
+const uint32_t *key_frames_as(const struct keyctx *c, size_t row, bool strip, size_t *n);
+/* The text id of row's frames alone, with offsets whatever c->strip. */
+uint32_t key_st_frames_text(const struct keyctx *c, size_t row);
+/* Whether row's stack says slab_cache_page. */
+bool key_st_slab(const struct keyctx *c, size_t row);
+/* Whether row's memcg line has flag (PGS_MEMCG_*): 1, 0, -1 without one. */
+int key_memcg_flag(const struct keyctx *c, size_t row, unsigned flag);
+
+/*
+ * The txt key's value: the block text of row as page_owner_sort compares
+ * and prints it, the header (ts digits cut unless with_ts) then the
+ * stacktrace (offsets cut if c->strip). Appends to *buf (grown with al);
+ * returns 0 or -ENOMEM.
+ */
+int key_txt(const struct keyctx *c, size_t row, bool with_ts, const struct pgs_allocator *al,
+	    char **buf, size_t *len, size_t *cap);
+/*
+ * A page_owner row's pid, tgid and comm (a string id) as page_owner_sort
+ * prints them: the header's, whether or not it has them.
+ */
+void key_po_task(const struct keyctx *c, size_t row, int32_t *pid, int32_t *tgid,
+		 uint32_t *comm);
+/* page_owner_sort's " (UNRELEASED)" label for row (else " (RELEASED)"). */
+bool key_po_unreleased(const struct keyctx *c, size_t row);
 
 /*
  * Work out every stacktrace's call site: its first frame whose symbol does

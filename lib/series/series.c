@@ -10,7 +10,6 @@
 #include <xxhash.h>
 
 #include "series.h"
-#include "../parse/stacktrace.h"	/* table_derive */
 
 static const char *const skey_names[S__END] = {
 	[S_SCORE] = "score", [S_GROWTH] = "growth", [S_FIRST] = "first",

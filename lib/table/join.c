@@ -12,7 +12,6 @@
 #include <stdlib.h>	/* qsort */
 
 #include "table.h"
-#include "../parse/stacktrace.h"
 
 /* One record of the map: its handle and its row, sorted by both. */
 struct hrow {
@@ -114,8 +113,8 @@ static void commit_frames(struct join *j, uint32_t index, const struct st_meta *
 	struct st_meta *e = &t->st[index];
 
 	e->nframes = m->nframes;
-	e->vmalloc = is_vmalloc(strpool_str(&t->strings, e->text),
-				strpool_len(&t->strings, e->text));
+	e->vmalloc = t->stack_ops && t->stack_ops->vmalloc(strpool_str(&t->strings, e->text),
+							     strpool_len(&t->strings, e->text));
 	j->joined = true;
 }
 

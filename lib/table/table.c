@@ -2,7 +2,6 @@
 #include <stdlib.h>	/* free */
 
 #include "table.h"
-#include "../parse/stacktrace.h"
 
 int table_create(struct pgs_table **out, const struct pgs_allocator *al,
 		 const char *name)

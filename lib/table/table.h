@@ -130,7 +130,7 @@ struct pgs_table {
 	size_t st_n, st_cap;
 	uint32_t *st_of;	/* strings id -> st index (0: not a stacktrace) */
 	size_t st_of_cap;
-	/* Made by table_derive() (lib/parse/derive.c), under derive_mu: */
+	/* Made by table_derive() (lib/parse/stacktrace.c), under derive_mu: */
 	struct strpool derived;
 	struct st_derived *sd;	/* by st index, st_n of them */
 	uint32_t *frames;	/* frame string ids, st_meta.frame_off.. */
@@ -139,6 +139,12 @@ struct pgs_table {
 	uint64_t distinct_stacks, distinct_frames;
 	pthread_mutex_t derive_mu;
 	int derive_done;	/* atomic: 1 once the above are made */
+	/*
+	 * The parse stage's rules on a stacktrace's text, lent when it made
+	 * the table: the table and the stages above reach frames only
+	 * through them, never by calling into parse/ (which calls them).
+	 */
+	const struct stack_ops *stack_ops;
 
 	/* Columns, rows entries each. */
 	size_t rows, rows_cap;
@@ -169,6 +175,30 @@ struct pgs_table {
 
 int table_create(struct pgs_table **out, const struct pgs_allocator *al,
 		 const char *name);
+
+/* What parse/ lends a table it makes (lib/parse/stacktrace.c). */
+struct stack_ops {
+	/*
+	 * Make the frames of every stacktrace and what derives from them
+	 * (frames, frame_strip, sd, the distinct counts) if not made yet;
+	 * safe from several threads. 0 or -ENOMEM (nothing made).
+	 */
+	int (*derive)(const struct pgs_table *t);
+	/* page_owner_sort's VMALLOC rule on a stacktrace text (st_meta.vmalloc). */
+	bool (*vmalloc)(const char *s, size_t len);
+};
+
+/* Whether the frames and what derives from them are made. */
+static inline bool table_derived(const struct pgs_table *t)
+{
+	return __atomic_load_n(&t->derive_done, __ATOMIC_ACQUIRE) != 0;
+}
+
+/* Make them, once (stack_ops.derive); a table with no stack_ops has none to make. */
+static inline int table_derive(const struct pgs_table *t)
+{
+	return t->stack_ops ? t->stack_ops->derive(t) : 0;
+}
 
 /* Make room for one more row in every column the kind uses. */
 int table_reserve_row(struct pgs_table *t);

@@ -17,6 +17,7 @@
 
 #include "../../lib/parse/parse.h"
 #include "../../lib/parse/stacktrace.h"
+#include "../../lib/input/input.h"
 
 static const char *dir;
 
@@ -50,7 +51,7 @@ static int parse(const char *buf, size_t len, unsigned threads, struct log *log,
 	assert_int_equal(parse_ctx_init(&c, &o, "x"), 0);
 	err = detect_kind(&c, buf, len, true);
 	if (!err)
-		err = threads > 1 ? parse_mem_parallel(&c, buf, len, &o, threads, false, 256) :
+		err = threads > 1 ? input_mem_parallel(&c, buf, len, &o, threads, false, NULL, 256) :
 				    parse_range(&c, buf, len, true);
 	if (!err)
 		err = parse_finish(&c);
