@@ -95,7 +95,7 @@ extern "C" {
 /* Version                                                                   */
 
 #define PGS_VERSION_MAJOR 0
-#define PGS_VERSION_MINOR 3
+#define PGS_VERSION_MINOR 4
 #define PGS_VERSION_PATCH 0
 #define PGS_VERSION_NUMBER \
 	(PGS_VERSION_MAJOR * 10000 + PGS_VERSION_MINOR * 100 + PGS_VERSION_PATCH)

@@ -17,7 +17,7 @@ pc=$(find "$root" -name libpgsort.pc | head -1)
 libdir=$(dirname "$(dirname "$pc")")
 check "libpgsort.pc installed" [ -n "$pc" ]
 check "pgsort.h installed" [ -n "$(find "$root" -path '*/include/pgsort/pgsort.h')" ]
-check "shared library and its soname link" [ -e "$libdir/libpgsort.so.0.3.0" ] && [ -L "$libdir/libpgsort.so.0" ]
+check "shared library and its soname link" [ -e "$libdir/libpgsort.so.0.4.0" ] && [ -L "$libdir/libpgsort.so.0" ]
 check "static library" [ -e "$libdir/libpgsort.a" ]
 check "pgsort(1) and libpgsort(3)" [ -n "$(find "$root" -name pgsort.1)" ] && [ -n "$(find "$root" -name libpgsort.3)" ]
 check "the pgsort program" [ -n "$(find "$root" -path '*/bin/pgsort')" ]
