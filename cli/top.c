@@ -39,10 +39,11 @@ static const char usage[] =
 "  --batch         plain refreshes on standard output, no terminal control\n"
 "  --count N       stop after N refreshes\n"
 "  --sort WHAT     pages (default), start (change since the start), last\n"
-"  --cull KEYS     group by these keys (default stacktrace; pgsort --help-keys);\n"
+"  --cull KEYS     group by these keys (default stacktrace; the report's cull keys);\n"
 "                  keys of each block (pid, name...) need --source page_owner\n"
 "  --debugfs DIR   where debugfs is mounted (default /sys/kernel/debug)\n"
 "  --source WHAT   show_handles (default), show_stacks or page_owner\n"
+"  -h, --help      this help\n"
 "Keys: q quits, p pauses, s changes the order.\n";
 
 struct ent {
@@ -445,9 +446,43 @@ static int parse_ms(const char *s, uint64_t *ms)
 	return *ms ? 0 : -1;
 }
 
+/*
+ * pgsort top --list WHAT: the words an option takes, one a line, for the
+ * shell completions (as pgsort --list does for the report).
+ */
+static int list_words(const char *prog, const char *what, const struct option *longs)
+{
+	static const char *const sorts[] = { "pages", "start", "last", NULL };
+	static const char *const sources[] = { "show_handles", "show_stacks", "page_owner", NULL };
+	struct pgs_key_info k = PGS_INIT(pgs_key_info);
+	const char *const *w;
+	size_t i;
+
+	if (!strcmp(what, "options")) {
+		fputs("-h\n", stdout);
+		for (i = 0; longs[i].name; i++)
+			if (strcmp(longs[i].name, "list"))
+				printf("--%s%s\n", longs[i].name,
+				       longs[i].has_arg == required_argument ? "=" : "");
+	} else if (!strcmp(what, "sort") || !strcmp(what, "source")) {
+		for (w = !strcmp(what, "sort") ? sorts : sources; *w; w++)
+			printf("%s\n", *w);
+	} else if (!strcmp(what, "cull")) {
+		for (i = 0; pgs_key_info(i, &k) == 0; i++)
+			if (k.use & PGS_KEY_CULL)
+				printf("%s\n", k.long_name);
+	} else {
+		fprintf(stderr, "%s: top: --list takes options, cull, sort or source, not '%s'\n",
+			prog, what);
+		return 1;
+	}
+	return fflush(stdout) == 0 ? 0 : 3;
+}
+
 int top_main(const char *prog, int argc, char **argv)
 {
-	enum { O_EVERY = 256, O_TOP, O_BATCH, O_COUNT, O_SORT, O_DEBUGFS, O_SOURCE, O_CULL };
+	enum { O_EVERY = 256, O_TOP, O_BATCH, O_COUNT, O_SORT, O_DEBUGFS, O_SOURCE, O_CULL,
+	       O_LIST };
 	static const struct option longs[] = {
 		{ "every", required_argument, NULL, O_EVERY },
 		{ "top", required_argument, NULL, O_TOP },
@@ -458,6 +493,7 @@ int top_main(const char *prog, int argc, char **argv)
 		{ "source", required_argument, NULL, O_SOURCE },
 		{ "cull", required_argument, NULL, O_CULL },
 		{ "help", no_argument, NULL, 'h' },
+		{ "list", required_argument, NULL, O_LIST },
 		{ 0 }
 	};
 	struct pgs_record_opts ro = PGS_INIT(pgs_record_opts);
@@ -521,6 +557,7 @@ int top_main(const char *prog, int argc, char **argv)
 			}
 			break;
 		case 'h': fputs(usage, stdout); return 0;
+		case O_LIST: return list_words(prog, optarg, longs);
 		default:
 			fprintf(stderr, "%s: top: see pgsort top --help\n", prog);
 			return 1;
