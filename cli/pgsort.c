@@ -27,6 +27,7 @@
 
 #include "series.h"
 #include "record.h"
+#include "cli.h"
 #include "top.h"
 
 enum {
@@ -345,8 +346,9 @@ static int add_short_sort(struct cli *c, const char *key)
 /*
  * A setter refused opt's argument arg: the library's detail says where and
  * what it expected; a caret (and tildes under the item) points there.
+ * (cli.h: pgsort top's --cull too.)
  */
-static void bad_arg(const char *opt, const char *arg, const struct pgs_error_detail *e,
+void bad_arg(const char *opt, const char *arg, const struct pgs_error_detail *e,
 		    const char *more)
 {
 	size_t i;

@@ -100,10 +100,38 @@ static int parse_duration(const char *s, uint64_t *ms)
 	return *ms ? 0 : -1;
 }
 
+/*
+ * pgsort record --list WHAT: the words an option takes, one a line, for the
+ * shell completions (as pgsort --list does for the report).
+ */
+static int list_words(const char *prog, const char *what, const struct option *longs)
+{
+	static const char *const modes[] = { "stack", "handle", "stack_handle", NULL };
+	static const char *const sources[] = { "page_owner", "show_handles", "show_stacks", NULL };
+	const char *const *w = NULL;
+	size_t i;
+
+	if (!strcmp(what, "options")) {
+		fputs("-o\n-l\n-q\n-d\n-h\n", stdout);
+		for (i = 0; longs[i].name; i++)
+			if (strcmp(longs[i].name, "list"))
+				printf("--%s%s\n", longs[i].name,
+				       longs[i].has_arg == required_argument ? "=" : "");
+	} else if (!strcmp(what, "mode") || !strcmp(what, "source")) {
+		for (w = what[0] == 'm' ? modes : sources; *w; w++)
+			printf("%s\n", *w);
+	} else {
+		fprintf(stderr, "%s: record: --list takes options, mode or source, not '%s'\n",
+			prog, what);
+		return 1;
+	}
+	return fflush(stdout) == 0 ? 0 : 3;
+}
+
 int record_main(const char *prog, int argc, char **argv)
 {
 	enum { O_DEBUGFS = 256, O_MODE, O_NODE, O_PID, O_TGID, O_NOKF, O_SOURCE, O_EVERY,
-	       O_COUNT, O_FOR };
+	       O_COUNT, O_FOR, O_LIST };
 	static const struct option longs[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "debugfs", required_argument, NULL, O_DEBUGFS },
@@ -120,6 +148,7 @@ int record_main(const char *prog, int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "list", required_argument, NULL, O_LIST },
 		{ 0 }
 	};
 	struct pgs_record_opts o = PGS_INIT(pgs_record_opts);
@@ -195,6 +224,7 @@ int record_main(const char *prog, int argc, char **argv)
 		case 'q': quiet = true; break;
 		case 'd': verbose = true; break;
 		case 'h': fputs(usage, stdout); return 0;
+		case O_LIST: return list_words(prog, optarg, longs);
 		default:
 			fprintf(stderr, "%s: record: see pgsort record --help\n", prog);
 			return 1;

@@ -87,6 +87,7 @@ static void usage(FILE *f)
 "                      UTF-8)\n"
 "  --same-boot         allow keys that mean something only within one boot\n"
 "  -q, --quiet         no warnings\n"
+"  --help              this help\n"
 "\n"
 "Leak score = monotonicity x spread, 0..1: monotonicity = net growth /\n"
 "(rises + falls), spread = 1 - largest rise / rises (see pgsort(1)).\n", f);

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * pgsort top: the stacks holding the most pages, refreshed every --every
- * from the live kernel (show_handles and its dictionary by default, as
- * pgs_record() reads them), with their change since the start and since the
- * last refresh. --batch prints plain refreshes (logs, tests); otherwise the
+ * pgsort top: the groups (--cull, default the stack) holding the most
+ * pages, refreshed every --every from the live kernel (show_handles and its
+ * dictionary by default, as pgs_record() reads them), with their change
+ * since the start and since the last refresh: the groups are matched across
+ * refreshes by their key values, through a series of three samples. --batch prints plain refreshes (logs, tests); otherwise the
  * terminal is redrawn, q quits, p pauses, s changes the order, and the
  * terminal is restored on exit and on SIGINT/SIGTERM.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -24,25 +26,29 @@
 
 #include <pgsort/pgsort.h>
 
+#include "cli.h"
 #include "top.h"
 
 static const char usage[] =
 "usage: pgsort top [OPTIONS]\n"
-"The stacks holding the most pages in the live kernel, refreshed, with their\n"
-"change since the start and since the last refresh (as root).\n"
+"The stacks (or --cull groups) holding the most pages in the live kernel,\n"
+"refreshed, with their change since the start and since the last refresh\n"
+"(as root).\n"
 "  --every D       refresh every D (default 2s; 500ms, 10s, 1m)\n"
-"  --top N         show N stacks (default: the terminal's height, 20 in batch)\n"
+"  --top N         show N groups (default: the terminal's height, 20 in batch)\n"
 "  --batch         plain refreshes on standard output, no terminal control\n"
 "  --count N       stop after N refreshes\n"
 "  --sort WHAT     pages (default), start (change since the start), last\n"
+"  --cull KEYS     group by these keys (default stacktrace; the report's cull keys);\n"
+"                  keys of each block (pid, name...) need --source page_owner\n"
 "  --debugfs DIR   where debugfs is mounted (default /sys/kernel/debug)\n"
 "  --source WHAT   show_handles (default), show_stacks or page_owner\n"
+"  -h, --help      this help\n"
 "Keys: q quits, p pauses, s changes the order.\n";
 
 struct ent {
-	char *stack;		/* the stack's text */
-	int64_t start, last, now;	/* pages at the start, last refresh, now (-1: absent) */
-	bool seen;
+	char *label;		/* the group's key values on one line */
+	int64_t start, last, now;	/* pages at the start, last refresh, now */
 };
 
 struct top {
@@ -50,7 +56,64 @@ struct top {
 	size_t n, cap;
 	int64_t total0, total_last, total;
 	int sort;		/* 0 pages, 1 since start, 2 since last */
+	/*
+	 * The tables read at the start and at the last refresh: each refresh
+	 * runs the query on them and on the new one as a series of three
+	 * samples, which matches the groups by their key values (as pgsort
+	 * diff and pgsort series do). NULL: that read held no records.
+	 */
+	struct pgs_table *start, *last;
+	bool started;
+	struct pgs_query *q;
+	struct pgs_error_detail detail;
+	const char *cull;	/* the --cull argument */
+	char **keys;		/* its keys' long names, in its order */
+	size_t nkeys;
+	bool stack_only;	/* grouped by stacktrace alone: the default */
 };
+
+/*
+ * The long names of the keys of cull (comma-separated, which
+ * pgs_query_set_cull() has accepted), each once, in its order.
+ */
+static int cull_keys(struct top *tp, const char *cull)
+{
+	const char *p = cull;
+
+	while (*p) {
+		size_t l = strcspn(p, ","), i, k;
+		struct pgs_key_info ki = PGS_INIT(pgs_key_info);
+		const char *name = NULL;
+
+		for (k = 0; pgs_key_info(k, &ki) == 0; k++)
+			if ((strlen(ki.short_name) == l && !strncmp(p, ki.short_name, l)) ||
+			    (strlen(ki.long_name) == l && !strncmp(p, ki.long_name, l)))
+				name = ki.long_name;
+		if (!name && l == 4 && !strncmp(p, "comm", 4))
+			name = "name";
+		for (i = 0; name && i < tp->nkeys; i++)
+			if (!strcmp(tp->keys[i], name))
+				name = NULL;
+		if (name) {
+			char **nk = realloc(tp->keys, (tp->nkeys + 1) * sizeof(*nk));
+
+			if (!nk)
+				return -ENOMEM;
+			tp->keys = nk;
+			tp->keys[tp->nkeys++] = (char *)name;	/* static storage */
+		}
+		p += l;
+		if (*p == ',')
+			p++;
+	}
+	tp->stack_only = tp->nkeys == 1 && !strcmp(tp->keys[0], "stacktrace");
+	return 0;
+}
+
+static bool is_stack_key(const char *k)
+{
+	return !strcmp(k, "stacktrace") || !strcmp(k, "stack");
+}
 
 static volatile int stop_flag;
 static struct termios saved;
@@ -72,81 +135,6 @@ static void restore(void)
 	}
 }
 
-static struct ent *find(struct top *tp, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < tp->n; i++)
-		if (!strcmp(tp->e[i].stack, s))
-			return &tp->e[i];
-	if (tp->n == tp->cap) {
-		size_t cap = tp->cap ? 2 * tp->cap : 256;
-		struct ent *ne = realloc(tp->e, cap * sizeof(*ne));
-
-		if (!ne)
-			return NULL;
-		tp->e = ne;
-		tp->cap = cap;
-	}
-	tp->e[tp->n] = (struct ent){ .stack = strdup(s), .start = -1, .last = -1, .now = 0 };
-	return tp->e[tp->n].stack ? &tp->e[tp->n++] : NULL;
-}
-
-/* One read of the kernel into the entries' now. */
-static int sample(struct top *tp, const struct pgs_record_opts *ro, const char *prog, bool first)
-{
-	struct pgs_table *t = NULL;
-	struct pgs_query *q = NULL;
-	struct pgs_result *r = NULL;
-	struct pgs_group g = PGS_INIT(pgs_group);
-	int fd = memfd_create("pgsort-top", MFD_CLOEXEC), err;
-	size_t i;
-
-	if (fd < 0)
-		return -errno;
-	err = pgs_record(fd, ro, NULL);
-	if (!err && lseek(fd, 0, SEEK_SET) < 0)
-		err = -errno;
-	if (!err)
-		err = pgs_table_open_fd(&t, fd, NULL);
-	close(fd);
-	if (!err)
-		err = pgs_query_create(&q);
-	if (!err)
-		err = pgs_query_set_cull(q, "stacktrace");
-	if (!err)
-		err = pgs_query_run(q, t, &r);
-	for (i = 0; i < tp->n; i++)
-		tp->e[i].now = 0;
-	tp->total = 0;
-	for (i = 0; !err && i < pgs_result_count(r); i++) {
-		struct ent *e;
-
-		err = pgs_result_group(r, i, &g);
-		e = err ? NULL : find(tp, pgs_table_string(t, g.stacktrace));
-		if (!err && !e)
-			err = -ENOMEM;
-		if (!err) {
-			e->now += (int64_t)g.pages;
-			tp->total += (int64_t)g.pages;
-		}
-	}
-	for (i = 0; !err && i < tp->n; i++) {
-		if (first || tp->e[i].start < 0)
-			tp->e[i].start = first ? tp->e[i].now : 0;
-		if (first || tp->e[i].last < 0)
-			tp->e[i].last = first ? tp->e[i].now : 0;
-	}
-	if (!err && first)
-		tp->total0 = tp->total_last = tp->total;
-	if (err && err != PGS_E_EMPTY)
-		fprintf(stderr, "%s: top: %s\n", prog, pgs_strerror(err));
-	pgs_result_free(r);
-	pgs_query_free(q);
-	pgs_table_free(t);
-	return err == PGS_E_EMPTY ? 0 : err;
-}
-
 static int cmp_sort;
 
 static int cmp_ent(const void *a, const void *b)
@@ -157,7 +145,7 @@ static int cmp_ent(const void *a, const void *b)
 
 	if (kx != ky)
 		return kx > ky ? -1 : 1;
-	return strcmp(x->stack, y->stack);
+	return strcmp(x->label, y->label);
 }
 
 /* The page allocator's own frames, left out at the top of a stack's line. */
@@ -210,11 +198,207 @@ static void one_line(const char *s, char *out, size_t cap)
 	out[o < cap ? o : cap - 1] = '\0';
 }
 
+/* A UINT value of key k as text: allocator's bits by name. */
+static void uint_text(const char *k, uint64_t u, char *out, size_t cap)
+{
+	static const char *const names[] = { "CMA", "SLAB", "VMALLOC", "OTHERS" };
+	size_t o = 0, i;
+
+	if (strcmp(k, "allocator") != 0) {
+		snprintf(out, cap, "%llu", (unsigned long long)u);
+		return;
+	}
+	out[0] = '\0';
+	for (i = 0; i < 4; i++)
+		if (u & (1u << i))
+			o += (size_t)snprintf(out + o, o < cap ? cap - o : 0, "%s%s", o ? "," : "",
+					      names[i]);
+}
+
+/*
+ * Group i's key values on one line, in the --cull order: "pid 74, name dd",
+ * a stack as its frames from the innermost (one_line()); a stack alone
+ * (the default) without its key's name.
+ */
+static char *label(const struct top *tp, const struct pgs_series *s, size_t i)
+{
+	char *out = NULL, *buf = NULL;
+	size_t len = 0, k;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f)
+		return NULL;
+	for (k = 0; k < tp->nkeys; k++) {
+		struct pgs_value v = PGS_INIT(pgs_value);
+		const char *key = tp->keys[k];
+		char num[64];
+
+		if (pgs_series_value(s, i, key, &v) < 0)
+			continue;
+		if (!tp->stack_only)
+			fprintf(f, "%s%s ", k ? ", " : "", key);
+		switch (v.type) {
+		case PGS_VALUE_NULL: fputs("(none)", f); break;
+		case PGS_VALUE_INT: fprintf(f, "%lld", (long long)v.i); break;
+		case PGS_VALUE_UINT:
+			uint_text(key, v.u, num, sizeof(num));
+			fputs(num, f);
+			break;
+		case PGS_VALUE_STRING:
+			/* Not NUL-terminated: a copy for one_line(). */
+			free(buf);
+			/* Room for one_line()'s " < " (a frame's 2 more bytes at most). */
+			buf = malloc(3 * v.len + 16);
+			if (!buf)
+				break;
+			memcpy(buf, v.str, v.len);
+			buf[v.len] = '\0';
+			if (is_stack_key(key)) {
+				one_line(buf, buf + v.len + 1, 2 * v.len + 15);
+				fputs(buf + v.len + 1, f);
+			} else {
+				fputs(buf, f);
+			}
+			break;
+		}
+	}
+	free(buf);
+	if (fclose(f) != 0 || !out) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* Read the kernel once into a new table in *t (NULL: no records). */
+static int read_now(const struct pgs_record_opts *ro, struct pgs_table **t)
+{
+	int fd = memfd_create("pgsort-top", MFD_CLOEXEC), err;
+
+	*t = NULL;
+	if (fd < 0)
+		return -errno;
+	err = pgs_record(fd, ro, NULL);
+	if (!err && lseek(fd, 0, SEEK_SET) < 0)
+		err = -errno;
+	if (!err)
+		err = pgs_table_open_fd(t, fd, NULL);
+	close(fd);
+	return err == PGS_E_EMPTY ? 0 : err;
+}
+
+/*
+ * One refresh: read the kernel, run the query on the start's, the last
+ * refresh's and this table as a series of three samples (its groups
+ * matched by their key values), the entries from its groups. Returns 0,
+ * 1 (a usage error: the query cannot run on this input, said) or 2.
+ */
+static int sample(struct top *tp, const struct pgs_record_opts *ro, const char *prog)
+{
+	struct pgs_series_opts so = PGS_INIT(pgs_series_opts);
+	struct pgs_series *s = NULL;
+	struct pgs_table *now = NULL;
+	/* Index of each of start, last, now among the series' samples (-1: none). */
+	const struct pgs_table *tabs[3];
+	int idx[3] = { -1, -1, -1 }, err, j, k;
+	size_t i, n = 0;
+
+	err = read_now(ro, &now);
+	if (!tp->started) {
+		tp->start = tp->last = now;
+		tp->started = true;
+	}
+	tabs[0] = tp->start;
+	tabs[1] = tp->last;
+	tabs[2] = now;
+	/* Handles, pfns and times mean the same across refreshes of one boot. */
+	so.flags = PGS_SERIES_SAME_BOOT;
+	if (!err)
+		err = pgs_series_create(&s, tp->q, &so);
+	for (j = 0; !err && j < 3; j++) {
+		if (!tabs[j])
+			continue;
+		for (k = 0; k < j; k++)
+			if (tabs[k] == tabs[j])
+				idx[j] = idx[k];
+		if (idx[j] < 0) {
+			err = pgs_series_add(s, tabs[j], NAN);
+			idx[j] = (int)n++;
+		}
+	}
+	if (!err && n)
+		err = pgs_series_finish(s);
+	for (i = 0; i < tp->n; i++)
+		free(tp->e[i].label);
+	tp->n = 0;
+	if (!err && n && pgs_series_count(s) > tp->cap) {
+		struct ent *ne = realloc(tp->e, pgs_series_count(s) * sizeof(*ne));
+
+		if (ne) {
+			tp->e = ne;
+			tp->cap = pgs_series_count(s);
+		} else {
+			err = -ENOMEM;
+		}
+	}
+	for (i = 0; !err && n && i < pgs_series_count(s); i++) {
+		const uint64_t *p = pgs_series_pages(s, i);
+		struct ent *e = &tp->e[tp->n];
+
+		e->label = label(tp, s, i);
+		if (!e->label) {
+			err = -ENOMEM;
+			break;
+		}
+		e->start = idx[0] < 0 ? 0 : (int64_t)p[idx[0]];
+		e->last = idx[1] < 0 ? 0 : (int64_t)p[idx[1]];
+		e->now = idx[2] < 0 ? 0 : (int64_t)p[idx[2]];
+		tp->n++;
+	}
+	if (!err) {
+		int64_t tot[3] = { 0, 0, 0 };
+
+		for (j = 0; n && j < 3; j++) {
+			uint64_t pages = 0;
+
+			if (idx[j] >= 0 && pgs_series_sample(s, (size_t)idx[j], NULL, &pages) == 0)
+				tot[j] = (int64_t)pages;
+		}
+		tp->total0 = tot[0];
+		tp->total_last = tot[1];
+		tp->total = tot[2];
+	}
+	pgs_series_free(s);
+	if (err == PGS_E_NOFIELD || (err == -EINVAL && tp->detail.code == -EINVAL)) {
+		/* The query cannot run on what this source gives. */
+		if (tp->detail.key)
+			fprintf(stderr, "%s: top: --cull=%s %s%s\n", prog, tp->detail.key,
+				tp->detail.message, ro->source != PGS_RECORD_PAGE_OWNER ?
+				" (--source page_owner reads every block)" : "");
+		else
+			fprintf(stderr, "%s: top: %s\n", prog, tp->detail.message);
+		if (now != tp->start && now != tp->last)
+			pgs_table_free(now);
+		return 1;
+	}
+	if (err) {
+		fprintf(stderr, "%s: top: %s\n", prog, pgs_strerror(err));
+		if (now != tp->start && now != tp->last)
+			pgs_table_free(now);
+		return 2;
+	}
+	/* This read is the next refresh's last. */
+	if (tp->last != tp->start && tp->last != now)
+		pgs_table_free(tp->last);
+	tp->last = now;
+	return 0;
+}
+
 static void show(struct top *tp, size_t top, unsigned long refresh, bool batch, int width,
 		 bool paused)
 {
 	static const char *const order[] = { "pages", "change since start", "change since last" };
-	char when[32], line[4096];
+	char when[32];
 	time_t now = time(NULL);
 	struct tm tm;
 	size_t i;
@@ -228,16 +412,22 @@ static void show(struct top *tp, size_t top, unsigned long refresh, bool batch, 
 	printf("refresh %lu at %s: %lld pages (%+lld since start, %+lld since last)%s, by %s\n",
 	       refresh, when, (long long)tp->total, (long long)(tp->total - tp->total0),
 	       (long long)(tp->total - tp->total_last), paused ? " [paused]" : "", order[tp->sort]);
-	printf("%10s %9s %9s  %s\n", "PAGES", "+START", "+LAST", "STACK (innermost first, below the page allocator)");
+	if (tp->stack_only) {
+		printf("%10s %9s %9s  %s\n", "PAGES", "+START", "+LAST",
+		       "STACK (innermost first, below the page allocator)");
+	} else {
+		printf("%10s %9s %9s  GROUP (", "PAGES", "+START", "+LAST");
+		for (i = 0; i < tp->nkeys; i++)
+			printf("%s%s", i ? ", " : "", tp->keys[i]);
+		puts(")");
+	}
 	for (i = 0; i < tp->n && i < top; i++) {
 		struct ent *e = &tp->e[i];
+		/* A terminal's line holds the figures (32 columns) and what fits. */
+		int room = batch ? -1 : width > 40 ? width - 32 : 8;
 
-		if (!e->now && !e->start && !e->last)
-			continue;
-		one_line(e->stack, line, width > 40 && (size_t)width - 32 < sizeof(line) ?
-			 (size_t)width - 32 : sizeof(line));
-		printf("%10lld %+9lld %+9lld  %s\n", (long long)e->now, (long long)(e->now - e->start),
-		       (long long)(e->now - e->last), line);
+		printf("%10lld %+9lld %+9lld  %.*s\n", (long long)e->now,
+		       (long long)(e->now - e->start), (long long)(e->now - e->last), room, e->label);
 	}
 	if (batch)
 		putchar('\n');
@@ -256,9 +446,43 @@ static int parse_ms(const char *s, uint64_t *ms)
 	return *ms ? 0 : -1;
 }
 
+/*
+ * pgsort top --list WHAT: the words an option takes, one a line, for the
+ * shell completions (as pgsort --list does for the report).
+ */
+static int list_words(const char *prog, const char *what, const struct option *longs)
+{
+	static const char *const sorts[] = { "pages", "start", "last", NULL };
+	static const char *const sources[] = { "show_handles", "show_stacks", "page_owner", NULL };
+	struct pgs_key_info k = PGS_INIT(pgs_key_info);
+	const char *const *w;
+	size_t i;
+
+	if (!strcmp(what, "options")) {
+		fputs("-h\n", stdout);
+		for (i = 0; longs[i].name; i++)
+			if (strcmp(longs[i].name, "list"))
+				printf("--%s%s\n", longs[i].name,
+				       longs[i].has_arg == required_argument ? "=" : "");
+	} else if (!strcmp(what, "sort") || !strcmp(what, "source")) {
+		for (w = !strcmp(what, "sort") ? sorts : sources; *w; w++)
+			printf("%s\n", *w);
+	} else if (!strcmp(what, "cull")) {
+		for (i = 0; pgs_key_info(i, &k) == 0; i++)
+			if (k.use & PGS_KEY_CULL)
+				printf("%s\n", k.long_name);
+	} else {
+		fprintf(stderr, "%s: top: --list takes options, cull, sort or source, not '%s'\n",
+			prog, what);
+		return 1;
+	}
+	return fflush(stdout) == 0 ? 0 : 3;
+}
+
 int top_main(const char *prog, int argc, char **argv)
 {
-	enum { O_EVERY = 256, O_TOP, O_BATCH, O_COUNT, O_SORT, O_DEBUGFS, O_SOURCE };
+	enum { O_EVERY = 256, O_TOP, O_BATCH, O_COUNT, O_SORT, O_DEBUGFS, O_SOURCE, O_CULL,
+	       O_LIST };
 	static const struct option longs[] = {
 		{ "every", required_argument, NULL, O_EVERY },
 		{ "top", required_argument, NULL, O_TOP },
@@ -267,7 +491,9 @@ int top_main(const char *prog, int argc, char **argv)
 		{ "sort", required_argument, NULL, O_SORT },
 		{ "debugfs", required_argument, NULL, O_DEBUGFS },
 		{ "source", required_argument, NULL, O_SOURCE },
+		{ "cull", required_argument, NULL, O_CULL },
 		{ "help", no_argument, NULL, 'h' },
+		{ "list", required_argument, NULL, O_LIST },
 		{ 0 }
 	};
 	struct pgs_record_opts ro = PGS_INIT(pgs_record_opts);
@@ -319,6 +545,7 @@ int top_main(const char *prog, int argc, char **argv)
 			}
 			break;
 		case O_DEBUGFS: ro.debugfs = optarg; break;
+		case O_CULL: tp.cull = optarg; break;
 		case O_SOURCE:
 			ro.source = !strcmp(optarg, "show_handles") ? PGS_RECORD_SHOW_HANDLES :
 				    !strcmp(optarg, "show_stacks") ? PGS_RECORD_SHOW_STACKS :
@@ -330,6 +557,7 @@ int top_main(const char *prog, int argc, char **argv)
 			}
 			break;
 		case 'h': fputs(usage, stdout); return 0;
+		case O_LIST: return list_words(prog, optarg, longs);
 		default:
 			fprintf(stderr, "%s: top: see pgsort top --help\n", prog);
 			return 1;
@@ -339,8 +567,31 @@ int top_main(const char *prog, int argc, char **argv)
 		fprintf(stderr, "%s: top: unexpected operand '%s'\n", prog, argv[optind]);
 		return 1;
 	}
+	if (!tp.cull)
+		tp.cull = "stacktrace";
+	tp.detail = PGS_INIT(pgs_error_detail);
+	err = pgs_query_create(&tp.q);
+	if (!err) {
+		pgs_query_set_error_detail(tp.q, &tp.detail);
+		err = pgs_query_set_cull(tp.q, tp.cull);
+		if (err && tp.detail.code == err && err != -ENOMEM) {
+			bad_arg("top: --cull", tp.cull, &tp.detail, " (see pgsort --help-keys)");
+			pgs_query_free(tp.q);
+			return 1;
+		}
+	}
+	if (!err)
+		err = cull_keys(&tp, tp.cull);
+	if (err) {
+		fprintf(stderr, "%s: top: %s\n", prog, pgs_strerror(err));
+		pgs_query_free(tp.q);
+		free(tp.keys);
+		return 2;
+	}
 	if (!batch && (!isatty(0) || !isatty(1))) {
 		fprintf(stderr, "%s: top: not a terminal: use --batch\n", prog);
+		pgs_query_free(tp.q);
+		free(tp.keys);
 		return 1;
 	}
 	sa.sa_handler = on_stop;
@@ -371,16 +622,11 @@ int top_main(const char *prog, int argc, char **argv)
 		uint64_t waited = 0;
 
 		if (!paused) {
-			err = sample(&tp, &ro, prog, n == 1);
+			err = sample(&tp, &ro, prog);
 			if (err)
 				break;
 		}
 		show(&tp, top, n, batch, width, paused);
-		if (!paused) {
-			for (i = 0; i < tp.n; i++)
-				tp.e[i].last = tp.e[i].now;
-			tp.total_last = tp.total;
-		}
 		if (count && n >= count)
 			break;
 		/* Wait for the next refresh, reading keys meanwhile. */
@@ -408,7 +654,12 @@ int top_main(const char *prog, int argc, char **argv)
 	}
 	restore();
 	for (i = 0; i < tp.n; i++)
-		free(tp.e[i].stack);
+		free(tp.e[i].label);
 	free(tp.e);
-	return err ? 2 : 0;
+	if (tp.last != tp.start)
+		pgs_table_free(tp.last);
+	pgs_table_free(tp.start);
+	pgs_query_free(tp.q);
+	free(tp.keys);
+	return err;
 }

@@ -7,7 +7,9 @@
 # compinit on a pseudo-terminal) and fish (complete -C). The candidates are
 # checked against what pgsort itself accepts and documents, read another
 # way: the options of --help, the cull and sort columns of --help-keys, the
-# formats of the man page, and pgsort run with every candidate.
+# formats of the man page, and pgsort run with every candidate; for the
+# subcommands (series, record, top) their --help's options, the man page's
+# --mode and --source words and top's --sort words.
 # Usage: check.sh PGSORT SRCDIR
 set -u
 pgsort=$(realpath "$1") src=$(cd "$2" && pwd)
@@ -44,6 +46,22 @@ cull_keys=$(keys 3) sort_keys=$(keys 4)
 help_opts=$(pgsort --help | grep -o -- '--[a-z][a-z-]*' | sort -u)
 man_formats=$(sed -n '/^\.BI \\-\\-format /,/^\.TP/p' "$src/man/pgsort.1" |
 	grep -o '\\fB[a-z]*\\fR' | sed 's/\\f[BR]//g')
+# record's and top's: --mode's and --source's words from the man page's
+# paragraphs, top's --sort words from its TOP section, options from --help.
+man_par() { sed -n "/^\.BI \\\\-\\\\-$1 /,/^\.TP/p" "$src/man/pgsort.1" |
+	grep -o '\\fB[a-z_]*\\fR' | sed 's/\\f[BR]//g' | sort -u; }
+man_modes=$(man_par mode) man_sources=$(man_par source)
+man_top_sorts=$(sed -n '/^\.SH TOP/,/^\.SH [A-Z]/p' "$src/man/pgsort.1" |
+	grep -o '\\fB\\-\\-sort [a-z]*\\fR|\\fB[a-z]*\\fR|\\fB[a-z]*' | sed 's/\\fB\\-\\-sort //; s/\\f[BR]//g; s/|/ /g')
+sub_opts() { "$pgsort" "$1" --help | grep -o -- '--[a-z][a-z-]*' | sort -u; }
+check "the man page lists record's modes ($(echo $man_modes))" same "$man_modes" "stack handle stack_handle"
+check "the man page lists record's sources ($(echo $man_sources))" [ "$(echo "$man_sources" | wc -l)" = 3 ]
+check "the man page lists top's --sort words ($(echo $man_top_sorts))" [ "$(echo $man_top_sorts | wc -w)" = 3 ]
+# A fake debugfs tree for top (show_handles and its dictionary).
+mkdir -p "$tmp/dbg/page_owner_stacks"
+cp "$src/tests/fixtures/real/handles/show_handles.txt" "$tmp/dbg/page_owner_stacks/show_handles"
+cp "$src/tests/fixtures/real/handles/show_stacks_handles.txt" "$tmp/dbg/page_owner_stacks/show_stacks_handles"
+cp "$fx" "$tmp/dbg/page_owner"
 check "the man page lists formats" [ -n "$man_formats" ]
 check "--help-keys lists cull keys" [ "$(echo "$cull_keys" | wc -l)" -ge 20 ]
 
@@ -125,5 +143,58 @@ for sh in bash zsh fish; do
 	check "$sh: series --times=FILE is a file" \
 		same "$(cd "$src" && complete_with $sh "pgsort series --times=tests/fixtures/series/ind")" \
 		"--times=tests/fixtures/series/index.tsv"
+
+	# pgsort record and pgsort top: their options, --mode, --source, --sort.
+	for cmd in series record top; do
+		check "$sh: the first word offers $cmd" grep -qx $cmd <<<"$(complete_with $sh "pgsort ${cmd:0:2}")"
+		check "$sh: $cmd -- offers the long options of $cmd --help" \
+			same "$(complete_with $sh "pgsort $cmd --" | sed 's/=$//')" "$(sub_opts $cmd)"
+	done
+	got=$(complete_with $sh "pgsort record --mode=")
+	check "$sh: record --mode= offers the man page's modes" same "$got" "$(printf -- '--mode=%s\n' $man_modes)"
+	ok=1
+	for m in ${got//--mode=/}; do
+		"$pgsort" record --mode="$m" --debugfs "$tmp/dbg" -o "$tmp/x.zst" 2>/dev/null ||
+			{ ok=0; echo "pgsort record refuses --mode=$m"; }
+	done
+	check "$sh: pgsort record takes every --mode= candidate" [ $ok = 1 ]
+	check "$sh: record --mode (separate word) offers stack_handle" \
+		grep -qx stack_handle <<<"$(complete_with $sh "pgsort record --mode ")"
+	for cmd in record top; do
+		got=$(complete_with $sh "pgsort $cmd --source=")
+		check "$sh: $cmd --source= offers the man page's sources" \
+			same "$got" "$(printf -- '--source=%s\n' $man_sources)"
+		ok=1
+		for k in ${got//--source=/}; do
+			# Exit 1 is a usage error: 2, the tree's files missing, is not.
+			if [ $cmd = record ]; then
+				"$pgsort" record --source="$k" --debugfs "$tmp/dbg" -o "$tmp/x.zst" 2>/dev/null
+			else
+				"$pgsort" top --source="$k" --debugfs "$tmp/dbg" --batch --count 1 >/dev/null 2>&1
+			fi
+			[ $? = 1 ] && { ok=0; echo "pgsort $cmd refuses --source=$k"; }
+		done
+		check "$sh: pgsort $cmd takes every --source= candidate" [ $ok = 1 ]
+	done
+	got=$(complete_with $sh "pgsort top --sort=")
+	check "$sh: top --sort= offers its TOP words, no signs" same "$got" "$(printf -- '--sort=%s\n' $man_top_sorts)"
+	ok=1
+	for k in ${got//--sort=/}; do
+		"$pgsort" top --batch --count 1 --sort="$k" --debugfs "$tmp/dbg" >"$tmp/top.out" 2>&1 &&
+			grep -q '^refresh 1 at .*, by ' "$tmp/top.out" || { ok=0; echo "pgsort top refuses --sort=$k"; }
+	done
+	check "$sh: pgsort top takes every --sort= candidate" [ $ok = 1 ]
+	check "$sh: top --cull= offers the cull keys of --help-keys" \
+		same "$(complete_with $sh "pgsort top --cull=")" "$(printf -- '--cull=%s\n' $cull_keys)"
+	check "$sh: top --cull=pid,na completes the second key" \
+		same "$(complete_with $sh "pgsort top --cull=pid,na")" "--cull=pid,name"
+	check "$sh: record -o FILE is a file" \
+		same "$(cd "$src" && complete_with $sh "pgsort record -o tests/fixtures/real/sm")" \
+		"tests/fixtures/real/small.txt"
+	check "$sh: record --debugfs=DIR is a directory" \
+		same "$(cd "$src" && complete_with $sh "pgsort record --debugfs=tests/fixtures/rea" | sed 's,/$,,')" \
+		"--debugfs=tests/fixtures/real"
+	check "$sh: top takes no operand" \
+		same "$(cd "$src" && complete_with $sh "pgsort top tests/fixtures/real/sm")" ""
 done
 finish

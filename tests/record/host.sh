@@ -246,6 +246,63 @@ wait $pid
 grep -q "^refresh 2 at .*: $((total + 5)) pages (+5 since start, +5 since last), by change since last$" top2.out &&
 	grep -A2 '^refresh 2' top2.out | tail -1 | grep -q '^ *5 *+5 *+5  leak_here+0x1/0x2 < do_leak+0x3/0x4$' ||
 	no "top: the new stack's 5 pages: $(cat top2.out top2.err)"
+# --cull=pid,name on the full dump: awk's total and biggest group; groups
+# matched across refreshes by their keys (a block added to an existing
+# group and one of a new group between refreshes).
+groups() { # < page_owner text: "PAGES<TAB>pid P, name N" per group, then the total
+	awk '/^Page allocated via order/ {
+		o = $5; sub(",", "", o)
+		match($0, /, pid [0-9]+,/); pid = substr($0, RSTART + 6, RLENGTH - 7)
+		match($0, /tgid [0-9]+ \(.*\), ts /); n = substr($0, RSTART, RLENGTH - 6)
+		sub(/^tgid [0-9]+ \(/, "", n)
+		p["pid " pid ", name " n] += 2 ^ o; s += 2 ^ o
+	} END { for (k in p) print p[k] "\t" k; print s "\ttotal" }' | sort -t"$(printf '\t')" -k1,1nr -k2
+}
+groups <dbg/page_owner >cull.awk
+ctotal=$(awk -F'\t' '$2 == "total" { print $1 }' cull.awk)
+cfirst=$(grep -v '	total$' cull.awk | head -1)
+csecond=$(grep -v '	total$' cull.awk | sed -n 2p | cut -f1)
+[ "${cfirst%%	*}" -gt "$csecond" ] || no "top --cull: awk's biggest group is not alone: a useless case"
+rm -rf dbg4 && cp -r dbg dbg4
+"$pgsort" top --batch --debugfs dbg4 --source page_owner --cull=pid,name --every 1s --count 2 --top 100 \
+	>top3.out 2>top3.err &
+pid=$!
+for _ in $(seq 100); do
+	grep -q '^refresh 1' top3.out && break
+	sleep 0.05
+done
+# 4 more pages for pid 1 (swapper/0), 2 for a new group pid 4242 (leaker).
+hdr='Page allocated via order %d, mask 0xcc0(GFP_KERNEL), pid %d, tgid %d (%s), ts 999999999999 ns\n'
+{
+	printf "$hdr" 2 1 1 swapper/0
+	printf 'PFN 0x7f000 type Unmovable Block 1016 type Unmovable Flags 0x0(node=0|zone=1)\n leak_here+0x1/0x2\n\n'
+	printf "$hdr" 1 4242 4242 leaker
+	printf 'PFN 0x7f004 type Unmovable Block 1016 type Unmovable Flags 0x0(node=0|zone=1)\n leak_here+0x1/0x2\n\n'
+} >>dbg4/page_owner
+wait $pid
+rc=$?
+groups <dbg4/page_owner >cull2.awk
+want3=$(printf '%10s %9s %9s  %s' "${cfirst%%	*}" +0 +0 "${cfirst#*	}")
+[ $rc = 0 ] && [ "$(head -1 top3.out | sed 's/ at [^ ]*Z:/:/')" = "refresh 1: $ctotal pages (+0 since start, +0 since last), by pages" ] &&
+	[ "$(sed -n 2p top3.out)" = "     PAGES    +START     +LAST  GROUP (pid, name)" ] &&
+	[ "$(sed -n 3p top3.out)" = "$want3" ] ||
+	no "top --cull=pid,name: want $ctotal pages, first '$want3': exit $rc: $(head -3 top3.out) $(cat top3.err)"
+# awk's figures after the blocks were added
+at() { awk -F'\t' -v k="$1" '$2 == k { print $1 }' cull2.awk; }
+t2=$(at total) p1=$(at 'pid 1, name swapper/0') p2=$(at 'pid 4242, name leaker')
+[ "$((t2 - ctotal))" = 6 ] && [ "$((p1 - ${cfirst%%	*}))" = 4 ] && [ "$p2" = 2 ] ||
+	no "top --cull: awk does not see the blocks added: $t2 $p1 $p2"
+grep -q "^refresh 2 at .*: $t2 pages (+6 since start, +6 since last)" top3.out &&
+	sed -n '/^refresh 2/,$p' top3.out | grep -q "^ *$p1 *+4 *+4  pid 1, name swapper/0$" &&
+	sed -n '/^refresh 2/,$p' top3.out | grep -q "^ *$p2 *+2 *+2  pid 4242, name leaker$" ||
+	no "top --cull=pid,name: the added blocks (+4 to pid 1, +2 new): $(cat top3.out)"
+# A bad key: the message and a caret under it; a key the source lacks.
+"$pgsort" top --batch --debugfs dbg --count 1 --cull=pid,bogus >top4.out 2>top4.err
+[ $? = 1 ] && grep -q "^pgsort: top: --cull: 'bogus' is not a key" top4.err &&
+	[ "$(tail -2 top4.err)" = "$(printf '  pid,bogus\n      ^~~~~')" ] || no "top --cull=pid,bogus: $(cat top4.err)"
+"$pgsort" top --batch --debugfs dbg --count 1 --cull=pid >top5.out 2>top5.err
+[ $? = 1 ] && grep -q '^pgsort: top: --cull=pid needs the pid of each block; show_handles input' top5.err ||
+	no "top --cull=pid on show_handles: $(cat top5.err)"
 "$pgsort" top --debugfs dbg </dev/null >topx.out 2>topx.err
 [ $? = 1 ] && grep -q 'not a terminal: use --batch' topx.err || no "top without a terminal: $(cat topx.err)"
 # The interactive view through a pty (script): q quits, the terminal restored.

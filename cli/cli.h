@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef PGSORT_CLI_CLI_H
+#define PGSORT_CLI_CLI_H
+
+#include <pgsort/pgsort.h>
+
+/*
+ * A query setter refused opt's argument arg (opt as it is to be printed:
+ * "--cull", "top: --cull"): "pgsort: OPT: " and the library's detail, then
+ * arg with a caret (and tildes under the item) where it went wrong. more
+ * follows the message (" (see --help-keys)" or "").
+ */
+void bad_arg(const char *opt, const char *arg, const struct pgs_error_detail *e,
+	     const char *more);
+
+#endif
