@@ -803,7 +803,7 @@ FZ_FN int fz_feed(struct pgs_table **out, const uint8_t *buf, size_t len, const 
  * snapshots), gzip or xz: pgs_table_open_mem() decompresses those, the
  * chunked parser (text only) refuses them.
  */
-static bool fz_compressed(const uint8_t *b, size_t len)
+static int fz_compressed(const uint8_t *b, size_t len)
 {
 	return (len >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd) ||
 	       (len >= 4 && (b[0] & 0xf0) == 0x50 && b[1] == 0x2a && b[2] == 0x4d && b[3] == 0x18) ||
