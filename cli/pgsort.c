@@ -283,24 +283,6 @@ static void on_progress(uint64_t done, uint64_t total, void *user)
 		fprintf(stderr, "\r%s: read %llu MiB", prog, mib);
 }
 
-static int fd_sink(const void *buf, size_t len, void *user)
-{
-	int fd = *(int *)user;
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* A count, or with k a size that may end in K, M or G (binary units). */
 static int parse_count(const char *s, bool k, unsigned long long *out)
 {

@@ -19,6 +19,7 @@
 
 #include <pgsort/pgsort.h>
 
+#include "cli.h"
 #include "record.h"
 
 static const char usage[] =
@@ -77,27 +78,6 @@ static void on_kill(int sig)
 		unlink(tmp);
 	signal(sig, SIG_DFL);
 	raise(sig);
-}
-
-/* "10s", "500ms", "5m", "1h", "2" (seconds) into milliseconds. */
-static int parse_duration(const char *s, uint64_t *ms)
-{
-	char *e;
-	double v = strtod(s, &e);
-
-	if (e == s || v <= 0 || v > 1e9)
-		return -1;
-	if (!strcmp(e, "ms"))
-		*ms = (uint64_t)v;
-	else if (!*e || !strcmp(e, "s"))
-		*ms = (uint64_t)(v * 1000);
-	else if (!strcmp(e, "m"))
-		*ms = (uint64_t)(v * 60000);
-	else if (!strcmp(e, "h"))
-		*ms = (uint64_t)(v * 3600000);
-	else
-		return -1;
-	return *ms ? 0 : -1;
 }
 
 /*

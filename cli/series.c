@@ -20,6 +20,7 @@
 
 #include <pgsort/pgsort.h>
 
+#include "cli.h"
 #include "series.h"
 
 enum { EXIT_USAGE = 1, EXIT_INPUT = 2, EXIT_OUTPUT = 3 };
@@ -105,24 +106,6 @@ static void on_diag(const struct pgs_diag *d, void *user)
 			(unsigned long long)d->line, lvl[d->level], d->message);
 	else
 		fprintf(stderr, "pgsort: %s: %s: %s\n", d->source, lvl[d->level], d->message);
-}
-
-static int fd_sink(const void *buf, size_t len, void *user)
-{
-	const char *p = buf;
-
-	(void)user;
-	while (len) {
-		ssize_t n = write(1, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 static int parse_ull(const char *opt, const char *s, unsigned long long *out)
@@ -689,7 +672,7 @@ int series_main(int argc, char **argv)
 	wo.format = c.format;
 	wo.flags = c.flags;
 	wo.title = c.title;
-	err = pgs_series_write(s, &wo, fd_sink, NULL);
+	err = pgs_series_write(s, &wo, fd_sink, &(int){ 1 });
 	if (err) {
 		fprintf(stderr, "%s: writing the report: %s\n", prog, pgs_strerror(err));
 		status = EXIT_OUTPUT;

@@ -434,18 +434,6 @@ static void show(struct top *tp, size_t top, unsigned long refresh, bool batch, 
 	fflush(stdout);
 }
 
-static int parse_ms(const char *s, uint64_t *ms)
-{
-	char *e;
-	double v = strtod(s, &e);
-
-	if (e == s || v <= 0 || v > 1e9)
-		return -1;
-	*ms = !strcmp(e, "ms") ? (uint64_t)v : !*e || !strcmp(e, "s") ? (uint64_t)(v * 1000) :
-	      !strcmp(e, "m") ? (uint64_t)(v * 60000) : 0;
-	return *ms ? 0 : -1;
-}
-
 /*
  * pgsort top --list WHAT: the words an option takes, one a line, for the
  * shell completions (as pgsort --list does for the report).
@@ -513,7 +501,7 @@ int top_main(const char *prog, int argc, char **argv)
 
 		switch (opt) {
 		case O_EVERY:
-			if (parse_ms(optarg, &every) < 0) {
+			if (parse_duration(optarg, &every) < 0) {
 				fprintf(stderr, "%s: top: --every: '%s': want a duration such as 2s or 500ms\n",
 					prog, optarg);
 				return 1;
