@@ -2,10 +2,18 @@
 #ifndef PGSORT_CLI_CLI_H
 #define PGSORT_CLI_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <pgsort/pgsort.h>
+
+/*
+ * What the existing regular file at path holds when no new file should
+ * replace it: page_owner input or compressed data (gzip allowed when pprof),
+ * into what; NULL otherwise. *diff_hint: it is input pgsort diff could read.
+ */
+const char *input_like(const char *path, bool pprof, char *what, size_t whatsz, bool *diff_hint);
 
 /* A pgs_write_sink writing to the fd *(int *)user, whole or -1. */
 int fd_sink(const void *buf, size_t len, void *user);

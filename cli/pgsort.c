@@ -726,10 +726,10 @@ static bool is_text_report(const char *b, size_t n)
  * What the existing regular file at path holds, when it is something no
  * report should replace: page_owner input ("a page_owner dump", "show_stacks
  * input") or compressed data; NULL otherwise (a report, anything else, a
- * file that cannot be read). *diff_hint: suggest pgsort diff.
+ * file that cannot be read). *diff_hint: suggest pgsort diff. pprof: the
+ * new file is gzip itself (so gzip data is not refused).
  */
-static const char *input_like(const struct cli *c, const char *path, char *what, size_t whatsz,
-			      bool *diff_hint)
+const char *input_like(const char *path, bool pprof, char *what, size_t whatsz, bool *diff_hint)
 {
 	static char buf[PEEK_BYTES];
 	enum pgs_kind kind;
@@ -750,7 +750,7 @@ static const char *input_like(const struct cli *c, const char *path, char *what,
 	*diff_hint = false;
 	/* Compressed data pgsort never writes (gzip: its pprof is gzip). */
 	z = pgs_compression_name(buf, len);
-	if (z && !(strcmp(z, "gzip") == 0 && c->format == PGS_FORMAT_PPROF)) {
+	if (z && !(strcmp(z, "gzip") == 0 && pprof)) {
 		snprintf(what, whatsz, "%s-compressed data (a compressed dump?%s)", z,
 			 strcmp(z, "gzip") == 0 ? " pgsort writes gzip only with --format=pprof" : "");
 		return what;
@@ -839,7 +839,7 @@ static int check_operands(const struct cli *c)
 	}
 	if (to_stdout || !have || !S_ISREG(ost.st_mode))
 		return 0;
-	if (!c->force && input_like(c, out, what, sizeof(what), &hint)) {
+	if (!c->force && input_like(out, c->format == PGS_FORMAT_PPROF, what, sizeof(what), &hint)) {
 		fprintf(stderr, "%s: OUTPUT %s is %s, not a report: not replacing it (--force "
 			"would)\n", prog, out, what);
 		if (hint && !c->diff)

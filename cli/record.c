@@ -269,6 +269,15 @@ int record_main(const char *prog, int argc, char **argv)
 	if (!strcmp(out, "-")) {
 		fd = 1;
 	} else {
+		char what[128];
+		bool hint;
+
+		/* A dump or an earlier snapshot is the user's: never replaced. */
+		if (input_like(out, false, what, sizeof(what), &hint)) {
+			fprintf(stderr, "%s: record: OUTPUT %s is %s, which a snapshot never "
+				"replaces: choose another name, or remove it first\n", prog, out, what);
+			return 1;
+		}
 		if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", out) >= (int)sizeof(tmp)) {
 			fprintf(stderr, "%s: record: %s: name too long\n", prog, out);
 			return 3;

@@ -154,6 +154,8 @@ for sh in bash zsh fish; do
 	check "$sh: record --mode= offers the man page's modes" same "$got" "$(printf -- '--mode=%s\n' $man_modes)"
 	ok=1
 	for m in ${got//--mode=/}; do
+		# (A new OUTPUT each time: record never replaces a snapshot.)
+		rm -f "$tmp/x.zst"
 		"$pgsort" record --mode="$m" --debugfs "$tmp/dbg" -o "$tmp/x.zst" 2>/dev/null ||
 			{ ok=0; echo "pgsort record refuses --mode=$m"; }
 	done
@@ -168,6 +170,7 @@ for sh in bash zsh fish; do
 		for k in ${got//--source=/}; do
 			# Exit 1 is a usage error: 2, the tree's files missing, is not.
 			if [ $cmd = record ]; then
+				rm -f "$tmp/x.zst"
 				"$pgsort" record --source="$k" --debugfs "$tmp/dbg" -o "$tmp/x.zst" 2>/dev/null
 			else
 				"$pgsort" top --source="$k" --debugfs "$tmp/dbg" --batch --count 1 >/dev/null 2>&1

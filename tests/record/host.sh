@@ -313,5 +313,17 @@ if command -v script >/dev/null; then
 		no "top in a pty: exit $rc: $(tr -d '\033' <pty.out | head -5)"
 fi
 
+# -o naming a dump or an earlier snapshot: refused, the file kept.
+cp "$F/small.txt" keep.txt
+run keep1 --debugfs dbg -o keep.txt
+want keep1 1 'OUTPUT keep.txt is a page_owner dump'
+cmp -s keep.txt "$F/small.txt" || no "-o dump: the dump was replaced"
+run keep2 --debugfs dbg -o keep.zst
+want keep2 0 ''
+cp keep.zst keep.before
+run keep3 --debugfs dbg -o keep.zst
+want keep3 1 'OUTPUT keep.zst is zstd-compressed data'
+cmp -s keep.zst keep.before || no "-o snapshot: the snapshot was replaced"
+
 [ $bad -eq 0 ] || exit 1
 echo "record: ok"
