@@ -93,6 +93,9 @@ static int key_of(const char *s, size_t n)
 {
 	int k;
 
+	/* pgsort.h: "comm", the kernel's name of the field, is name. */
+	if (n == 4 && !memcmp(s, "comm", 4))
+		return K_NAME;
 	for (k = 0; k < K_N; k++)
 		if ((strlen(keys[k].s) == n && !memcmp(keys[k].s, s, n)) ||
 		    (strlen(keys[k].l) == n && !memcmp(keys[k].l, s, n)))
