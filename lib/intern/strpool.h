@@ -24,6 +24,7 @@ struct strpool {
 	size_t arena_len, arena_cap;
 	size_t arena_res;	/* mapped: the reservation's size */
 	bool arena_mapped;	/* arena is a reservation (strpool.c), not malloc's */
+	size_t arena_ready;	/* mapped: bytes from the start known faulted in */
 	uint64_t *off;		/* by id: offset in arena */
 	uint32_t *len;		/* by id: length (without the NUL) */
 	size_t count;		/* ids in use, including id 0 */
