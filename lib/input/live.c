@@ -36,6 +36,7 @@
 #define IDS_MAX 16
 #define NODES_MAX 1024
 #define READ_BUF ((size_t)1 << 20)
+#define READ_ROOM ((size_t)64 << 10)
 #define OUT_BUF ((size_t)1 << 20)
 
 struct ids {
@@ -326,16 +327,23 @@ static int open_kernel(struct rec *r, const char *dir, const char *file, bool rw
 	return fd;
 }
 
-/* Read all of fd through fn. */
+/*
+ * Read all of fd through fn. page_owner gives one record (under a page)
+ * per read(), so reads fill the buffer and fn sees it when fewer than
+ * READ_ROOM bytes are left: one call per megabyte, not per record. The
+ * room stays far above a record, as a read with less room than the next
+ * record fails with ENOMEM.
+ */
 static int read_all(struct rec *r, int fd, const char *name,
 		    int (*fn)(struct rec *, const char *, size_t), struct buf *into)
 {
 	char *b = pgs__malloc(r->al, READ_BUF);
+	size_t len = 0;
 	int err = 0;
 
 	RETURN_ERROR_IF(!b, -ENOMEM);
 	for (;;) {
-		ssize_t n = read(fd, b, READ_BUF);
+		ssize_t n = read(fd, b + len, READ_BUF - len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -345,10 +353,14 @@ static int read_all(struct rec *r, int fd, const char *name,
 				  strerror(errno));
 			break;
 		}
+		len += (size_t)n;
+		if (len && (n == 0 || READ_BUF - len < READ_ROOM)) {
+			err = fn ? fn(r, b, len) : buf_put(r->al, into, b, len);
+			len = 0;
+			if (err)
+				break;
+		}
 		if (n == 0)
-			break;
-		err = fn ? fn(r, b, (size_t)n) : buf_put(r->al, into, b, (size_t)n);
-		if (err)
 			break;
 	}
 	pgs__free(r->al, b);
