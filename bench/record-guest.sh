@@ -55,6 +55,8 @@ run() {
 	case $1 in
 	dd) dd if=$po of=/tmp/out bs=1M 2>/dev/null ;;
 	ddc) dd if=$po of=/tmp/out ibs=4096 obs=1M 2>/dev/null ;;
+	ddn) dd if=$po of=/dev/null bs=1M 2>/dev/null; : >/tmp/out ;;
+	l3n) "$PGSORT" record -q -o - >/dev/null; : >/tmp/out ;;
 	l3) "$PGSORT" record -q -o /tmp/out ;;
 	l1) "$PGSORT" record -q -l 1 -o /tmp/out ;;
 	esac
@@ -62,9 +64,9 @@ run() {
 r=1
 while [ $r -le "$ROUNDS" ]; do
 	case $((r % 3)) in
-	1) order="dd l3 l1 ddc" ;;
-	2) order="l3 l1 ddc dd" ;;
-	0) order="ddc l1 dd l3" ;;
+	1) order="dd l3 l1 ddc ddn l3n" ;;
+	2) order="l3n l3 ddn l1 ddc dd" ;;
+	0) order="ddc l1 l3n dd ddn l3" ;;
 	esac
 	for w in $order; do
 		rm -f /tmp/out
@@ -99,5 +101,7 @@ END {
 	printf "  pgsort record (zstd -3)     %6.2f  %.2fx dd (target <= 1.1x; %.1f MB written)\n", m["l3"], m["l3"] / m["dd"], sz["l3"] / 1e6
 	printf "  pgsort record -l 1          %6.2f  %.2fx dd (%.1f MB written)\n", m["l1"], m["l1"] / m["dd"], sz["l1"] / 1e6
 	printf "  dd ibs=4K obs=1M (floor)    %6.2f  pgsort record %.2fx this floor\n", m["ddc"], m["l3"] / m["ddc"]
+	printf "  dd bs=1M to /dev/null       %6.2f  (the read alone)\n", m["ddn"]
+	printf "  pgsort record -o - >/dev/null %4.2f  %.2fx the read alone\n", m["l3n"], m["l3n"] / m["ddn"]
 }' "$work/times"
 rm -rf "$work"
