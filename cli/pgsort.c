@@ -1047,6 +1047,17 @@ static int open_input(struct cli *c, const char *path, struct pgs_parse_opts *po
 {
 	int status = read_table(c, path, po, t);
 
+	if (!status && !c->stacks && !c->quiet) {
+		struct pgs_table_info ti = PGS_INIT(pgs_table_info);
+
+		/* Its stacks are real, its "0 pages" only the file's lack of counts. */
+		table_info(*t, &ti);
+		if (ti.kind == PGS_KIND_SHOW_STACKS_HANDLES)
+			fprintf(stderr, "%s: warning: %s is show_stacks_handles, which has no page "
+				"counts (every stack shows 0 pages): give it with --stacks to "
+				"resolve the handles of show_handles or of a handle-mode dump\n",
+				prog, po->name);
+	}
 	return !status && c->stacks ? join_stacks(c, *t, po) : status;
 }
 
