@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What the CLI's commands (report, diff, series, record, top) share. */
 #include <errno.h>
+#include <stdio.h>	/* printf */
 #include <stdlib.h>	/* strtod */
 #include <string.h>
 #include <unistd.h>	/* write */
@@ -23,6 +24,23 @@ int fd_sink(const void *buf, size_t len, void *user)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+void list_options(const char *shortopts, const struct option *longs, const int *skip,
+		  size_t nskip)
+{
+	size_t i, k;
+
+	for (i = 0; shortopts[i]; i++)
+		if (shortopts[i] != ':')
+			printf("-%c\n", shortopts[i]);
+	for (i = 0; longs[i].name; i++) {
+		for (k = 0; k < nskip && longs[i].val != skip[k]; k++)
+			;
+		if (k == nskip)
+			printf("--%s%s\n", longs[i].name,
+			       longs[i].has_arg == required_argument ? "=" : "");
+	}
 }
 
 int parse_duration(const char *s, uint64_t *ms)

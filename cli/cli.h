@@ -2,6 +2,7 @@
 #ifndef PGSORT_CLI_CLI_H
 #define PGSORT_CLI_CLI_H
 
+#include <getopt.h>	/* struct option */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,6 +18,14 @@ const char *input_like(const char *path, bool pprof, char *what, size_t whatsz, 
 
 /* A pgs_write_sink writing to the fd *(int *)user, whole or -1. */
 int fd_sink(const void *buf, size_t len, void *user);
+
+/*
+ * --list options, for the shell completions: each short option of
+ * getopt's shortopts ("-o"), then each long one ("--every=" when it takes
+ * an argument), one a line; those whose val is in skip[0..nskip) left out.
+ */
+void list_options(const char *shortopts, const struct option *longs, const int *skip,
+		  size_t nskip);
 
 /* "10s", "500ms", "5m", "1h", "2" (seconds) into milliseconds: 0, or -1. */
 int parse_duration(const char *s, uint64_t *ms);

@@ -210,13 +210,9 @@ static int list_words(const struct cli *c, const char *what, const struct option
 
 	switch (w) {
 	case 0:
-		for (i = 0; shortopts[i]; i++)
-			if (shortopts[i] != ':')
-				printf("-%c\n", shortopts[i]);
-		for (i = 0; longopts[i].name; i++)
-			if (longopts[i].val != OPT_LIST && (c->diff || longopts[i].val != OPT_SAME_BOOT))
-				printf("--%s%s\n", longopts[i].name,
-				       longopts[i].has_arg == required_argument ? "=" : "");
+		/* --same-boot only for pgsort diff. */
+		list_options(shortopts, longopts, (const int[]){ OPT_LIST, OPT_SAME_BOOT },
+			     c->diff ? 1 : 2);
 		break;
 	case 1: case 2: case 3:
 		for (i = 0; pgs_key_info(i, &k) == 0; i++)

@@ -80,6 +80,12 @@ static void on_kill(int sig)
 	raise(sig);
 }
 
+#define RECORD_SHORTOPTS "o:l:qdh"
+
+/* The long options' vals. */
+enum { O_DEBUGFS = 256, O_MODE, O_NODE, O_PID, O_TGID, O_NOKF, O_SOURCE, O_EVERY, O_COUNT,
+       O_FOR, O_LIST };
+
 /*
  * pgsort record --list WHAT: the words an option takes, one a line, for the
  * shell completions (as pgsort --list does for the report).
@@ -89,14 +95,9 @@ static int list_words(const char *prog, const char *what, const struct option *l
 	static const char *const modes[] = { "stack", "handle", "stack_handle", NULL };
 	static const char *const sources[] = { "page_owner", "show_handles", "show_stacks", NULL };
 	const char *const *w = NULL;
-	size_t i;
 
 	if (!strcmp(what, "options")) {
-		fputs("-o\n-l\n-q\n-d\n-h\n", stdout);
-		for (i = 0; longs[i].name; i++)
-			if (strcmp(longs[i].name, "list"))
-				printf("--%s%s\n", longs[i].name,
-				       longs[i].has_arg == required_argument ? "=" : "");
+		list_options(RECORD_SHORTOPTS, longs, (const int[]){ O_LIST }, 1);
 	} else if (!strcmp(what, "mode") || !strcmp(what, "source")) {
 		for (w = what[0] == 'm' ? modes : sources; *w; w++)
 			printf("%s\n", *w);
@@ -110,8 +111,6 @@ static int list_words(const char *prog, const char *what, const struct option *l
 
 int record_main(const char *prog, int argc, char **argv)
 {
-	enum { O_DEBUGFS = 256, O_MODE, O_NODE, O_PID, O_TGID, O_NOKF, O_SOURCE, O_EVERY,
-	       O_COUNT, O_FOR, O_LIST };
 	static const struct option longs[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "debugfs", required_argument, NULL, O_DEBUGFS },
@@ -139,7 +138,7 @@ int record_main(const char *prog, int argc, char **argv)
 	int opt, fd, err;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "o:l:qdh", longs, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, RECORD_SHORTOPTS, longs, NULL)) != -1) {
 		switch (opt) {
 		case 'o': out = optarg; break;
 		case O_DEBUGFS: o.debugfs = optarg; break;

@@ -434,6 +434,11 @@ static void show(struct top *tp, size_t top, unsigned long refresh, bool batch, 
 	fflush(stdout);
 }
 
+#define TOP_SHORTOPTS "h"
+
+/* The long options' vals. */
+enum { O_EVERY = 256, O_TOP, O_BATCH, O_COUNT, O_SORT, O_DEBUGFS, O_SOURCE, O_CULL, O_LIST };
+
 /*
  * pgsort top --list WHAT: the words an option takes, one a line, for the
  * shell completions (as pgsort --list does for the report).
@@ -447,11 +452,7 @@ static int list_words(const char *prog, const char *what, const struct option *l
 	size_t i;
 
 	if (!strcmp(what, "options")) {
-		fputs("-h\n", stdout);
-		for (i = 0; longs[i].name; i++)
-			if (strcmp(longs[i].name, "list"))
-				printf("--%s%s\n", longs[i].name,
-				       longs[i].has_arg == required_argument ? "=" : "");
+		list_options(TOP_SHORTOPTS, longs, (const int[]){ O_LIST }, 1);
 	} else if (!strcmp(what, "sort") || !strcmp(what, "source")) {
 		for (w = !strcmp(what, "sort") ? sorts : sources; *w; w++)
 			printf("%s\n", *w);
@@ -469,8 +470,6 @@ static int list_words(const char *prog, const char *what, const struct option *l
 
 int top_main(const char *prog, int argc, char **argv)
 {
-	enum { O_EVERY = 256, O_TOP, O_BATCH, O_COUNT, O_SORT, O_DEBUGFS, O_SOURCE, O_CULL,
-	       O_LIST };
 	static const struct option longs[] = {
 		{ "every", required_argument, NULL, O_EVERY },
 		{ "top", required_argument, NULL, O_TOP },
@@ -496,7 +495,7 @@ int top_main(const char *prog, int argc, char **argv)
 
 	ro.source = PGS_RECORD_SHOW_HANDLES;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, TOP_SHORTOPTS, longs, NULL)) != -1) {
 		char *e;
 
 		switch (opt) {
