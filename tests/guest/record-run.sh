@@ -28,7 +28,9 @@
 #    of its first and last samples finds the 10240 pages in the shmem
 #    stacks; a series through a pipe (-o -);
 #  - pgsort top --batch: three refreshes, the first one's total that of a
-#    show_handles copy just before (within what changed, + 256 pages).
+#    show_handles copy just before (within what changed, + 256 pages);
+#    --source page_owner --cull=pid,name: its total and biggest group
+#    awk's on a page_owner copy just before (within what changed, + 2048).
 # Fails (never skips) when the kernel or QEMU is missing.
 # PGSORT_GUEST_FILES=DIR checks again the files a run left in DIR.
 set -uo pipefail
@@ -226,6 +228,36 @@ echo "guest-record: top: show_handles before $pa, after $pb pages; top's first r
 [ "$(cat top.rc)" = 0 ] && [ "$(grep -c '^refresh ' top.out)" = 3 ] && [ -n "$pt" ] &&
 	[ $(( pt > pa ? pt - pa : pa - pt )) -le "$tol" ] ||
 	no "top --batch: exit $(cat top.rc), $(grep -c '^refresh ' top.out) refreshes, ${pt:-?} pages (show_handles $pa, tolerance $tol): $(cat top.err)"
+# top --source page_owner --cull=pid,name: the first refresh's total is
+# awk's sum of 2^order over the copy just before, and its first group awk's
+# biggest (pid, name) group there with its pages, each within what changed
+# between the copies around it + 2048 pages: pgsort's own, allocated while
+# it reads (its read buffer, zstd's context: 875 pages in the first run).
+groups() { # < page_owner text: "PAGES<TAB>pid P, name N" per group, biggest first
+	awk '/^Page allocated via order/ {
+		o = $5; sub(",", "", o)
+		match($0, /, pid [0-9]+,/); pid = substr($0, RSTART + 6, RLENGTH - 7)
+		match($0, /tgid [0-9]+ \(.*\), ts /); n = substr($0, RSTART, RLENGTH - 6)
+		sub(/^tgid [0-9]+ \(/, "", n)
+		p["pid " pid ", name " n] += 2 ^ o
+	} END { for (k in p) print p[k] "\t" k }' | sort -t"$(printf '\t')" -k1,1nr -k2
+}
+groups <topc.A >topc.A.awk
+groups <topc.B >topc.B.awk
+ca=$(awk -F'\t' '{ s += $1 } END { print s + 0 }' topc.A.awk)
+cb=$(awk -F'\t' '{ s += $1 } END { print s + 0 }' topc.B.awk)
+cfirst=$(head -1 topc.A.awk)
+ct=$(sed -n 's/^refresh 1 at [^ ]*: \([0-9]*\) pages .*/\1/p' topc.out)
+cg=$(sed -n 3p topc.out)
+cgp=$(echo "$cg" | awk '{ print $1 }')
+ctol=$(( (ca > cb ? ca - cb : cb - ca) + 2048 ))
+echo "guest-record: top --cull=pid,name: page_owner before $ca, after $cb pages; top's first refresh ${ct:-?}; awk's biggest group '${cfirst#*	}' ${cfirst%%	*}, top's: $cg"
+[ "$(cat topc.rc)" = 0 ] && [ "$(grep -c '^refresh ' topc.out)" = 2 ] && [ -n "$ct" ] &&
+	[ "$(sed -n 2p topc.out)" = "     PAGES    +START     +LAST  GROUP (pid, name)" ] &&
+	[ $(( ct > ca ? ct - ca : ca - ct )) -le "$ctol" ] &&
+	[ "${cg#*  pid }" = "${cfirst#*	pid }" ] && [ -n "$cgp" ] &&
+	[ $(( cgp > ${cfirst%%	*} ? cgp - ${cfirst%%	*} : ${cfirst%%	*} - cgp )) -le "$ctol" ] ||
+	no "top --source page_owner --cull=pid,name: exit $(cat topc.rc), ${ct:-?} pages (awk $ca, tolerance $ctol), first group '$cg' (awk: '$cfirst'): $(cat topc.err)"
 echo "guest-record: guest time $(cat uptime.txt) (uptime at start and end of the script)"
 [ $bad -eq 0 ] || fail "see above; the guest's files are in $work"
 [ -n "${PGSORT_GUEST_FILES:-}" ] || rm -rf "$work"

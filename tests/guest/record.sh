@@ -75,6 +75,13 @@ dd if=$D/page_owner_stacks/show_handles of=top.A ibs=4096 obs=1048576 2>/dev/nul
 "$PGSORT" top --batch --every 1s --count 3 --top 5 >top.out 2>top.err
 echo $? >top.rc
 dd if=$D/page_owner_stacks/show_handles of=top.B ibs=4096 obs=1048576 2>/dev/null
+# pgsort top --source page_owner --cull=pid,name (keys of each block, read
+# from the full dump), with page_owner copied just before and just after.
+dd if=$D/page_owner of=topc.A ibs=4096 obs=1048576 2>/dev/null
+"$PGSORT" top --batch --source page_owner --cull=pid,name --every 1s --count 2 --top 5 \
+	>topc.out 2>topc.err
+echo $? >topc.rc
+dd if=$D/page_owner of=topc.B ibs=4096 obs=1048576 2>/dev/null
 end=$(cut -d' ' -f1 /proc/uptime)
 echo "$start $end" >uptime.txt
 exit 0
