@@ -16,6 +16,18 @@
  */
 const char *input_like(const char *path, bool pprof, char *what, size_t whatsz, bool *diff_hint);
 
+/*
+ * Open OUTPUT path for a file made anew (a report, a snapshot). A regular
+ * file, or a new one, is written to a temporary file beside it (*tmp, also
+ * stored in *pending at once, for a signal handler to unlink) and renamed
+ * to *target (symlinks followed) by the caller once all of it is written;
+ * its owner and mode are kept. A file the user could not open with a
+ * shell's '>' is refused (-EACCES). Anything else (/dev/null, a FIFO, a
+ * terminal) is opened directly, *tmp NULL: renaming over it would replace
+ * the device. Returns 0 or -errno; the caller frees *target and *tmp.
+ */
+int output_open(const char *path, char **target, char **tmp, int *fd, char *volatile *pending);
+
 /* A pgs_write_sink writing to the fd *(int *)user, whole or -1. */
 int fd_sink(const void *buf, size_t len, void *user);
 

@@ -852,56 +852,6 @@ static int check_operands(const struct cli *c)
 	return 0;
 }
 
-/*
- * A regular OUTPUT (or a new one) is written to a temporary file beside it
- * and renamed into place only when the whole report was written, so a
- * failed run never leaves a truncated report where the user expects one. A
- * symlink is followed to the file it names; the file's mode is kept. Any
- * other kind of OUTPUT (/dev/null, a FIFO, a terminal) is written directly:
- * renaming over it would replace the device.
- */
-static int open_output(const char *path, char **target, char **tmp, int *fd)
-{
-	struct stat st;
-	char *dircopy;
-	mode_t mode, mask;
-	bool owner = false;
-
-	*target = realpath(path, NULL);
-	if (!*target && errno != ENOENT)
-		return -errno;
-	if (*target && stat(*target, &st) == 0 && !S_ISREG(st.st_mode)) {
-		*fd = open(*target, O_WRONLY | O_TRUNC | O_CLOEXEC);
-		return *fd < 0 ? -errno : 0;
-	}
-	if (!*target && !(*target = strdup(path)))
-		return -ENOMEM;
-	if (stat(*target, &st) == 0) {
-		mode = st.st_mode & 07777;
-		owner = true;
-	} else {
-		mask = umask(0);
-		umask(mask);
-		mode = 0666 & ~mask;
-	}
-	dircopy = strdup(*target);
-	if (!dircopy || asprintf(tmp, "%s/.pgsort-XXXXXX", dirname(dircopy)) < 0) {
-		free(dircopy);
-		*tmp = NULL;
-		return -ENOMEM;
-	}
-	free(dircopy);
-	*fd = mkstemp(*tmp);
-	if (*fd < 0)
-		return -errno;
-	pending_tmp = *tmp;
-	/* As a shell's '>' would: the owner stays (where we may chown), then the mode. */
-	if (owner && fchown(*fd, st.st_uid, st.st_gid) < 0 && fchown(*fd, (uid_t)-1, st.st_gid) < 0)
-		errno = 0;	/* another user's file we may write: it becomes ours */
-	fchmod(*fd, mode);
-	return 0;
-}
-
 /* The report of r, or of the diff d, to OUTPUT. */
 static int write_report(struct cli *c, const struct pgs_result *r, const struct pgs_diff *d)
 {
@@ -916,7 +866,7 @@ static int write_report(struct cli *c, const struct pgs_result *r, const struct 
 	wo.weight = c->weight;
 	wo.title = c->title;
 	if (strcmp(c->output, "-") != 0) {
-		err = open_output(c->output, &target, &tmp, &fd);
+		err = output_open(c->output, &target, &tmp, &fd, &pending_tmp);
 		if (err) {
 			fprintf(stderr, "%s: cannot create %s: %s\n", prog, c->output,
 				strerror(-err));

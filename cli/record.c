@@ -70,12 +70,14 @@ static void on_stop(int sig)
 }
 
 /* A one-snapshot record's temporary file: removed when a signal ends it. */
-static char tmp[PATH_MAX];
+static char *volatile pending;
 
 static void on_kill(int sig)
 {
-	if (*tmp)
-		unlink(tmp);
+	char *tmp = pending;
+
+	if (tmp)
+		unlink(tmp);	/* async-signal-safe */
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -135,6 +137,7 @@ int record_main(const char *prog, int argc, char **argv)
 	struct rctx c = { .prog = prog };
 	const char *out = NULL;
 	bool quiet = false, verbose = false, source_set = false;
+	char *target = NULL, *tmp = NULL;
 	int opt, fd, err;
 
 	optind = 1;
@@ -277,10 +280,6 @@ int record_main(const char *prog, int argc, char **argv)
 				"replaces: choose another name, or remove it first\n", prog, out, what);
 			return 1;
 		}
-		if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", out) >= (int)sizeof(tmp)) {
-			fprintf(stderr, "%s: record: %s: name too long\n", prog, out);
-			return 3;
-		}
 		{
 			struct sigaction sa = { 0 };
 			sigset_t all, old;
@@ -288,37 +287,34 @@ int record_main(const char *prog, int argc, char **argv)
 			/* No signal between the file's creation and its handler. */
 			sigfillset(&all);
 			sigprocmask(SIG_BLOCK, &all, &old);
-			fd = mkstemp(tmp);
 			sa.sa_handler = on_kill;
 			sigaction(SIGINT, &sa, NULL);
 			sigaction(SIGTERM, &sa, NULL);
 			sigaction(SIGHUP, &sa, NULL);
 			sigaction(SIGPIPE, &sa, NULL);
+			err = output_open(out, &target, &tmp, &fd, &pending);
 			sigprocmask(SIG_SETMASK, &old, NULL);
 		}
-		if (fd < 0) {
-			fprintf(stderr, "%s: record: %s: %s\n", prog, out, strerror(errno));
+		if (err) {
+			fprintf(stderr, "%s: record: cannot create %s: %s\n", prog, out, strerror(-err));
+			free(target);
+			free(tmp);
 			return 3;
-		}
-		{
-			/* mkstemp's 0600: the mode a new file would get. */
-			mode_t m = umask(0);
-
-			umask(m);
-			fchmod(fd, 0666 & ~m);
 		}
 	}
 	err = pgs_record(fd, &o, &info);
 	if (fd != 1) {
-		if (!err && (fsync(fd) < 0 || close(fd) < 0))
+		if (!err && ((tmp && fsync(fd) < 0) || close(fd) < 0))
 			err = -errno;
 		else if (err)
 			close(fd);
-		if (!err && rename(tmp, out) < 0)
+		if (!err && tmp && rename(tmp, target) < 0)
 			err = -errno;
-		if (err)
+		if (err && tmp)
 			unlink(tmp);
-		*tmp = '\0';
+		pending = NULL;
+		free(tmp);
+		free(target);
 	}
 	if (err) {
 		if (!c.error_shown)

@@ -325,5 +325,23 @@ run keep3 --debugfs dbg -o keep.zst
 want keep3 1 'OUTPUT keep.zst is zstd-compressed data'
 cmp -s keep.zst keep.before || no "-o snapshot: the snapshot was replaced"
 
+# -o naming what is not a regular file is written, never renamed over: a
+# FIFO stays a FIFO (the snapshot goes through it), a symlink stays a
+# symlink (the snapshot goes to the file it names).
+mkfifo out.fifo
+# (timed: a FIFO renamed over leaves its reader waiting for a writer)
+timeout 20 sh -c 'zstd -dcq <out.fifo >fifo.txt' &
+zpid=$!
+run fifo --debugfs dbg -o out.fifo
+want fifo 0 ''
+wait $zpid
+[ -p out.fifo ] && cmp -s fifo.txt dbg/page_owner || no "-o FIFO: replaced, or not the text read"
+echo old >linked.txt
+ln -s linked.txt out.link
+run link --debugfs dbg -o out.link
+want link 0 ''
+[ -L out.link ] && zstd -dcq linked.txt | cmp -s - dbg/page_owner ||
+	no "-o symlink: the link was replaced, or its file does not hold the snapshot"
+
 [ $bad -eq 0 ] || exit 1
 echo "record: ok"
